@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the service locally: a local PostgreSQL (data in .local/, git-ignored) unless
+# ConnectionStrings__Postgres is set, migrations, a demo partner whose key is printed, and the
+# API with Swagger on http://127.0.0.1:8080.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=lib/postgres.sh
+source "$root/scripts/lib/postgres.sh"
+
+api_url=${TOM_API_URL:-http://127.0.0.1:8080}
+state="$root/.local"
+mkdir -p "$state"
+chmod 755 "$state"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "!! the .NET SDK 10 is required (dotnet on PATH)" >&2
+  exit 1
+fi
+
+started_pg=""
+if [ -z "${ConnectionStrings__Postgres:-}" ]; then
+  pg_ensure_binaries
+  port=${TOM_PG_PORT:-55432}
+  echo ">> starting local PostgreSQL on 127.0.0.1:$port (data in .local/pgdata)"
+  pg_start_cluster "$state/pgdata" "$port"
+  started_pg="$state/pgdata"
+  pg_create_database "$port" theopenmoney
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=theopenmoney"
+fi
+
+# A local pepper, made once and kept in .local/ (production sets ApiKeys__Pepper from a secret store).
+if [ -z "${ApiKeys__Pepper:-}" ]; then
+  [ -s "$state/pepper" ] || (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n=+/' >"$state/pepper")
+  ApiKeys__Pepper=$(cat "$state/pepper")
+  export ApiKeys__Pepper
+fi
+export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+
+echo ">> building (Release)"
+dotnet build "$root/src/TheOpenMoney.Api/TheOpenMoney.Api.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly
+api_dll="$root/src/TheOpenMoney.Api/bin/Release/net10.0/TheOpenMoney.Api.dll"
+
+dotnet "$api_dll" migrate
+demo_key=$(dotnet "$api_dll" keys create --telegram-user-id "${TOM_DEMO_TELEGRAM_USER_ID:-1000001}" --username demo)
+
+cat <<BANNER
+
+  TheOpenMoney API   $api_url
+  Swagger UI         $api_url/swagger
+  Demo partner key   $demo_key
+
+  Try it:  curl -s $api_url/api/v1/partner -H "Authorization: Bearer $demo_key"
+
+BANNER
+
+cleanup() {
+  [ -n "$started_pg" ] && pg_stop_cluster "$started_pg"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+dotnet "$api_dll" --urls "$api_url"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test. The test harness starts a throwaway PostgreSQL cluster from the machine's
+# binaries (installed with apt when missing) unless TOM_TEST_DATABASE_URL points at one.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=lib/postgres.sh
+source "$root/scripts/lib/postgres.sh"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "!! the .NET SDK 10 is required (dotnet on PATH)" >&2
+  exit 1
+fi
+if [ -z "${TOM_TEST_DATABASE_URL:-}" ]; then
+  pg_ensure_binaries
+  export TOM_TEST_PG_BIN="$PG_BIN"
+  TOM_TEST_PG_ROOT=$(mktemp -d /tmp/tom-test-pg.XXXXXX)
+  chmod 755 "$TOM_TEST_PG_ROOT"
+  export TOM_TEST_PG_ROOT
+  cleanup() {
+    for data in "$TOM_TEST_PG_ROOT"/*/; do
+      [ -f "$data/PG_VERSION" ] && pg_as_owner "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+    done
+    rm -rf "$TOM_TEST_PG_ROOT"
+  }
+  trap cleanup EXIT
+fi
+
+log=$(mktemp /tmp/tom-test-log.XXXXXX)
+set +e
+dotnet test "$root/TheOpenMoney.sln" -c Release --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain closing line: "N passed, N failed, N skipped".
+summary=$(grep -E 'Failed: *[0-9]+, *Passed: *[0-9]+' "$log" | tail -n 1 || true)
+if [ -n "$summary" ]; then
+  failed=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
+  passed=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
+  skipped=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
+  echo "$passed passed, $failed failed, $skipped skipped"
+fi
+rm -f "$log"
+exit "$status"

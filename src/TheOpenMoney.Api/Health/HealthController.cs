@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using TheOpenMoney.Api.Infrastructure.Errors;
+
+namespace TheOpenMoney.Api.Health;
+
+/// <summary>Service health probe (no key needed).</summary>
+[ApiController]
+[Route("api/v1/health")]
+[AllowAnonymous]
+[Tags("Health")]
+public sealed class HealthController(HealthCheckService health, TimeProvider time) : ControllerBase
+{
+    /// <summary>Components every report names, even before the feature that checks them is configured.</summary>
+    internal static readonly string[] ExpectedComponents = [HealthComponents.Database, HealthComponents.PaymentProcessor, HealthComponents.Bot];
+
+    /// <summary>Service health probe.</summary>
+    /// <remarks>
+    /// <c>status</c> is <c>ok</c> when every component is healthy and <c>degraded</c> when a
+    /// non-critical one (payment processor, bot) is not. When the database is down the answer is
+    /// 503 <c>SERVICE_UNAVAILABLE</c>.
+    /// </remarks>
+    [HttpGet]
+    [ProducesResponseType<ApiResponse<HealthResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    public async Task<ActionResult<ApiResponse<HealthResponse>>> Get(CancellationToken cancellationToken)
+    {
+        var report = await health.CheckHealthAsync(cancellationToken);
+        if (report.Entries.TryGetValue(HealthComponents.Database, out var database) && database.Status == HealthStatus.Unhealthy)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorCodes.ServiceUnavailable, "database unreachable")
+            {
+                RetryAfterSeconds = 5,
+            };
+        }
+
+        var components = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
+        foreach (var name in ExpectedComponents)
+        {
+            components[name] = new Dictionary<string, object?> { ["status"] = "not_configured" };
+        }
+
+        foreach (var (name, entry) in report.Entries)
+        {
+            var component = new Dictionary<string, object?>(StringComparer.Ordinal) { ["status"] = StatusText(entry.Status) };
+            if (entry.Description is not null && entry.Status != HealthStatus.Healthy)
+            {
+                component["detail"] = entry.Description;
+            }
+
+            foreach (var (field, value) in entry.Data)
+            {
+                component[field] = value;
+            }
+
+            components[name] = component;
+        }
+
+        var overall = report.Status == HealthStatus.Healthy ? "ok" : "degraded";
+        return Ok(ApiResponse.Of(new HealthResponse(overall, time.GetUtcNow(), components)));
+    }
+
+    private static string StatusText(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "ok",
+        HealthStatus.Degraded => "degraded",
+        _ => "down",
+    };
+}
+
+public static class HealthComponents
+{
+    public const string Database = "database";
+    public const string PaymentProcessor = "payment_processor";
+    public const string Bot = "bot";
+}
+
+/// <param name="Status"><c>ok</c> or <c>degraded</c>.</param>
+/// <param name="CheckedAt">When the probe ran.</param>
+/// <param name="Components">One entry per component: <c>status</c> plus its own figures.</param>
+public sealed record HealthResponse(
+    string Status,
+    DateTimeOffset CheckedAt,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Components);

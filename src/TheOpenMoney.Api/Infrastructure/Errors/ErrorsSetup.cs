@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using TheOpenMoney.Api.Infrastructure.Json;
+
+namespace TheOpenMoney.Api.Infrastructure.Errors;
+
+/// <summary>
+/// MVC wired to the one error contract: framework client errors carry no ProblemDetails body
+/// (the status-code envelope fills them), and model-binding failures — malformed JSON, wrong
+/// types, unknown fields — become 422 <c>VALIDATION_ERROR</c>.
+/// </summary>
+public static partial class ErrorsSetup
+{
+    public static IMvcBuilder AddApiControllers(this IServiceCollection services)
+    {
+        return services
+            .AddControllers()
+            .AddJsonOptions(options => JsonDefaults.Apply(options.JsonSerializerOptions))
+            .ConfigureApiBehaviorOptions(options =>
+            {
+                options.SuppressMapClientErrors = true;
+                options.InvalidModelStateResponseFactory = context => new ObjectResult(
+                    new ErrorEnvelope(ErrorCodes.ValidationError, Describe(context.ModelState)))
+                {
+                    StatusCode = StatusCodes.Status422UnprocessableEntity,
+                    ContentTypes = { "application/json" },
+                };
+            });
+    }
+
+    /// <summary>One human sentence for the first model-state error, without .NET type names.</summary>
+    internal static string Describe(ModelStateDictionary modelState)
+    {
+        foreach (var (key, entry) in modelState)
+        {
+            foreach (var error in entry.Errors)
+            {
+                return DescribeOne(key, error);
+            }
+        }
+
+        return "invalid request";
+    }
+
+    private static string DescribeOne(string key, ModelError error)
+    {
+        var message = error.Exception?.Message ?? error.ErrorMessage;
+        var field = key.StartsWith('$') ? key.TrimStart('$').TrimStart('.') : key;
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            var match = QuotedName().Match(message);
+            return $"unknown field '{(match.Success ? match.Groups[1].Value : field)}'";
+        }
+
+        if (message.Contains("non-empty request body is required", StringComparison.Ordinal))
+        {
+            return "request body is required";
+        }
+
+        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && field.Length > 0)
+        {
+            return $"{field} has an invalid value or type";
+        }
+
+        if (error.Exception is JsonException || key.StartsWith('$') || field.Length == 0)
+        {
+            return field.Length > 0 ? $"malformed JSON near {field}" : "request body is not valid JSON";
+        }
+
+        return $"{field}: {message}";
+    }
+
+    [GeneratedRegex("'([^']+)'")]
+    private static partial Regex QuotedName();
+}

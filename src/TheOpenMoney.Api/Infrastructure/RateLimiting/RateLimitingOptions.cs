@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
+
+/// <summary>Configuration section <c>RateLimiting</c>: per-key limits and the per-IP failed-auth limit.</summary>
+public sealed class RateLimitingOptions
+{
+    public const string Section = "RateLimiting";
+
+    /// <summary>Name of the endpoint policy applied to order creation.</summary>
+    public const string OrderCreationPolicy = "order-creation";
+
+    [Range(1, int.MaxValue)]
+    public int PerKeyPerMinute { get; set; } = 120;
+
+    [Range(1, int.MaxValue)]
+    public int OrderCreationPerKeyPerMinute { get; set; } = 30;
+
+    [Range(1, int.MaxValue)]
+    public int FailedAuthPerIpPerMinute { get; set; } = 20;
+
+    /// <summary>The window the three limits count in (one minute unless a test shortens it).</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace TheOpenMoney.Api.Partners;
+
+/// <summary>
+/// Resolves a presented key to its partner: one indexed lookup by HMAC, no cache, so a
+/// revocation takes effect on the very next request. <c>last_used_at</c> is written at most
+/// once per <see cref="ApiKeyOptions.LastUsedWriteInterval"/> (guarded in SQL, so concurrent
+/// requests do not all write).
+/// </summary>
+public sealed class ApiKeyAuthenticator(
+    NpgsqlDataSource dataSource,
+    ApiKeyHasher hasher,
+    TimeProvider time,
+    IOptions<ApiKeyOptions> options)
+{
+    public sealed record AuthenticatedKey(long KeyId, long PartnerId, string Prefix);
+
+    public async Task<AuthenticatedKey?> AuthenticateAsync(string presentedKey, CancellationToken cancellationToken)
+    {
+        if (!ApiKeyHasher.HasKeyShape(presentedKey))
+        {
+            return null;
+        }
+
+        var hash = hasher.Hash(presentedKey);
+        AuthenticatedKey key;
+        DateTimeOffset? lastUsedAt;
+        await using (var lookup = dataSource.CreateCommand(
+            "SELECT id, partner_id, prefix, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"))
+        {
+            lookup.Parameters.Add(new NpgsqlParameter { Value = hash });
+            await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            key = new AuthenticatedKey(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2));
+            lastUsedAt = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
+        }
+
+        var now = time.GetUtcNow();
+        var threshold = now - options.Value.LastUsedWriteInterval;
+        if (lastUsedAt is null || lastUsedAt <= threshold)
+        {
+            await using var touch = dataSource.CreateCommand(
+                "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)");
+            touch.Parameters.Add(new NpgsqlParameter { Value = key.KeyId });
+            touch.Parameters.Add(new NpgsqlParameter { Value = now });
+            touch.Parameters.Add(new NpgsqlParameter { Value = threshold });
+            await touch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return key;
+    }
+}

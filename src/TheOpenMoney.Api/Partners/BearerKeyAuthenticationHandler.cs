@@ -1,0 +1,104 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
+
+namespace TheOpenMoney.Api.Partners;
+
+/// <summary>
+/// <c>Authorization: Bearer osk_…</c>. Missing, malformed, unknown and revoked keys all end in a
+/// 401 <c>UNAUTHORIZED</c> envelope; failed attempts count against the client IP and, past the
+/// limit, the IP gets 429 <c>RATE_LIMITED</c> without its keys being checked.
+/// </summary>
+public sealed class BearerKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    ApiKeyAuthenticator authenticator,
+    FailedAuthLimiter failedAuthLimiter)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "Bearer";
+
+    private enum Failure
+    {
+        None,
+        Missing,
+        Invalid,
+        Blocked,
+    }
+
+    private Failure _failure = Failure.Missing;
+    private TimeSpan _retryAfter;
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            _failure = Failure.Missing;
+            return AuthenticateResult.NoResult();
+        }
+
+        var ip = ClientIp();
+        if (failedAuthLimiter.IsBlocked(ip, out _retryAfter))
+        {
+            _failure = Failure.Blocked;
+            return AuthenticateResult.Fail("too many failed authentications from this address");
+        }
+
+        const string bearer = "Bearer ";
+        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            _failure = Failure.Invalid;
+            return AuthenticateResult.Fail("not a Bearer credential");
+        }
+
+        var key = await authenticator.AuthenticateAsync(header[bearer.Length..].Trim(), Context.RequestAborted);
+        if (key is null)
+        {
+            _failure = Failure.Invalid;
+            return AuthenticateResult.Fail("invalid or revoked key");
+        }
+
+        _failure = Failure.None;
+        var principal = PartnerPrincipal.Create(key.PartnerId, key.KeyId, key.Prefix, SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        switch (_failure)
+        {
+            case Failure.Blocked:
+                await ErrorResponseWriter.WriteAsync(
+                    Context,
+                    StatusCodes.Status429TooManyRequests,
+                    ErrorCodes.RateLimited,
+                    "too many failed authentication attempts from this address; retry later",
+                    (int)Math.Ceiling(_retryAfter.TotalSeconds));
+                return;
+            case Failure.Invalid:
+                failedAuthLimiter.RecordFailure(ClientIp());
+                Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                await ErrorResponseWriter.WriteAsync(
+                    Context, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "API key is invalid or revoked");
+                return;
+            default:
+                Response.Headers.WWWAuthenticate = "Bearer";
+                await ErrorResponseWriter.WriteAsync(
+                    Context,
+                    StatusCodes.Status401Unauthorized,
+                    ErrorCodes.Unauthorized,
+                    "missing API key: send Authorization: Bearer osk_…");
+                return;
+        }
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        ErrorResponseWriter.WriteAsync(Context, StatusCodes.Status403Forbidden, "FORBIDDEN", "this key may not do that");
+
+    private string ClientIp() => Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}

@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using TheOpenMoney.Api.Infrastructure.Data;
+
+namespace TheOpenMoney.Api.Partners;
+
+/// <summary>Creates partners and issues/revokes their keys (used by the operator CLI and the bot).</summary>
+public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, TimeProvider time)
+{
+    public sealed record IssuedKey(long PartnerId, string Plaintext, string Prefix, DateTimeOffset CreatedAt);
+
+    public sealed record KeyInfo(long Id, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+    /// <summary>
+    /// Creates the partner when new (keeping its username current), revokes its active key if
+    /// any, and issues a new one: all in one transaction. The partner row lock taken by the
+    /// upsert serialises concurrent calls for one partner; the partial unique index backs it up.
+    /// </summary>
+    public async Task<IssuedKey> IssueAsync(long telegramUserId, string? username, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(telegramUserId);
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var partnerId = await UpsertPartnerAsync(telegramUserId, username, now, cancellationToken);
+        await db.ApiKeys
+            .Where(k => k.PartnerId == partnerId && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
+
+        var key = hasher.Generate();
+        db.ApiKeys.Add(new ApiKey { PartnerId = partnerId, KeyHash = key.Hash, Prefix = key.Prefix, CreatedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return new IssuedKey(partnerId, key.Plaintext, key.Prefix, now);
+    }
+
+    /// <summary>Revokes the partner's active key; returns how many keys were revoked (0 or 1).</summary>
+    public async Task<int> RevokeAsync(long telegramUserId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await db.ApiKeys
+            .Where(k => k.Partner!.TelegramUserId == telegramUserId && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
+    }
+
+    /// <summary>The partner's keys, newest first (never the key itself: it is not stored).</summary>
+    public async Task<IReadOnlyList<KeyInfo>> ListKeysAsync(long telegramUserId, CancellationToken cancellationToken) =>
+        await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Partner!.TelegramUserId == telegramUserId)
+            .OrderByDescending(k => k.Id)
+            .Select(k => new KeyInfo(k.Id, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
+            .ToListAsync(cancellationToken);
+
+    private async Task<long> UpsertPartnerAsync(long telegramUserId, string? username, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cleanUsername = string.IsNullOrWhiteSpace(username) ? null : username.Trim().TrimStart('@');
+        var ids = await db.Database.SqlQuery<long>(
+            $"""
+            INSERT INTO partners (telegram_user_id, username, created_at, updated_at)
+            VALUES ({telegramUserId}, {cleanUsername}, {now}, {now})
+            ON CONFLICT (telegram_user_id) DO UPDATE
+               SET username = COALESCE(EXCLUDED.username, partners.username),
+                   updated_at = EXCLUDED.updated_at
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        return ids[0];
+    }
+}

@@ -1,0 +1,47 @@
+using TheOpenMoney.Api.Health;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Infrastructure.Logging;
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
+using TheOpenMoney.Api.Infrastructure.Swagger;
+using TheOpenMoney.Api.Partners;
+
+var cli = OperatorCli.TryParse(args);
+var builder = WebApplication.CreateBuilder(cli is null ? args : []);
+
+builder.Logging.AddAppLogging(builder.Configuration, everythingToStdErr: cli is not null);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddData(builder.Configuration);
+builder.Services.AddApiControllers();
+builder.Services.AddPartners(builder.Configuration);
+builder.Services.AddApiRateLimiting(builder.Configuration);
+builder.Services.AddApiSwagger();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);
+
+var app = builder.Build();
+
+if (cli is not null)
+{
+    return await cli.RunAsync(app.Services, Console.Out, Console.Error, app.Lifetime.ApplicationStopping);
+}
+
+if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
+{
+    await app.Services.GetRequiredService<Migrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+}
+
+app.UseMiddleware<RequestLoggingMiddleware>();
+app.UseMiddleware<ErrorHandlingMiddleware>();
+app.UseStatusCodePages(ErrorHandlingMiddleware.WriteStatusCodeEnvelope);
+app.UseApiSwagger();
+app.UseRouting();
+app.UseAuthentication();
+app.UseRateLimiter();
+app.UseAuthorization();
+app.MapControllers();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point; public so tests can host it with WebApplicationFactory.</summary>
+public partial class Program;
