@@ -32,12 +32,9 @@ dotnet test "$root/TheOpenMoney.sln" -c Release --nologo --logger "console;verbo
 status=${PIPESTATUS[0]}
 set -e
 # One plain closing line: "N passed, N failed, N skipped".
-summary=$(grep -E 'Failed: *[0-9]+, *Passed: *[0-9]+' "$log" | tail -n 1 || true)
-if [ -n "$summary" ]; then
-  failed=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
-  passed=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
-  skipped=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
-  echo "$passed passed, $failed failed, $skipped skipped"
+count() { grep -E "^\s*$1:\s*[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
+if grep -qE '^\s*Total tests:' "$log"; then
+  echo "$(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 fi
 rm -f "$log"
 exit "$status"

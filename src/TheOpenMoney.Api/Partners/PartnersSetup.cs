@@ -5,7 +5,10 @@ namespace TheOpenMoney.Api.Partners;
 
 public static class PartnersSetup
 {
-    /// <summary>Keys, the Bearer scheme, and "a key is required" as the default for every endpoint.</summary>
+    /// <summary>
+    /// Keys and the Bearer scheme; the default policy ("a valid key") is applied to every
+    /// controller by <c>MapControllers().RequireAuthorization()</c>, so unknown routes stay 404.
+    /// </summary>
     public static IServiceCollection AddPartners(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiKeyOptions>()
@@ -18,7 +21,7 @@ public static class PartnersSetup
         services.AddAuthentication(BearerKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerKeyAuthenticationHandler>(BearerKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(BearerKeyAuthenticationHandler.SchemeName)
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(BearerKeyAuthenticationHandler.SchemeName)
                 .RequireAuthenticatedUser()
                 .Build());
         return services;

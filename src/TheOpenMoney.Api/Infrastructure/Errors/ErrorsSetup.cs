@@ -33,8 +33,14 @@ public static partial class ErrorsSetup
     /// <summary>One human sentence for the first model-state error, without .NET type names.</summary>
     internal static string Describe(ModelStateDictionary modelState)
     {
-        foreach (var (key, entry) in modelState)
+        // A JSON error (key "$…") explains the "field is required" that follows from it: report it first.
+        foreach (var (key, entry) in modelState.OrderBy(e => e.Key.StartsWith('$') ? 0 : 1))
         {
+            if (entry is null)
+            {
+                continue;
+            }
+
             foreach (var error in entry.Errors)
             {
                 return DescribeOne(key, error);

@@ -6,7 +6,8 @@ namespace TheOpenMoney.Api.Infrastructure.Logging;
 
 /// <summary>
 /// Serilog behind Microsoft.Extensions.Logging: readable console lines locally, one JSON object
-/// per line when <c>Logging:Json=true</c>. Levels come from <c>Logging:LogLevel</c>; categories that
+/// per line when <c>Logging:Json=true</c>. Levels come from <c>Logging:LogLevel</c> (and
+/// <c>Logging:ConsoleMinimumLevel</c> can quieten the console alone); categories that
 /// would print URLs or headers (HttpClient, hosting diagnostics) are held at Warning so a bot
 /// token in a URL or a key in a header never reaches the log.
 /// </summary>
@@ -30,10 +31,11 @@ public static class LoggingSetup
         var stdErrFrom = everythingToStdErr ? LogEventLevel.Verbose : (LogEventLevel?)null;
         var logger = new LoggerConfiguration().Enrich.FromLogContext();
         ApplyLevels(logger, configuration.GetSection("Logging:LogLevel"));
-        logger = logger.ReadFrom.Configuration(configuration);
+        var consoleLevel = ToSerilog(configuration["Logging:ConsoleMinimumLevel"], LogEventLevel.Verbose);
         logger = json
-            ? logger.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: stdErrFrom)
+            ? logger.WriteTo.Console(new JsonFormatter(renderMessage: true), consoleLevel, standardErrorFromLevel: stdErrFrom)
             : logger.WriteTo.Console(
+                restrictedToMinimumLevel: consoleLevel,
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: stdErrFrom,
                 formatProvider: System.Globalization.CultureInfo.InvariantCulture);

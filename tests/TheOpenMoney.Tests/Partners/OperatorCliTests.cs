@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Tests.Support;
+
+namespace TheOpenMoney.Tests.Partners;
+
+/// <summary>The operator verbs, run as a real process of the API binary against the test database.</summary>
+public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    [Fact]
+    public async Task Keys_create_prints_only_the_key_which_then_authenticates()
+    {
+        var result = await RunAsync("keys", "create", "--telegram-user-id", "9001", "--username", "bob");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var key = Assert.Single(lines);
+        Assert.Matches("^osk_[0-9A-Za-z]{43}$", key);
+        var data = await (await factory.CreateClient(key).GetAsync("/api/v1/partner")).AssertOkAsync();
+        Assert.Equal("bob", data.GetProperty("username").GetString());
+        Assert.DoesNotContain(key, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_revoke_makes_the_key_fail_on_the_next_request()
+    {
+        var key = (await RunAsync("keys", "create", "--telegram-user-id", "9002")).Stdout.Trim();
+        var client = factory.CreateClient(key);
+        await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
+
+        var revoke = await RunAsync("keys", "revoke", "--telegram-user-id", "9002");
+
+        Assert.Equal(0, revoke.ExitCode);
+        Assert.Equal("", revoke.Stdout);
+        await (await client.GetAsync("/api/v1/partner")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Keys_create_again_revokes_the_previous_key()
+    {
+        var first = (await RunAsync("keys", "create", "--telegram-user-id", "9003")).Stdout.Trim();
+        var second = (await RunAsync("keys", "create", "--telegram-user-id", "9003")).Stdout.Trim();
+
+        Assert.NotEqual(first, second);
+        await (await factory.CreateClient(first).GetAsync("/api/v1/partner")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+        await (await factory.CreateClient(second).GetAsync("/api/v1/partner")).AssertOkAsync();
+    }
+
+    [Theory]
+    [InlineData("keys", "create")]
+    [InlineData("keys", "create", "--telegram-user-id", "abc")]
+    [InlineData("keys", "create", "--telegram-user-id", "-5")]
+    [InlineData("keys", "rotate", "--telegram-user-id", "5")]
+    public async Task Bad_usage_exits_2_with_usage_on_stderr(params string[] args)
+    {
+        var result = await RunAsync(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        Assert.Contains("usage:", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_exits_0_on_an_up_to_date_database()
+    {
+        var result = await RunAsync("migrate");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("migrations applied: 0", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private async Task<Result> RunAsync(params string[] args)
+    {
+        var dll = typeof(Program).Assembly.Location;
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["ConnectionStrings__Postgres"] = factory.ConnectionString;
+        info.Environment["ApiKeys__Pepper"] = ApiFactory.Pepper;
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TheOpenMoney.Api.Partners;
+
+namespace TheOpenMoney.Tests.Support;
+
+/// <summary>
+/// The real API on a fresh database of its own (migrations applied by the app at start-up).
+/// Subclasses change settings or services for one test class.
+/// </summary>
+public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string Pepper = "test-pepper-which-is-long-enough-0123456789";
+
+    public string ConnectionString { get; private set; } = "";
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    /// <summary>When set, replaces the system clock for the whole app.</summary>
+    public ManualTimeProvider? Clock { get; protected init; }
+
+    public async Task InitializeAsync()
+    {
+        var server = await PostgresServer.GetAsync();
+        ConnectionString = await server.CreateDatabaseAsync();
+        _ = Services; // builds and starts the host: runs the migrator
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    /// <summary>Issues a key the way the CLI and the bot do.</summary>
+    public async Task<PartnerKeyService.IssuedKey> IssueKeyAsync(long telegramUserId, string? username = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().IssueAsync(telegramUserId, username, CancellationToken.None);
+    }
+
+    public HttpClient CreateClient(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Settings layered over appsettings.json for this factory.</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings:Postgres"] = ConnectionString,
+            ["ApiKeys:Pepper"] = Pepper,
+            ["RateLimiting:PerKeyPerMinute"] = "100000",
+            ["RateLimiting:OrderCreationPerKeyPerMinute"] = "100000",
+            ["RateLimiting:FailedAuthPerIpPerMinute"] = "100000",
+            // The console stays quiet in tests; every line still reaches Logs.
+            ["Logging:ConsoleMinimumLevel"] = "Critical",
+        };
+        Configure(settings);
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<ILoggerProvider>(Logs);
+            services.AddControllers().AddApplicationPart(typeof(ApiFactory).Assembly);
+            if (Clock is not null)
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+            }
+
+            ConfigureTestServices(services);
+        });
+    }
+}
+
+/// <summary>Reads the envelope of a response.</summary>
+public static class EnvelopeExtensions
+{
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Asserts the error envelope and returns it.</summary>
+    public static async Task<JsonElement> AssertErrorAsync(this HttpResponseMessage response, int status, string errorCode)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status} {errorCode}, got {(int)response.StatusCode}: {body}");
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString() ?? "", StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement.Clone();
+        Assert.False(root.GetProperty("ok").GetBoolean());
+        Assert.Equal(errorCode, root.GetProperty("error_code").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(root.GetProperty("error_message").GetString()));
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("data").ValueKind);
+        return root;
+    }
+
+    /// <summary>Asserts a 200 success envelope and returns its <c>data</c>.</summary>
+    public static async Task<JsonElement> AssertOkAsync(this HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == 200, $"expected 200, got {(int)response.StatusCode}: {body}");
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement.Clone();
+        Assert.True(root.GetProperty("ok").GetBoolean());
+        return root.GetProperty("data");
+    }
+}
