@@ -39,18 +39,27 @@ export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 
 echo ">> building (Release)"
 dotnet build "$root/src/TheOpenMoney.Api/TheOpenMoney.Api.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly
-api_dll="$root/src/TheOpenMoney.Api/bin/Release/net10.0/TheOpenMoney.Api.dll"
+api_dir="$root/src/TheOpenMoney.Api/bin/Release/net10.0"
+# Run from the build folder so appsettings*.json are found (the content root is the working directory).
+api() { (cd "$api_dir" && dotnet TheOpenMoney.Api.dll "$@"); }
 
-dotnet "$api_dll" migrate
-demo_key=$(dotnet "$api_dll" keys create --telegram-user-id "${TOM_DEMO_TELEGRAM_USER_ID:-1000001}" --username demo)
+api migrate
+demo_user=${TOM_DEMO_TELEGRAM_USER_ID:-1000001}
+demo_key=$(api keys create --telegram-user-id "$demo_user" --username demo)
+# A small demo balance, credited once (same --ref on every run), so payment_method=balance can be tried.
+demo_balance=$(api balance credit --telegram-user-id "$demo_user" --amount-ton 25 --ref demo-seed --description "demo balance" 2>/dev/null)
 
 cat <<BANNER
 
   TheOpenMoney API   $api_url
   Swagger UI         $api_url/swagger
   Demo partner key   $demo_key
+  Demo balance       $demo_balance TON
 
-  Try it:  curl -s $api_url/api/v1/partner -H "Authorization: Bearer $demo_key"
+  Try it:  curl -s $api_url/api/v1/balance -H "Authorization: Bearer $demo_key"
+           curl -s -X POST $api_url/api/v1/orders/stars -H "Authorization: Bearer $demo_key" \\
+                -H "Idempotency-Key: \$(cat /proc/sys/kernel/random/uuid)" -H "Content-Type: application/json" \\
+                -d '{"recipient_username": "pandus", "quantity": 100, "payment_method": "balance"}'
 
 BANNER
 
@@ -59,4 +68,4 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-dotnet "$api_dll" --urls "$api_url"
+api --urls "$api_url"

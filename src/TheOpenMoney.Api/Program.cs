@@ -4,7 +4,11 @@ using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Logging;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
 using TheOpenMoney.Api.Infrastructure.Swagger;
+using TheOpenMoney.Api.Infrastructure.Validation;
+using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Pricing;
+using TheOpenMoney.Api.Recipients;
 
 var cli = OperatorCli.TryParse(args);
 var builder = WebApplication.CreateBuilder(cli is null ? args : []);
@@ -13,7 +17,11 @@ builder.Logging.AddAppLogging(builder.Configuration, everythingToStdErr: cli is 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddData(builder.Configuration);
 builder.Services.AddApiControllers();
+builder.Services.AddApiValidation();
 builder.Services.AddPartners(builder.Configuration);
+builder.Services.AddPricing(builder.Configuration);
+builder.Services.AddRecipients(builder.Configuration);
+builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);

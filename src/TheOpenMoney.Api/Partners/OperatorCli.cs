@@ -1,4 +1,6 @@
 using System.Globalization;
+using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Partners;
@@ -16,6 +18,7 @@ public sealed class OperatorCli
           TheOpenMoney.Api migrate
           TheOpenMoney.Api keys create --telegram-user-id N [--username U]
           TheOpenMoney.Api keys revoke --telegram-user-id N
+          TheOpenMoney.Api balance credit --telegram-user-id N --amount-ton X --ref REF [--description TEXT]
         """;
 
     private readonly string _verb;
@@ -42,9 +45,9 @@ public sealed class OperatorCli
         {
             (verb, rest) = ("migrate", 1);
         }
-        else if (args[0] == "keys")
+        else if (args[0] is "keys" or "balance")
         {
-            (verb, rest) = (args.Length > 1 ? $"keys {args[1]}" : "keys", 2);
+            (verb, rest) = (args.Length > 1 ? $"{args[0]} {args[1]}" : args[0], 2);
         }
         else
         {
@@ -97,10 +100,47 @@ public sealed class OperatorCli
                 var revoked = await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().RevokeAsync(userId, cancellationToken);
                 await stderr.WriteLineAsync(revoked > 0 ? "key revoked" : "no active key for that partner");
                 return 0;
+            case "balance credit" when TryTelegramUserId(out var userId) && TryAmount(out var amount) && _options.TryGetValue("ref", out var reference):
+                await migrator.MigrateAsync(cancellationToken);
+                return await CreditAsync(scope.ServiceProvider, userId, amount, reference, stdout, stderr, cancellationToken);
             default:
                 await stderr.WriteLineAsync(Usage);
                 return 2;
         }
+    }
+
+    /// <summary>An operator adjustment, applied once per <c>--ref</c> (re-running it changes nothing).</summary>
+    private async Task<int> CreditAsync(
+        IServiceProvider services, long telegramUserId, long amountNanoton, string reference, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var partnerId = await services.GetRequiredService<PartnerKeyService>().FindPartnerIdAsync(telegramUserId, cancellationToken);
+        if (partnerId is null)
+        {
+            await stderr.WriteLineAsync("no partner for that Telegram user; create a key first");
+            return 1;
+        }
+
+        var db = services.GetRequiredService<AppDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (applied, balance) = await services.GetRequiredService<BalanceLedger>().AdjustOnceAsync(
+            partnerId.Value, amountNanoton, reference, _options.GetValueOrDefault("description") ?? $"operator adjustment {reference}", cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await stderr.WriteLineAsync(applied ? "credited" : "already applied (same --ref); nothing changed");
+        await stdout.WriteLineAsync(Ton.FromNano(balance).ToString(CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    private bool TryAmount(out long nanoton)
+    {
+        nanoton = 0;
+        if (!decimal.TryParse(_options.GetValueOrDefault("amount-ton"), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ton)
+            || ton == 0 || decimal.Round(ton, 9) != ton)
+        {
+            return false;
+        }
+
+        nanoton = Ton.ToNano(ton);
+        return true;
     }
 
     private bool TryTelegramUserId(out long userId) =>

@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Partners;
 
 /// <summary>Creates partners and issues/revokes their keys (used by the operator CLI and the bot).</summary>
-public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, TimeProvider time)
+public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, BalanceLedger ledger, TimeProvider time)
 {
     public sealed record IssuedKey(long PartnerId, string Plaintext, string Prefix, DateTimeOffset CreatedAt);
 
@@ -21,6 +22,7 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Time
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var partnerId = await UpsertPartnerAsync(telegramUserId, username, now, cancellationToken);
+        await ledger.EnsureAccountAsync(partnerId, cancellationToken);
         await db.ApiKeys
             .Where(k => k.PartnerId == partnerId && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
@@ -32,6 +34,10 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Time
         db.ChangeTracker.Clear();
         return new IssuedKey(partnerId, key.Plaintext, key.Prefix, now);
     }
+
+    /// <summary>The partner's id for a Telegram user, or null when there is no such partner.</summary>
+    public async Task<long?> FindPartnerIdAsync(long telegramUserId, CancellationToken cancellationToken) =>
+        await db.Partners.AsNoTracking().Where(p => p.TelegramUserId == telegramUserId).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>Revokes the partner's active key; returns how many keys were revoked (0 or 1).</summary>
     public async Task<int> RevokeAsync(long telegramUserId, CancellationToken cancellationToken)

@@ -1,5 +1,8 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Infrastructure.Idempotency;
+using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Infrastructure.Data;
@@ -13,6 +16,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Partner> Partners => Set<Partner>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<Order> Orders => Set<Order>();
+
+    public DbSet<PartnerBalance> PartnerBalances => Set<PartnerBalance>();
+
+    public DbSet<LedgerEntry> Ledger => Set<LedgerEntry>();
+
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -16,7 +16,7 @@ public static partial class ErrorsSetup
     public static IMvcBuilder AddApiControllers(this IServiceCollection services)
     {
         return services
-            .AddControllers()
+            .AddControllers(options => options.Filters.AddService<Validation.ValidationFilter>())
             .AddJsonOptions(options => JsonDefaults.Apply(options.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(options =>
             {

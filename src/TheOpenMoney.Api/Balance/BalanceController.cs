@@ -1,0 +1,108 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Orders;
+using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Payments;
+
+namespace TheOpenMoney.Api.Balance;
+
+/// <summary>The prepaid balance and its ledger.</summary>
+[ApiController]
+[Route("api/v1/balance")]
+[Tags("Balance")]
+[Produces("application/json")]
+public sealed class BalanceController(AppDbContext db, IPaymentAddresses addresses) : ControllerBase
+{
+    /// <summary>Partner balance and top-up address.</summary>
+    /// <remarks>TON sent to <c>topup_address</c> (any comment) is credited to the balance.</remarks>
+    [HttpGet]
+    [ProducesResponseType<ApiResponse<BalanceResponse>>(StatusCodes.Status200OK)]
+    public async Task<ActionResult<ApiResponse<BalanceResponse>>> Get(CancellationToken cancellationToken)
+    {
+        var partnerId = User.GetPartnerId();
+        var balance = await db.PartnerBalances.AsNoTracking()
+            .Where(b => b.PartnerId == partnerId)
+            .Select(b => (long?)b.BalanceNanoton)
+            .FirstOrDefaultAsync(cancellationToken) ?? 0;
+        var topup = await addresses.GetTopupAddressAsync(partnerId, cancellationToken);
+        return Ok(ApiResponse.Of(new BalanceResponse(Ton.FromNano(balance), "TON", topup)));
+    }
+
+    /// <summary>Balance transactions history.</summary>
+    /// <remarks>Newest first; optional <c>type</c> filter.</remarks>
+    [HttpGet("transactions")]
+    [ProducesResponseType<ApiResponse<Page<LedgerEntryResponse>>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
+    public async Task<ActionResult<ApiResponse<Page<LedgerEntryResponse>>>> Transactions([FromQuery] LedgerQuery query, CancellationToken cancellationToken)
+    {
+        var partnerId = User.GetPartnerId();
+        var rows = db.Ledger.AsNoTracking().Where(e => e.PartnerId == partnerId);
+        if (EnumText<LedgerEntryType>.TryParse(query.Type, out var type))
+        {
+            rows = rows.Where(e => e.Type == type);
+        }
+
+        var total = await rows.CountAsync(cancellationToken);
+        var items = await rows.OrderByDescending(e => e.Id).Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken);
+        return Ok(ApiResponse.Of(new Page<LedgerEntryResponse>(items.Select(LedgerEntryResponse.From).ToList(), total, query.Take, query.Skip)));
+    }
+}
+
+public sealed class LedgerQuery : PageQuery
+{
+    /// <summary>Only rows of this type: topup, order_payment, refund, overpayment, underpayment, late_payment, adjustment.</summary>
+    [FromQuery(Name = "type")]
+    public string? Type { get; set; }
+}
+
+internal sealed class LedgerQueryValidator : AbstractValidator<LedgerQuery>
+{
+    public LedgerQueryValidator()
+    {
+        Include(new PageQueryValidator());
+        RuleFor(q => q.Type).Must(t => t is null || EnumText<LedgerEntryType>.TryParse(t, out _))
+            .WithMessage($"type must be one of {string.Join(", ", EnumText<LedgerEntryType>.All)}");
+    }
+}
+
+/// <param name="BalanceTon">Balance in TON.</param>
+/// <param name="Currency"><c>TON</c>.</param>
+/// <param name="TopupAddress">Your own deposit address for top-ups (null until provisioned).</param>
+public sealed record BalanceResponse(decimal BalanceTon, string Currency, string? TopupAddress);
+
+/// <param name="Id">Ledger row id.</param>
+/// <param name="Type">topup, order_payment, refund, overpayment, underpayment, late_payment or adjustment.</param>
+/// <param name="AmountTon">Signed change in TON.</param>
+/// <param name="BalanceAfterTon">Balance after this row.</param>
+/// <param name="OrderId">Order concerned, when any.</param>
+/// <param name="TxHash">Blockchain transaction, when any.</param>
+/// <param name="Description">Human description.</param>
+/// <param name="CreatedAt">When it was booked.</param>
+public sealed record LedgerEntryResponse(
+    long Id,
+    string Type,
+    decimal AmountTon,
+    decimal BalanceAfterTon,
+    long? OrderId,
+    string? TxHash,
+    string? Description,
+    DateTimeOffset CreatedAt)
+{
+    public static LedgerEntryResponse From(LedgerEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new(
+            entry.Id,
+            EnumText<LedgerEntryType>.ToText(entry.Type),
+            Ton.FromNano(entry.AmountNanoton),
+            Ton.FromNano(entry.BalanceAfterNanoton),
+            entry.OrderId,
+            entry.TxHash,
+            entry.Description,
+            entry.CreatedAt);
+    }
+}

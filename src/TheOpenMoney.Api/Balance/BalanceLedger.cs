@@ -1,0 +1,80 @@
+using TheOpenMoney.Api.Infrastructure.Data;
+
+namespace TheOpenMoney.Api.Balance;
+
+/// <summary>One change to a partner's balance, written as a ledger row.</summary>
+public sealed record LedgerChange(
+    long PartnerId,
+    LedgerEntryType Type,
+    long AmountNanoton,
+    long? OrderId = null,
+    string? TxHash = null,
+    string? Description = null,
+    string? OperatorRef = null);
+
+/// <summary>
+/// The only writer of balances. Each change is one statement that updates the partner's balance
+/// row (taking its row lock, so concurrent changes queue) only if the result stays ≥ 0, and
+/// appends the ledger row with the resulting balance: balance = sum(ledger) always holds.
+/// Runs inside the caller's transaction.
+/// </summary>
+public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
+{
+    /// <summary>Applies the change; returns the new balance, or null when it would go negative (nothing written).</summary>
+    public async Task<long?> TryApplyAsync(LedgerChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await using var command = db.Command(
+            """
+            WITH updated AS (
+                UPDATE partner_balances
+                   SET balance_nanoton = balance_nanoton + $2, updated_at = $3
+                 WHERE partner_id = $1 AND balance_nanoton + $2 >= 0
+             RETURNING balance_nanoton)
+            INSERT INTO balance_ledger (partner_id, type, amount_nanoton, balance_after_nanoton, order_id, tx_hash, operator_ref, description, created_at)
+            SELECT $1, $4, $2, updated.balance_nanoton, $5, $6, $7, $8, $3 FROM updated
+            RETURNING balance_after_nanoton
+            """,
+            change.PartnerId,
+            change.AmountNanoton,
+            time.GetUtcNow(),
+            EnumText<LedgerEntryType>.ToText(change.Type),
+            change.OrderId,
+            change.TxHash,
+            change.OperatorRef,
+            change.Description);
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        return result is long balance ? balance : null;
+    }
+
+    /// <summary>Makes sure the partner has a balance row (new partners start at zero).</summary>
+    public async Task EnsureAccountAsync(long partnerId, CancellationToken cancellationToken) =>
+        await db.ExecuteAsync(
+            "INSERT INTO partner_balances (partner_id, balance_nanoton, updated_at) VALUES ($1, 0, $2) ON CONFLICT (partner_id) DO NOTHING",
+            cancellationToken,
+            partnerId,
+            time.GetUtcNow());
+
+    /// <summary>
+    /// An operator adjustment, applied at most once per <paramref name="operatorRef"/>: the balance
+    /// row is locked first, so checking for the reference and writing cannot race.
+    /// </summary>
+    public async Task<(bool Applied, long Balance)> AdjustOnceAsync(long partnerId, long amountNanoton, string operatorRef, string description, CancellationToken cancellationToken)
+    {
+        await EnsureAccountAsync(partnerId, cancellationToken);
+        await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 FOR UPDATE", partnerId))
+        {
+            var current = (long)(await locked.ExecuteScalarAsync(cancellationToken))!;
+            await using var exists = db.Command("SELECT 1 FROM balance_ledger WHERE partner_id = $1 AND operator_ref = $2", partnerId, operatorRef);
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                return (false, current);
+            }
+        }
+
+        var balance = await TryApplyAsync(
+            new LedgerChange(partnerId, LedgerEntryType.Adjustment, amountNanoton, Description: description, OperatorRef: operatorRef),
+            cancellationToken);
+        return balance is { } b ? (true, b) : throw new InvalidOperationException("adjustment would make the balance negative");
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Orders;
+using TheOpenMoney.Api.Partners;
+
+namespace TheOpenMoney.Api.Balance;
+
+public enum LedgerEntryType
+{
+    Topup,
+    OrderPayment,
+    Refund,
+    Overpayment,
+    Underpayment,
+    LatePayment,
+    Adjustment,
+}
+
+/// <summary>The row that is locked to change a partner's balance; always equal to the sum of the ledger.</summary>
+public sealed class PartnerBalance
+{
+    public long PartnerId { get; set; }
+
+    public long BalanceNanoton { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>One append-only ledger row (a trigger refuses UPDATE and DELETE).</summary>
+public sealed class LedgerEntry
+{
+    public long Id { get; set; }
+
+    public long PartnerId { get; set; }
+
+    public LedgerEntryType Type { get; set; }
+
+    public long AmountNanoton { get; set; }
+
+    public long BalanceAfterNanoton { get; set; }
+
+    public long? OrderId { get; set; }
+
+    public string? TxHash { get; set; }
+
+    public string? OperatorRef { get; set; }
+
+    public string? Description { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class PartnerBalanceConfiguration : IEntityTypeConfiguration<PartnerBalance>
+{
+    public void Configure(EntityTypeBuilder<PartnerBalance> builder)
+    {
+        builder.ToTable("partner_balances");
+        builder.HasKey(b => b.PartnerId);
+        builder.Property(b => b.PartnerId).ValueGeneratedNever();
+        builder.Property(b => b.BalanceNanoton).HasDefaultValue(0L);
+        builder.HasOne<Partner>().WithOne().HasForeignKey<PartnerBalance>(b => b.PartnerId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<LedgerEntry>
+{
+    public void Configure(EntityTypeBuilder<LedgerEntry> builder)
+    {
+        builder.ToTable("balance_ledger", t => t.HasTrigger("trg_balance_ledger_append_only"));
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.Id).UseIdentityAlwaysColumn();
+        builder.Property(e => e.Type).HasConversion(EnumText<LedgerEntryType>.Converter).HasMaxLength(20);
+        builder.Property(e => e.TxHash).HasMaxLength(128);
+        builder.Property(e => e.OperatorRef).HasMaxLength(64);
+        builder.HasOne<Partner>().WithMany().HasForeignKey(e => e.PartnerId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Order>().WithMany().HasForeignKey(e => e.OrderId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(e => e.OrderId).IsUnique().HasFilter("type = 'order_payment'").HasDatabaseName("ux_balance_ledger_order_payment");
+        builder.HasIndex(e => new { e.PartnerId, e.OperatorRef }).IsUnique().HasFilter("operator_ref IS NOT NULL");
+    }
+}

@@ -1,0 +1,28 @@
+namespace TheOpenMoney.Api.Infrastructure;
+
+/// <summary>TON amounts: stored and computed as nanoTON (<c>long</c>), shown as decimals with at most 9 fraction digits.</summary>
+public static class Ton
+{
+    public const long NanoPerTon = 1_000_000_000;
+
+    /// <summary>nanoTON → TON with no trailing zeros (<c>418000000</c> → <c>0.418</c>).</summary>
+    public static decimal FromNano(long nano) => Trim(nano / (decimal)NanoPerTon);
+
+    /// <summary>The same value without trailing zeros (<c>1.500</c> → <c>1.5</c>), for JSON.</summary>
+    public static decimal Trim(decimal value) => value / 1.000000000000000000000000000000000m;
+
+    /// <summary>TON → nanoTON; throws when the amount has more than 9 fraction digits.</summary>
+    public static long ToNano(decimal ton)
+    {
+        var nano = ton * NanoPerTon;
+        if (nano != decimal.Truncate(nano))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ton), ton, "TON amounts have at most 9 fraction digits");
+        }
+
+        return (long)nano;
+    }
+
+    /// <summary>Rounds a TON amount up to a multiple of <paramref name="step"/> (e.g. 0.001).</summary>
+    public static decimal CeilingTo(decimal ton, decimal step) => Trim(decimal.Ceiling(ton / step) * step);
+}

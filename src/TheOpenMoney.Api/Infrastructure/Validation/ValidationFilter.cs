@@ -1,0 +1,64 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc.Filters;
+using TheOpenMoney.Api.Infrastructure.Errors;
+
+namespace TheOpenMoney.Api.Infrastructure.Validation;
+
+/// <summary>
+/// Runs the FluentValidation validator of every action argument that has one; the first failure
+/// becomes 422 <c>VALIDATION_ERROR</c> with its message (e.g. <c>quantity must be between 50 and 10000</c>).
+/// </summary>
+public sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFilter
+{
+    public async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        foreach (var argument in context.ActionArguments.Values)
+        {
+            if (argument is null)
+            {
+                continue;
+            }
+
+            var validatorType = typeof(IValidator<>).MakeGenericType(argument.GetType());
+            if (services.GetService(validatorType) is not IValidator validator)
+            {
+                continue;
+            }
+
+            var result = await validator.ValidateAsync(new ValidationContext<object>(argument), context.HttpContext.RequestAborted);
+            if (!result.IsValid)
+            {
+                throw ApiException.Validation(result.Errors[0].ErrorMessage);
+            }
+        }
+
+        await next();
+    }
+}
+
+public static class ValidationSetup
+{
+    /// <summary>Registers every validator in the assembly (FluentValidation's DI package is not served here) and the filter.</summary>
+    public static IServiceCollection AddApiValidation(this IServiceCollection services)
+    {
+        ValidatorOptions.Global.DefaultClassLevelCascadeMode = CascadeMode.Stop;
+        ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
+        foreach (var type in typeof(ValidationSetup).Assembly.GetTypes())
+        {
+            if (type.IsAbstract || type.IsGenericTypeDefinition)
+            {
+                continue;
+            }
+
+            foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>)))
+            {
+                services.AddSingleton(contract, type);
+            }
+        }
+
+        services.AddSingleton<ValidationFilter>();
+        return services;
+    }
+}

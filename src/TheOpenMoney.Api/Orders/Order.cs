@@ -1,0 +1,96 @@
+namespace TheOpenMoney.Api.Orders;
+
+public enum OrderStatus
+{
+    PendingPayment,
+    Paid,
+    Processing,
+    Completed,
+    Expired,
+    Cancelled,
+    Failed,
+}
+
+public enum OrderType
+{
+    Stars,
+    Premium,
+}
+
+public enum PaymentMethod
+{
+    TonMemo,
+    Balance,
+    Tonramp,
+}
+
+/// <summary>Outcome of the recipient check made before the order was created.</summary>
+public static class RecipientCheckOutcome
+{
+    public const string Eligible = "ELIGIBLE";
+    public const string Unknown = "UNKNOWN";
+}
+
+/// <summary>An order for Stars or Premium. Money is nanoTON (<c>long</c>) and USD (<c>decimal</c>).</summary>
+public sealed class Order
+{
+    public long Id { get; set; }
+
+    public long PartnerId { get; set; }
+
+    public OrderStatus Status { get; set; }
+
+    public OrderType OrderType { get; set; }
+
+    public int? StarsAmount { get; set; }
+
+    public int? PremiumMonths { get; set; }
+
+    public string RecipientUsername { get; set; } = "";
+
+    public string RecipientCheck { get; set; } = RecipientCheckOutcome.Eligible;
+
+    public long PriceNanoton { get; set; }
+
+    public decimal PriceUsd { get; set; }
+
+    public decimal FeePercent { get; set; }
+
+    public decimal TonUsdRate { get; set; }
+
+    public string RateSource { get; set; } = "";
+
+    public PaymentMethod PaymentMethod { get; set; }
+
+    public string PaymentCurrency { get; set; } = "TON";
+
+    public string? PaymentAddress { get; set; }
+
+    public string PaymentMemo { get; set; } = "";
+
+    public string? ClientReference { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? PaidAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    public DateTimeOffset? CancelledAt { get; set; }
+
+    public DateTimeOffset? ExpiredAt { get; set; }
+
+    public DateTimeOffset? FailedAt { get; set; }
+
+    public long PaidNanoton { get; set; }
+
+    public string? PaymentTxHash { get; set; }
+
+    public string? FailureReason { get; set; }
+
+    public long RefundedNanoton { get; set; }
+}

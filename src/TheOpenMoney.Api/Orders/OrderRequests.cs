@@ -1,0 +1,156 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Pricing;
+using TheOpenMoney.Api.Recipients;
+
+namespace TheOpenMoney.Api.Orders;
+
+/// <summary>Create a Stars order.</summary>
+/// <param name="RecipientUsername">Telegram username of the recipient; a leading <c>@</c> is dropped.</param>
+/// <param name="Quantity">Stars to buy (default limits 50–10,000).</param>
+/// <param name="PaymentMethod"><c>ton_memo</c> (default), <c>balance</c> or <c>tonramp</c>.</param>
+/// <param name="PaymentCurrency"><c>TON</c> (the default and only value).</param>
+/// <param name="ClientReference">Your own id for the order (≤ 128 characters), for <c>GET /orders/by-reference/{ref}</c>.</param>
+public sealed record CreateStarsOrderRequest(
+    string? RecipientUsername,
+    int? Quantity,
+    string? PaymentMethod,
+    string? PaymentCurrency,
+    string? ClientReference);
+
+/// <summary>Create a Premium gift order.</summary>
+/// <param name="RecipientUsername">Telegram username of the recipient; a leading <c>@</c> is dropped.</param>
+/// <param name="Months">Plan length: 3, 6 or 12.</param>
+/// <param name="PaymentMethod"><c>ton_memo</c> (default), <c>balance</c> or <c>tonramp</c>.</param>
+/// <param name="PaymentCurrency"><c>TON</c> (the default and only value).</param>
+/// <param name="ClientReference">Your own id for the order (≤ 128 characters).</param>
+public sealed record CreatePremiumOrderRequest(
+    string? RecipientUsername,
+    int? Months,
+    string? PaymentMethod,
+    string? PaymentCurrency,
+    string? ClientReference);
+
+/// <summary>Filters and paging for <c>GET /orders</c>.</summary>
+public sealed class ListOrdersQuery : PageQuery
+{
+    /// <summary>Only orders in this status.</summary>
+    [FromQuery(Name = "status")]
+    public string? Status { get; set; }
+
+    /// <summary><c>stars</c> or <c>premium</c>.</summary>
+    [FromQuery(Name = "order_type")]
+    public string? OrderType { get; set; }
+
+    /// <summary>Created at or after this instant (ISO 8601).</summary>
+    [FromQuery(Name = "created_from")]
+    public DateTimeOffset? CreatedFrom { get; set; }
+
+    /// <summary>Created before this instant (ISO 8601).</summary>
+    [FromQuery(Name = "created_to")]
+    public DateTimeOffset? CreatedTo { get; set; }
+
+    /// <summary>Only orders with this <c>client_reference</c>.</summary>
+    [FromQuery(Name = "client_reference")]
+    public string? ClientReference { get; set; }
+}
+
+/// <summary><c>limit</c> (1–100, default 20) and <c>offset</c> (default 0).</summary>
+public class PageQuery
+{
+    /// <summary>Page size, 1–100.</summary>
+    /// <example>20</example>
+    [FromQuery(Name = "limit")]
+    public int? Limit { get; set; }
+
+    /// <summary>Rows to skip.</summary>
+    /// <example>0</example>
+    [FromQuery(Name = "offset")]
+    public int? Offset { get; set; }
+
+    public int Take => Limit ?? 20;
+
+    public int Skip => Offset ?? 0;
+}
+
+/// <summary>Optional period for <c>GET /orders/stats/summary</c>.</summary>
+public sealed class StatsQuery
+{
+    /// <summary>Orders created at or after this instant.</summary>
+    [FromQuery(Name = "from")]
+    public DateTimeOffset? From { get; set; }
+
+    /// <summary>Orders created before this instant.</summary>
+    [FromQuery(Name = "to")]
+    public DateTimeOffset? To { get; set; }
+}
+
+internal sealed class CreateStarsOrderRequestValidator : AbstractValidator<CreateStarsOrderRequest>
+{
+    public CreateStarsOrderRequestValidator(IOptions<PricingOptions> pricing)
+    {
+        RuleFor(r => r.RecipientUsername).TelegramUsername("recipient_username");
+        RuleFor(r => r.Quantity).StarsQuantity(pricing.Value);
+        RuleFor(r => r.PaymentMethod).PaymentMethod();
+        RuleFor(r => r.PaymentCurrency).PaymentCurrency();
+        RuleFor(r => r.ClientReference).ClientReference();
+    }
+}
+
+internal sealed class CreatePremiumOrderRequestValidator : AbstractValidator<CreatePremiumOrderRequest>
+{
+    public CreatePremiumOrderRequestValidator(IOptions<PricingOptions> pricing)
+    {
+        RuleFor(r => r.RecipientUsername).TelegramUsername("recipient_username");
+        RuleFor(r => r.Months).PremiumMonths(pricing.Value);
+        RuleFor(r => r.PaymentMethod).PaymentMethod();
+        RuleFor(r => r.PaymentCurrency).PaymentCurrency();
+        RuleFor(r => r.ClientReference).ClientReference();
+    }
+}
+
+internal sealed class ListOrdersQueryValidator : AbstractValidator<ListOrdersQuery>
+{
+    public ListOrdersQueryValidator()
+    {
+        Include(new PageQueryValidator());
+        RuleFor(q => q.Status).Must(s => s is null || EnumText<OrderStatus>.TryParse(s, out _))
+            .WithMessage($"status must be one of {string.Join(", ", EnumText<OrderStatus>.All)}");
+        RuleFor(q => q.OrderType).Must(t => t is null || EnumText<OrderType>.TryParse(t, out _))
+            .WithMessage("order_type must be stars or premium");
+        RuleFor(q => q.ClientReference).ClientReference();
+        RuleFor(q => q).Must(q => q.CreatedFrom is null || q.CreatedTo is null || q.CreatedFrom <= q.CreatedTo)
+            .WithMessage("created_from must not be after created_to");
+    }
+}
+
+internal sealed class PageQueryValidator : AbstractValidator<PageQuery>
+{
+    public PageQueryValidator()
+    {
+        RuleFor(q => q.Limit).InclusiveBetween(1, 100).When(q => q.Limit is not null).WithMessage("limit must be between 1 and 100");
+        RuleFor(q => q.Offset).GreaterThanOrEqualTo(0).When(q => q.Offset is not null).WithMessage("offset must be 0 or more");
+    }
+}
+
+internal sealed class StatsQueryValidator : AbstractValidator<StatsQuery>
+{
+    public StatsQueryValidator() =>
+        RuleFor(q => q).Must(q => q.From is null || q.To is null || q.From <= q.To).WithMessage("from must not be after to");
+}
+
+public static class OrderRules
+{
+    public static IRuleBuilderOptions<T, string?> PaymentMethod<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(m => m is null || EnumText<Orders.PaymentMethod>.TryParse(m, out _))
+            .WithMessage($"payment_method must be one of {string.Join(", ", EnumText<Orders.PaymentMethod>.All)}");
+
+    public static IRuleBuilderOptions<T, string?> PaymentCurrency<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(c => c is null or "TON").WithMessage("payment_currency must be TON");
+
+    public static IRuleBuilderOptions<T, string?> ClientReference<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(r => r is null || (r.Length is >= 1 and <= 128 && !r.Any(char.IsControl)))
+            .WithMessage("client_reference must be 1 to 128 characters without control characters");
+}

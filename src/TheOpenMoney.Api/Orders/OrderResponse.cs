@@ -1,0 +1,113 @@
+using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Infrastructure.Data;
+
+namespace TheOpenMoney.Api.Orders;
+
+/// <summary>An order as partners see it. TON amounts are decimals with at most 9 fraction digits.</summary>
+/// <param name="Id">Order id.</param>
+/// <param name="Status"><c>pending_payment</c>, <c>paid</c>, <c>processing</c>, <c>completed</c>, <c>expired</c>, <c>cancelled</c> or <c>failed</c>.</param>
+/// <param name="OrderType"><c>stars</c> or <c>premium</c>.</param>
+/// <param name="StarsAmount">Stars ordered (Stars orders).</param>
+/// <param name="PremiumMonths">Plan length (Premium orders).</param>
+/// <param name="RecipientUsername">Recipient, without <c>@</c>.</param>
+/// <param name="RecipientCheck"><c>ELIGIBLE</c>, or <c>UNKNOWN</c> when the directory could not be asked at creation.</param>
+/// <param name="PriceTon">Price in TON, locked at creation.</param>
+/// <param name="PriceUsd">Price in USD, fee included.</param>
+/// <param name="FeePercent">Fee applied, in percent.</param>
+/// <param name="TonUsdRate">TON/USD rate the price was computed with.</param>
+/// <param name="PaymentMethod"><c>ton_memo</c>, <c>balance</c> or <c>tonramp</c>.</param>
+/// <param name="PaymentCurrency"><c>TON</c>.</param>
+/// <param name="PaymentAddress">Where to send the TON (null for <c>balance</c>).</param>
+/// <param name="PaymentMemo">The transfer comment that identifies this order.</param>
+/// <param name="ExpiresAt">Pay before this instant.</param>
+/// <param name="CreatedAt">Creation time.</param>
+/// <param name="PaidAt">When the payment was complete.</param>
+/// <param name="CompletedAt">When delivery completed.</param>
+/// <param name="CancelledAt">When the order was cancelled.</param>
+/// <param name="ExpiredAt">When the order expired unpaid.</param>
+/// <param name="FailedAt">When delivery failed for good.</param>
+/// <param name="PaidTon">TON received for this order.</param>
+/// <param name="PaymentTxHash">Transaction that completed the payment.</param>
+/// <param name="ClientReference">Your reference.</param>
+/// <param name="FailureReason">Why delivery failed.</param>
+/// <param name="RefundedTon">TON refunded to your balance.</param>
+/// <param name="Tonramp">TonRamp payment links (for <c>payment_method = tonramp</c>).</param>
+public sealed record OrderResponse(
+    long Id,
+    string Status,
+    string OrderType,
+    int? StarsAmount,
+    int? PremiumMonths,
+    string RecipientUsername,
+    string RecipientCheck,
+    decimal PriceTon,
+    decimal PriceUsd,
+    decimal FeePercent,
+    decimal TonUsdRate,
+    string PaymentMethod,
+    string PaymentCurrency,
+    string? PaymentAddress,
+    string PaymentMemo,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? PaidAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? CancelledAt,
+    DateTimeOffset? ExpiredAt,
+    DateTimeOffset? FailedAt,
+    decimal PaidTon,
+    string? PaymentTxHash,
+    string? ClientReference,
+    string? FailureReason,
+    decimal RefundedTon,
+    TonrampLinks? Tonramp);
+
+/// <param name="Payload">TRP payload.</param>
+/// <param name="DeepLink">Web link.</param>
+/// <param name="TelegramLink">Telegram mini-app link.</param>
+/// <param name="Status">TonRamp's status of the payment.</param>
+public sealed record TonrampLinks(string Payload, string DeepLink, string TelegramLink, string Status);
+
+/// <summary>A page of a list: <c>{"items", "total", "limit", "offset"}</c>, newest first.</summary>
+/// <param name="Items">This page.</param>
+/// <param name="Total">Rows matching, over all pages.</param>
+/// <param name="Limit">Page size used.</param>
+/// <param name="Offset">Rows skipped.</param>
+public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Limit, int Offset);
+
+public static class OrderMapping
+{
+    public static OrderResponse ToResponse(this Order order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return new OrderResponse(
+            order.Id,
+            EnumText<OrderStatus>.ToText(order.Status),
+            EnumText<OrderType>.ToText(order.OrderType),
+            order.StarsAmount,
+            order.PremiumMonths,
+            order.RecipientUsername,
+            order.RecipientCheck,
+            Ton.FromNano(order.PriceNanoton),
+            Ton.Trim(order.PriceUsd),
+            Ton.Trim(order.FeePercent),
+            Ton.Trim(order.TonUsdRate),
+            EnumText<PaymentMethod>.ToText(order.PaymentMethod),
+            order.PaymentCurrency,
+            order.PaymentAddress,
+            order.PaymentMemo,
+            order.ExpiresAt,
+            order.CreatedAt,
+            order.PaidAt,
+            order.CompletedAt,
+            order.CancelledAt,
+            order.ExpiredAt,
+            order.FailedAt,
+            Ton.FromNano(order.PaidNanoton),
+            order.PaymentTxHash,
+            order.ClientReference,
+            order.FailureReason,
+            Ton.FromNano(order.RefundedNanoton),
+            null);
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Infrastructure.Idempotency;
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
+using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Recipients;
+
+namespace TheOpenMoney.Api.Orders;
+
+/// <summary>Create, find and cancel orders.</summary>
+[ApiController]
+[Route("api/v1/orders")]
+[Tags("Orders")]
+[Produces("application/json")]
+public sealed class OrdersController(OrderService orders) : ControllerBase
+{
+    private const int MaxBodyBytes = 16 * 1024;
+
+    /// <summary>Create a Stars order.</summary>
+    /// <remarks>
+    /// The recipient is checked first (422 <c>RECIPIENT_NOT_ELIGIBLE</c>, no order). With
+    /// <c>ton_memo</c>, send <c>price_ton</c> to <c>payment_address</c> with <c>payment_memo</c> as the
+    /// comment before <c>expires_at</c>. With <c>balance</c>, the price is debited at once and the
+    /// order starts <c>paid</c> (409 <c>INSUFFICIENT_BALANCE</c> otherwise). Send an
+    /// <c>Idempotency-Key</c> so a retry returns the same order.
+    /// </remarks>
+    /// <param name="request">The order.</param>
+    /// <param name="idempotencyKey">Any unique string (a UUID): a retry with the same key and body returns the same response with <c>Idempotent-Replayed: true</c>.</param>
+    /// <param name="cancellationToken">Request abort.</param>
+    [HttpPost("stars")]
+    [Consumes("application/json")]
+    [BufferedBody]
+    [RequestSizeLimit(MaxBodyBytes)]
+    [EnableRateLimiting(RateLimitingOptions.OrderCreationPolicy)]
+    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    public async Task<IActionResult> CreateStars(
+        [FromBody] CreateStarsOrderRequest request,
+        [FromHeader(Name = IdempotentRequest.HeaderName)] string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
+        var order = new NewOrder(
+            OrderType.Stars,
+            TelegramUsername.Normalize(request.RecipientUsername),
+            request.Quantity,
+            null,
+            ParseMethod(request.PaymentMethod),
+            request.ClientReference);
+        return new IdempotentJsonResult(await orders.CreateAsync(User.GetPartnerId(), order, await IdempotentRequest.FromHttpAsync(Request), cancellationToken));
+    }
+
+    /// <summary>Create a Premium order (3 / 6 / 12 months).</summary>
+    /// <remarks>Same rules as Stars orders, with <c>months</c> instead of <c>quantity</c>.</remarks>
+    /// <param name="request">The order.</param>
+    /// <param name="idempotencyKey">Any unique string (a UUID).</param>
+    /// <param name="cancellationToken">Request abort.</param>
+    [HttpPost("premium")]
+    [Consumes("application/json")]
+    [BufferedBody]
+    [RequestSizeLimit(MaxBodyBytes)]
+    [EnableRateLimiting(RateLimitingOptions.OrderCreationPolicy)]
+    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    public async Task<IActionResult> CreatePremium(
+        [FromBody] CreatePremiumOrderRequest request,
+        [FromHeader(Name = IdempotentRequest.HeaderName)] string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
+        var order = new NewOrder(
+            OrderType.Premium,
+            TelegramUsername.Normalize(request.RecipientUsername),
+            null,
+            request.Months,
+            ParseMethod(request.PaymentMethod),
+            request.ClientReference);
+        return new IdempotentJsonResult(await orders.CreateAsync(User.GetPartnerId(), order, await IdempotentRequest.FromHttpAsync(Request), cancellationToken));
+    }
+
+    /// <summary>Get order by ID.</summary>
+    [HttpGet("{id:long}")]
+    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> Get(long id, CancellationToken cancellationToken) =>
+        Ok(ApiResponse.Of((await orders.FindAsync(User.GetPartnerId(), id, cancellationToken)).ToResponse()));
+
+    /// <summary>List orders.</summary>
+    /// <remarks>Newest first. Filters: <c>status</c>, <c>order_type</c>, <c>created_from</c>, <c>created_to</c>, <c>client_reference</c>.</remarks>
+    [HttpGet]
+    [ProducesResponseType<ApiResponse<Page<OrderResponse>>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
+    public async Task<ActionResult<ApiResponse<Page<OrderResponse>>>> List([FromQuery] ListOrdersQuery query, CancellationToken cancellationToken) =>
+        Ok(ApiResponse.Of(await orders.ListAsync(User.GetPartnerId(), query, cancellationToken)));
+
+    /// <summary>Find order by payment_memo.</summary>
+    /// <remarks>Case and surrounding spaces are ignored, as when matching payments.</remarks>
+    [HttpGet("by-memo/{memo}")]
+    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> ByMemo(string memo, CancellationToken cancellationToken) =>
+        Ok(ApiResponse.Of((await orders.FindByMemoAsync(User.GetPartnerId(), memo, cancellationToken)).ToResponse()));
+
+    /// <summary>Find orders by your client_reference.</summary>
+    /// <remarks>All matching orders, newest first, paged like <c>GET /orders</c>.</remarks>
+    [HttpGet("by-reference/{ref}")]
+    [ProducesResponseType<ApiResponse<Page<OrderResponse>>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
+    public async Task<ActionResult<ApiResponse<Page<OrderResponse>>>> ByReference(
+        [FromRoute(Name = "ref")] string reference,
+        [FromQuery] PageQuery page,
+        CancellationToken cancellationToken)
+    {
+        if (reference.Length > 128)
+        {
+            throw ApiException.Validation("client_reference must be 1 to 128 characters without control characters");
+        }
+
+        var query = new ListOrdersQuery { ClientReference = reference, Limit = page.Limit, Offset = page.Offset };
+        return Ok(ApiResponse.Of(await orders.ListAsync(User.GetPartnerId(), query, cancellationToken)));
+    }
+
+    /// <summary>Aggregate stats.</summary>
+    /// <remarks>Over orders created in [<c>from</c>, <c>to</c>) when given, else all.</remarks>
+    [HttpGet("stats/summary")]
+    [ProducesResponseType<ApiResponse<OrderStatsResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
+    public async Task<ActionResult<ApiResponse<OrderStatsResponse>>> Stats([FromQuery] StatsQuery query, CancellationToken cancellationToken) =>
+        Ok(ApiResponse.Of(await orders.StatsAsync(User.GetPartnerId(), query, cancellationToken)));
+
+    /// <summary>Cancel a pending_payment order.</summary>
+    /// <remarks>A cancelled order cancels again with 200; any other state is 409 <c>ORDER_NOT_CANCELLABLE</c>.</remarks>
+    /// <param name="id">Order id.</param>
+    /// <param name="idempotencyKey">Optional: a retry with the same key replays the first answer.</param>
+    /// <param name="cancellationToken">Request abort.</param>
+    [HttpPost("{id:long}/cancel")]
+    [BufferedBody]
+    [RequestSizeLimit(MaxBodyBytes)]
+    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
+    public async Task<IActionResult> Cancel(
+        long id,
+        [FromHeader(Name = IdempotentRequest.HeaderName)] string? idempotencyKey,
+        CancellationToken cancellationToken) =>
+        new IdempotentJsonResult(await orders.CancelAsync(User.GetPartnerId(), id, await IdempotentRequest.FromHttpAsync(Request), cancellationToken));
+
+    private static PaymentMethod ParseMethod(string? method) =>
+        method is null ? PaymentMethod.TonMemo : EnumText<PaymentMethod>.Parse(method);
+}

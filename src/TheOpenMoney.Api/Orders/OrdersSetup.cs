@@ -1,0 +1,30 @@
+using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Infrastructure.Idempotency;
+using TheOpenMoney.Api.Payments;
+
+namespace TheOpenMoney.Api.Orders;
+
+public static class OrdersSetup
+{
+    /// <summary>Orders, the balance ledger, idempotency and payment addresses.</summary>
+    public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OrderOptions>()
+            .Bind(configuration.GetSection(OrderOptions.Section))
+            .Validate(o => o.Ttl > TimeSpan.Zero, "Orders:Ttl must be positive")
+            .ValidateOnStart();
+        services.AddOptions<IdempotencyOptions>()
+            .Bind(configuration.GetSection(IdempotencyOptions.Section))
+            .Validate(o => o.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours")
+            .ValidateOnStart();
+        services.AddOptions<PaymentAddressOptions>().Bind(configuration.GetSection(PaymentAddressOptions.Section));
+        services.AddScoped<IdempotencyService>();
+        services.AddScoped<BalanceLedger>();
+        services.AddScoped<OrderService>();
+        services.AddScoped<OrderTransitions>();
+        services.AddSingleton<IPaymentAddresses, ConfiguredPaymentAddresses>();
+        services.AddSingleton<IdempotencySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdempotencySweeper>());
+        return services;
+    }
+}

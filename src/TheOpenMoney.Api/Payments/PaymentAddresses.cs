@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace TheOpenMoney.Api.Payments;
+
+/// <summary>Where partners pay: the shared orders deposit address (orders told apart by memo) and each partner's top-up address.</summary>
+public interface IPaymentAddresses
+{
+    Task<string> GetOrdersAddressAsync(CancellationToken cancellationToken);
+
+    /// <summary>The partner's top-up address, or null when none is provisioned yet.</summary>
+    Task<string?> GetTopupAddressAsync(long partnerId, CancellationToken cancellationToken);
+}
+
+/// <summary>Configuration section <c>Payments</c>.</summary>
+public sealed class PaymentAddressOptions
+{
+    public const string Section = "Payments";
+
+    /// <summary>The deposit address every <c>ton_memo</c> order is paid to, until the processor provisions one.</summary>
+    public string? OrdersAddress { get; set; }
+}
+
+/// <summary>
+/// The orders address from configuration (<c>Payments:OrdersAddress</c>); no top-up addresses.
+/// The payment-processor integration replaces this with addresses provisioned by the processor.
+/// </summary>
+public sealed class ConfiguredPaymentAddresses(IOptions<PaymentAddressOptions> options) : IPaymentAddresses
+{
+    public Task<string> GetOrdersAddressAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(options.Value.OrdersAddress
+            ?? throw new InvalidOperationException("Payments:OrdersAddress is not configured"));
+
+    public Task<string?> GetTopupAddressAsync(long partnerId, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Orders;
+
+namespace TheOpenMoney.Api.Pricing;
+
+/// <summary>A price, with everything it was computed from; locked into an order when the order is created.</summary>
+public sealed record PriceQuote(
+    OrderType OrderType,
+    int? StarsAmount,
+    int? PremiumMonths,
+    decimal BaseUsd,
+    decimal FeePercent,
+    decimal FeeUsd,
+    decimal PriceUsd,
+    TonRate Rate,
+    long PriceNanoton);
+
+/// <summary>
+/// Prices in exact decimal arithmetic: USD = stars × USD per star (or the Premium plan's price) plus
+/// the fee; TON = USD ÷ rate, rounded up to <see cref="PricingOptions.TonRoundingStep"/>.
+/// </summary>
+public sealed class PricingService(ITonUsdRateSource rates, IOptions<PricingOptions> options)
+{
+    public PricingOptions Settings => options.Value;
+
+    public async Task<PriceQuote> QuoteStarsAsync(int quantity, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        return Quote(OrderType.Stars, quantity, null, quantity * settings.StarUsd, await rates.GetRateAsync(cancellationToken));
+    }
+
+    public async Task<PriceQuote> QuotePremiumAsync(int months, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        return Quote(OrderType.Premium, null, months, settings.PremiumUsd[months], await rates.GetRateAsync(cancellationToken));
+    }
+
+    private PriceQuote Quote(OrderType type, int? stars, int? months, decimal baseUsd, TonRate rate)
+    {
+        var settings = options.Value;
+        var feeUsd = decimal.Round(baseUsd * settings.FeePercent / 100m, 6, MidpointRounding.AwayFromZero);
+        var priceUsd = baseUsd + feeUsd;
+        var priceTon = Ton.CeilingTo(priceUsd / rate.TonUsd, settings.TonRoundingStep);
+        return new PriceQuote(type, stars, months, baseUsd, settings.FeePercent, feeUsd, priceUsd, rate, Ton.ToNano(priceTon));
+    }
+}
