@@ -16,6 +16,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string Pepper = "test-pepper-which-is-long-enough-0123456789";
 
+    public const string OrdersAddress = "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWABy_";
+
     public string ConnectionString { get; private set; } = "";
 
     public CapturingLoggerProvider Logs { get; } = new();
@@ -65,6 +67,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["RateLimiting:PerKeyPerMinute"] = "100000",
             ["RateLimiting:OrderCreationPerKeyPerMinute"] = "100000",
             ["RateLimiting:FailedAuthPerIpPerMinute"] = "100000",
+            ["Pricing:TonUsdRate"] = "3.6",
+            ["Payments:OrdersAddress"] = OrdersAddress,
             // The console stays quiet in tests; every line still reaches Logs.
             ["Logging:ConsoleMinimumLevel"] = "Critical",
         };

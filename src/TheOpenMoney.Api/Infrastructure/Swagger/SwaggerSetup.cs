@@ -32,6 +32,7 @@ public static class SwaggerSetup
                 Description = "Your partner key from the Telegram bot (/api), e.g. `osk_AbC1…`.",
             });
             options.OperationFilter<ErrorResponsesOperationFilter>();
+            options.OperationFilter<SeedExamplesOperationFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
             if (File.Exists(xml))
             {
@@ -39,12 +40,15 @@ public static class SwaggerSetup
             }
 
             options.SupportNonNullableReferenceTypes();
-            options.CustomSchemaIds(type => type.IsGenericType
-                ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}Of{string.Join("And", type.GetGenericArguments().Select(a => a.Name))}"
-                : type.Name);
+            options.CustomSchemaIds(SchemaId);
         });
         return services;
     }
+
+    /// <summary><c>ApiResponse&lt;Page&lt;OrderResponse&gt;&gt;</c> → <c>ApiResponseOfPageOfOrderResponse</c>.</summary>
+    private static string SchemaId(Type type) => type.IsGenericType
+        ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}Of{string.Join("And", type.GetGenericArguments().Select(SchemaId))}"
+        : type.Name;
 
     public static WebApplication UseApiSwagger(this WebApplication app)
     {
