@@ -25,7 +25,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>When set, replaces the system clock for the whole app.</summary>
     public ManualTimeProvider? Clock { get; protected init; }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var server = await PostgresServer.GetAsync();
         ConnectionString = await server.CreateDatabaseAsync();
