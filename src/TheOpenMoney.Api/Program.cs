@@ -7,6 +7,7 @@ using TheOpenMoney.Api.Infrastructure.Swagger;
 using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -22,6 +23,7 @@ builder.Services.AddPartners(builder.Configuration);
 builder.Services.AddPricing(builder.Configuration);
 builder.Services.AddRecipients(builder.Configuration);
 builder.Services.AddOrders(builder.Configuration);
+builder.Services.AddPayments(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);

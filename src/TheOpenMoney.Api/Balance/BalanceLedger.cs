@@ -10,7 +10,8 @@ public sealed record LedgerChange(
     long? OrderId = null,
     string? TxHash = null,
     string? Description = null,
-    string? OperatorRef = null);
+    string? OperatorRef = null,
+    long? DepositId = null);
 
 /// <summary>
 /// The only writer of balances. Each change is one statement that updates the partner's balance
@@ -31,8 +32,8 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
                    SET balance_nanoton = balance_nanoton + $2, updated_at = $3
                  WHERE partner_id = $1 AND balance_nanoton + $2 >= 0
              RETURNING balance_nanoton)
-            INSERT INTO balance_ledger (partner_id, type, amount_nanoton, balance_after_nanoton, order_id, tx_hash, operator_ref, description, created_at)
-            SELECT $1, $4, $2, updated.balance_nanoton, $5, $6, $7, $8, $3 FROM updated
+            INSERT INTO balance_ledger (partner_id, type, amount_nanoton, balance_after_nanoton, order_id, tx_hash, operator_ref, description, created_at, deposit_id)
+            SELECT $1, $4, $2, updated.balance_nanoton, $5, $6, $7, $8, $3, $9 FROM updated
             RETURNING balance_after_nanoton
             """,
             change.PartnerId,
@@ -42,7 +43,8 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
             change.OrderId,
             change.TxHash,
             change.OperatorRef,
-            change.Description);
+            change.Description,
+            change.DepositId);
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return result is long balance ? balance : null;
     }

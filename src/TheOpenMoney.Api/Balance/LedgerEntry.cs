@@ -46,6 +46,9 @@ public sealed class LedgerEntry
 
     public string? OperatorRef { get; set; }
 
+    /// <summary>The deposit that brought this TON, for on-chain credits.</summary>
+    public long? DepositId { get; set; }
+
     public string? Description { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -77,5 +80,7 @@ internal sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<Ledger
         builder.HasOne<Order>().WithMany().HasForeignKey(e => e.OrderId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(e => e.OrderId).IsUnique().HasFilter("type = 'order_payment'").HasDatabaseName("ux_balance_ledger_order_payment");
         builder.HasIndex(e => new { e.PartnerId, e.OperatorRef }).IsUnique().HasFilter("operator_ref IS NOT NULL");
+        builder.HasOne<Payments.Deposit>().WithMany().HasForeignKey(e => e.DepositId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(e => e.DepositId).IsUnique().HasFilter("deposit_id IS NOT NULL");
     }
 }

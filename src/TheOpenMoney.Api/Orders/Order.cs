@@ -93,4 +93,7 @@ public sealed class Order
     public string? FailureReason { get; set; }
 
     public long RefundedNanoton { get; set; }
+
+    /// <summary>TON paid for this order that was credited to the balance instead (arrived late).</summary>
+    public long LatePaidNanoton { get; set; }
 }

@@ -29,6 +29,7 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.Property(o => o.PaymentTxHash).HasMaxLength(128);
         builder.Property(o => o.PaidNanoton).HasDefaultValue(0L);
         builder.Property(o => o.RefundedNanoton).HasDefaultValue(0L);
+        builder.Property(o => o.LatePaidNanoton).HasDefaultValue(0L);
         builder.HasIndex(o => o.PaymentMemo).IsUnique();
     }
 }

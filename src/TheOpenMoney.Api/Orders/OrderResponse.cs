@@ -30,7 +30,8 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="PaymentTxHash">Transaction that completed the payment.</param>
 /// <param name="ClientReference">Your reference.</param>
 /// <param name="FailureReason">Why delivery failed.</param>
-/// <param name="RefundedTon">TON refunded to your balance.</param>
+/// <param name="RefundedTon">TON refunded to your balance (a failed order's price, or a short payment when the order expired or was cancelled).</param>
+/// <param name="LatePaidTon">TON sent for this order after it could no longer be paid (expired, cancelled, already paid), credited to your balance.</param>
 /// <param name="Tonramp">TonRamp payment links (for <c>payment_method = tonramp</c>).</param>
 public sealed record OrderResponse(
     long Id,
@@ -60,6 +61,7 @@ public sealed record OrderResponse(
     string? ClientReference,
     string? FailureReason,
     decimal RefundedTon,
+    decimal LatePaidTon,
     TonrampLinks? Tonramp);
 
 /// <param name="Payload">TRP payload.</param>
@@ -108,6 +110,7 @@ public static class OrderMapping
             order.ClientReference,
             order.FailureReason,
             Ton.FromNano(order.RefundedNanoton),
+            Ton.FromNano(order.LatePaidNanoton),
             null);
     }
 }

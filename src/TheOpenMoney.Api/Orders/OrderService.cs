@@ -132,13 +132,29 @@ public sealed class OrderService(
             async token =>
             {
                 var now = time.GetUtcNow();
-                var changed = await db.Orders
-                    .Where(o => o.Id == orderId && o.PartnerId == partnerId && o.Status == OrderStatus.PendingPayment)
-                    .ExecuteUpdateAsync(
-                        s => s.SetProperty(o => o.Status, OrderStatus.Cancelled).SetProperty(o => o.CancelledAt, now).SetProperty(o => o.UpdatedAt, now),
-                        token);
+                long? held = null;
+                await using (var cancel = db.Command(
+                    """
+                    UPDATE orders SET status = 'cancelled', cancelled_at = $3, updated_at = $3, refunded_nanoton = paid_nanoton
+                     WHERE id = $1 AND partner_id = $2 AND status = 'pending_payment'
+                    RETURNING paid_nanoton
+                    """,
+                    orderId,
+                    partnerId,
+                    now))
+                {
+                    held = await cancel.ExecuteScalarAsync(token) as long?;
+                }
+
+                if (held > 0)
+                {
+                    // TON already received for the order goes back to the partner's balance.
+                    var credit = new LedgerChange(partnerId, LedgerEntryType.Underpayment, held.Value, orderId, Description: $"short payment of cancelled order {orderId}");
+                    _ = await ledger.TryApplyAsync(credit, token) ?? throw new InvalidOperationException("partner has no balance account");
+                }
+
                 var order = await FindAsync(partnerId, orderId, token);
-                if (changed == 0 && order.Status != OrderStatus.Cancelled)
+                if (held is null && order.Status != OrderStatus.Cancelled)
                 {
                     throw ApiException.Conflict(
                         DomainErrors.OrderNotCancellable,

@@ -1,6 +1,5 @@
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
-using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Api.Orders;
 
@@ -17,12 +16,10 @@ public static class OrdersSetup
             .Bind(configuration.GetSection(IdempotencyOptions.Section))
             .Validate(o => o.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours")
             .ValidateOnStart();
-        services.AddOptions<PaymentAddressOptions>().Bind(configuration.GetSection(PaymentAddressOptions.Section));
         services.AddScoped<IdempotencyService>();
         services.AddScoped<BalanceLedger>();
         services.AddScoped<OrderService>();
         services.AddScoped<OrderTransitions>();
-        services.AddSingleton<IPaymentAddresses, ConfiguredPaymentAddresses>();
         services.AddSingleton<IdempotencySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<IdempotencySweeper>());
         return services;

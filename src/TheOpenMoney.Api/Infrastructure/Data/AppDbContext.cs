@@ -4,6 +4,7 @@ using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Api.Infrastructure.Data;
 
@@ -24,6 +25,12 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<LedgerEntry> Ledger => Set<LedgerEntry>();
 
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    public DbSet<DepositAddress> DepositAddresses => Set<DepositAddress>();
+
+    public DbSet<Deposit> Deposits => Set<Deposit>();
+
+    public DbSet<ProcessorCursor> ProcessorCursors => Set<ProcessorCursor>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -60,6 +60,7 @@ internal sealed class SeedExamplesOperationFilter : IOperationFilter
             "client_reference": "invoice-42",
             "failure_reason": null,
             "refunded_ton": 0,
+            "late_paid_ton": 0,
             "tonramp": null
           }
         }

@@ -1,0 +1,341 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Infrastructure.Data;
+
+namespace TheOpenMoney.Api.Payments;
+
+/// <summary>What the poller last did, for health.</summary>
+public sealed class PollerStatus
+{
+    private readonly object _gate = new();
+
+    public DateTimeOffset? LastSuccessAt { get; private set; }
+
+    public DateTimeOffset? LastFailureAt { get; private set; }
+
+    public string? LastError { get; private set; }
+
+    public bool IsLeader { get; private set; }
+
+    public void Succeeded(DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            LastSuccessAt = at;
+            LastError = null;
+            IsLeader = true;
+        }
+    }
+
+    public void Failed(DateTimeOffset at, string error)
+    {
+        lock (_gate)
+        {
+            LastFailureAt = at;
+            LastError = error;
+        }
+    }
+
+    public void Follower()
+    {
+        lock (_gate)
+        {
+            IsLeader = false;
+        }
+    }
+}
+
+/// <summary>
+/// Polls the processor's deposit history for the orders and top-ups user_ids, oldest first, from a
+/// cursor kept in the database (re-reading some rows before it, and the whole history now and then,
+/// because offsets can shift), and applies each deposit in its own transaction together with the
+/// cursor. Deposits stored by the webhook but not applied yet are applied too. Then expires the
+/// orders whose <c>expires_at</c> the processor has provably scanned past. One instance polls at a
+/// time: the leader holds a session advisory lock on a dedicated connection.
+/// </summary>
+public sealed partial class DepositPoller(
+    IServiceScopeFactory scopes,
+    NpgsqlDataSource dataSource,
+    IOptions<PaymentProcessorOptions> options,
+    TimeProvider time,
+    PaymentMetrics metrics,
+    PollerStatus status,
+    ILogger<DepositPoller> logger) : BackgroundService
+{
+    /// <summary>Advisory lock key of the poller leader ("TOM-POLL").</summary>
+    internal const long LeaderLockKey = 0x544F4D2D504F4C4C;
+
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private NpgsqlConnection? _leaderConnection;
+
+    /// <summary>One full poll (history of both user_ids, pending webhook deposits, expiry). False when another instance is the leader.</summary>
+    public async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            if (!await EnsureLeaderAsync(cancellationToken))
+            {
+                status.Follower();
+                return false;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            await using var scope = scopes.CreateAsyncScope();
+            var services = scope.ServiceProvider;
+            var processor = services.GetRequiredService<ProcessorClient>();
+            var addresses = services.GetRequiredService<ProcessorPaymentAddresses>();
+            _ = await addresses.GetOrdersAddressAsync(cancellationToken);
+            var sync = await processor.SyncAsync(cancellationToken);
+            var settings = options.Value;
+            foreach (var userId in new[] { settings.OrdersUserId, settings.TopupsUserId })
+            {
+                await PollUserAsync(services, processor, userId, sync, cancellationToken);
+            }
+
+            await ApplyStoredAsync(services, cancellationToken);
+            await ExpireAsync(services, cancellationToken);
+            metrics.PollCompleted(Stopwatch.GetElapsedTime(started));
+            status.Succeeded(time.GetUtcNow());
+            return true;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_leaderConnection is not null)
+        {
+            await _leaderConnection.DisposeAsync();
+            _leaderConnection = null;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _leaderConnection?.Dispose();
+        _oneAtATime.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        do
+        {
+            try
+            {
+                await PollOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                metrics.PollFailed();
+                status.Failed(time.GetUtcNow(), ex.GetType().Name + ": " + ex.Message);
+                LogPollFailed(logger, ex);
+            }
+        }
+        while (await NextTickAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> EnsureLeaderAsync(CancellationToken cancellationToken)
+    {
+        if (_leaderConnection is { State: System.Data.ConnectionState.Open })
+        {
+            try
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", _leaderConnection);
+                await ping.ExecuteScalarAsync(cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                // The connection (and with it the lock) is gone: compete again.
+            }
+        }
+
+        if (_leaderConnection is not null)
+        {
+            await _leaderConnection.DisposeAsync();
+            _leaderConnection = null;
+        }
+
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LeaderLockKey})", connection);
+        if ((bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
+        {
+            _leaderConnection = connection;
+            LogLeader(logger);
+            return true;
+        }
+
+        await connection.DisposeAsync();
+        return false;
+    }
+
+    private async Task PollUserAsync(IServiceProvider services, ProcessorClient processor, string userId, ProcessorSync sync, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var db = services.GetRequiredService<AppDbContext>();
+        var deposits = services.GetRequiredService<DepositProcessor>();
+        var now = time.GetUtcNow();
+        var cursor = await LoadCursorAsync(userId, now, cancellationToken);
+        var fullScan = cursor.LastFullScanAt is null || now - cursor.LastFullScanAt >= settings.FullRescanInterval;
+        var offset = fullScan ? 0 : Math.Max(0, cursor.NextOffset - settings.RescanOverlap);
+        while (true)
+        {
+            var page = await processor.HistoryAsync(userId, offset, settings.PageSize, cancellationToken);
+            for (var i = 0; i < page.Count; i++)
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await deposits.RecordAsync(page[i], "poll", cancellationToken);
+                await deposits.ApplyAsync(page[i].TxHash, cancellationToken);
+                await db.ExecuteAsync(
+                    "UPDATE processor_cursors SET next_offset = GREATEST(next_offset, $2), updated_at = $3 WHERE processor_user_id = $1",
+                    cancellationToken,
+                    userId,
+                    offset + i + 1,
+                    time.GetUtcNow());
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            offset += page.Count;
+            if (page.Count < settings.PageSize)
+            {
+                break;
+            }
+        }
+
+        // Every deposit dated up to the block the processor had scanned before this read is now stored.
+        await using var done = dataSource.CreateCommand(
+            """
+            UPDATE processor_cursors
+               SET last_success_at = $2, updated_at = $2,
+                   synced_to = CASE WHEN $3 THEN GREATEST(coalesce(synced_to, $4), $4) ELSE synced_to END,
+                   last_full_scan_at = CASE WHEN $5 THEN $2 ELSE last_full_scan_at END
+             WHERE processor_user_id = $1
+            """);
+        done.Parameters.Add(new NpgsqlParameter { Value = userId });
+        done.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        done.Parameters.Add(new NpgsqlParameter { Value = sync.IsSynced });
+        done.Parameters.Add(new NpgsqlParameter { Value = sync.LastBlockAt });
+        done.Parameters.Add(new NpgsqlParameter { Value = fullScan });
+        await done.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<ProcessorCursor> LoadCursorAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO processor_cursors (processor_user_id, next_offset, updated_at) VALUES ($1, 0, $2)
+            ON CONFLICT (processor_user_id) DO UPDATE SET processor_user_id = EXCLUDED.processor_user_id
+            RETURNING next_offset, last_full_scan_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new ProcessorCursor
+        {
+            ProcessorUserId = userId,
+            NextOffset = reader.GetInt64(0),
+            LastFullScanAt = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+        };
+    }
+
+    /// <summary>Deposits the webhook stored but could not apply (a failure after storing) are applied here.</summary>
+    private static async Task ApplyStoredAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var db = services.GetRequiredService<AppDbContext>();
+        var deposits = services.GetRequiredService<DepositProcessor>();
+        var pending = await db.Deposits.Where(d => d.AppliedAt == null).OrderBy(d => d.Id).Select(d => d.TxHash).Take(1000)
+            .ToListAsync(cancellationToken);
+        foreach (var txHash in pending)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await deposits.ApplyAsync(txHash, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// <c>pending_payment → expired</c> only for orders whose <c>expires_at</c> is before the instant up
+    /// to which every deposit has been read (so a payment dated before expiry can no longer show up);
+    /// a short payment already received is credited back (<c>underpayment</c>) in the same transaction.
+    /// </summary>
+    private async Task ExpireAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var db = services.GetRequiredService<AppDbContext>();
+        var ledger = services.GetRequiredService<BalanceLedger>();
+        var syncedTo = await db.ProcessorCursors.Where(c => c.ProcessorUserId == options.Value.OrdersUserId)
+            .Select(c => c.SyncedTo).FirstOrDefaultAsync(cancellationToken);
+        if (syncedTo is null)
+        {
+            return;
+        }
+
+        var due = await db.Orders
+            .Where(o => o.Status == Orders.OrderStatus.PendingPayment && o.ExpiresAt < syncedTo)
+            .OrderBy(o => o.ExpiresAt).Select(o => o.Id).Take(1000)
+            .ToListAsync(cancellationToken);
+        foreach (var orderId in due)
+        {
+            var now = time.GetUtcNow();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var expire = db.Command(
+                """
+                UPDATE orders SET status = 'expired', expired_at = $2, updated_at = $2, refunded_nanoton = paid_nanoton
+                 WHERE id = $1 AND status = 'pending_payment' AND expires_at < $3
+                RETURNING partner_id, paid_nanoton
+                """,
+                orderId,
+                now,
+                syncedTo.Value);
+            long partnerId = 0, held = 0;
+            var expired = false;
+            await using (var reader = await expire.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    (expired, partnerId, held) = (true, reader.GetInt64(0), reader.GetInt64(1));
+                }
+            }
+
+            if (expired && held > 0)
+            {
+                var credit = new LedgerChange(partnerId, LedgerEntryType.Underpayment, held, orderId, Description: $"short payment of expired order {orderId}");
+                _ = await ledger.TryApplyAsync(credit, cancellationToken) ?? throw new InvalidOperationException($"partner {partnerId} has no balance account");
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This instance now polls the payment processor")]
+    private static partial void LogLeader(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the payment processor failed; retrying next interval")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,127 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TheOpenMoney.Api.Orders;
+using TheOpenMoney.Api.Partners;
+
+namespace TheOpenMoney.Api.Payments;
+
+/// <summary>A deposit address generated at the processor: the shared orders address, or one partner's top-up address.</summary>
+public sealed class DepositAddress
+{
+    public long Id { get; set; }
+
+    /// <summary><c>orders</c> or <c>topup</c>.</summary>
+    public string Purpose { get; set; } = "";
+
+    public long? PartnerId { get; set; }
+
+    public string ProcessorUserId { get; set; } = "";
+
+    public string Address { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>One incoming transfer, stored once per <c>tx_hash</c>, with where each nanoTON went.</summary>
+public sealed class Deposit
+{
+    public long Id { get; set; }
+
+    public string TxHash { get; set; } = "";
+
+    public string ProcessorUserId { get; set; } = "";
+
+    public string DepositAddress { get; set; } = "";
+
+    public string? SourceAddress { get; set; }
+
+    public long AmountNanoton { get; set; }
+
+    public string? Comment { get; set; }
+
+    public DateTimeOffset ChainTime { get; set; }
+
+    /// <summary><c>poll</c> or <c>webhook</c>.</summary>
+    public string ReceivedVia { get; set; } = "";
+
+    public DateTimeOffset ReceivedAt { get; set; }
+
+    /// <summary>Null until applied; then order_payment, partial_payment, overpayment, late_payment, topup or unmatched.</summary>
+    public string? Kind { get; set; }
+
+    public long? OrderId { get; set; }
+
+    public long? PartnerId { get; set; }
+
+    public long OrderNanoton { get; set; }
+
+    public long CreditedNanoton { get; set; }
+
+    public long UnmatchedNanoton { get; set; }
+
+    public DateTimeOffset? AppliedAt { get; set; }
+}
+
+/// <summary>Where the history of one processor user_id has been read to.</summary>
+public sealed class ProcessorCursor
+{
+    public string ProcessorUserId { get; set; } = "";
+
+    public long NextOffset { get; set; }
+
+    /// <summary>Every deposit dated up to this instant has been read (processor synced, history read to its end).</summary>
+    public DateTimeOffset? SyncedTo { get; set; }
+
+    public DateTimeOffset? LastSuccessAt { get; set; }
+
+    public DateTimeOffset? LastFullScanAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+internal sealed class DepositAddressConfiguration : IEntityTypeConfiguration<DepositAddress>
+{
+    public void Configure(EntityTypeBuilder<DepositAddress> builder)
+    {
+        builder.ToTable("deposit_addresses");
+        builder.HasKey(a => a.Id);
+        builder.Property(a => a.Id).UseIdentityAlwaysColumn();
+        builder.Property(a => a.Purpose).HasMaxLength(16);
+        builder.Property(a => a.ProcessorUserId).HasMaxLength(64);
+        builder.Property(a => a.Address).HasMaxLength(64);
+        builder.HasIndex(a => a.Address).IsUnique();
+        builder.HasOne<Partner>().WithMany().HasForeignKey(a => a.PartnerId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class DepositConfiguration : IEntityTypeConfiguration<Deposit>
+{
+    public void Configure(EntityTypeBuilder<Deposit> builder)
+    {
+        builder.ToTable("deposits");
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Id).UseIdentityAlwaysColumn();
+        builder.Property(d => d.TxHash).HasMaxLength(128);
+        builder.Property(d => d.ProcessorUserId).HasMaxLength(64);
+        builder.Property(d => d.DepositAddress).HasMaxLength(64);
+        builder.Property(d => d.SourceAddress).HasMaxLength(64);
+        builder.Property(d => d.ReceivedVia).HasMaxLength(8);
+        builder.Property(d => d.Kind).HasMaxLength(20);
+        builder.Property(d => d.OrderNanoton).HasDefaultValue(0L);
+        builder.Property(d => d.CreditedNanoton).HasDefaultValue(0L);
+        builder.Property(d => d.UnmatchedNanoton).HasDefaultValue(0L);
+        builder.HasIndex(d => d.TxHash).IsUnique();
+        builder.HasOne<Order>().WithMany().HasForeignKey(d => d.OrderId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Partner>().WithMany().HasForeignKey(d => d.PartnerId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class ProcessorCursorConfiguration : IEntityTypeConfiguration<ProcessorCursor>
+{
+    public void Configure(EntityTypeBuilder<ProcessorCursor> builder)
+    {
+        builder.ToTable("processor_cursors");
+        builder.HasKey(c => c.ProcessorUserId);
+        builder.Property(c => c.ProcessorUserId).HasMaxLength(64);
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Health;
+using TheOpenMoney.Api.Infrastructure.Http;
+
+namespace TheOpenMoney.Api.Payments;
+
+public static class PaymentsSetup
+{
+    /// <summary>
+    /// With <c>PaymentProcessor:BaseUrl</c>: the processor client, processor-provisioned addresses, the
+    /// deposit poller (with expiry), the webhook and the health check. Without it: the configured
+    /// orders address and no payment tracking.
+    /// </summary>
+    public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(PaymentProcessorOptions.Section);
+        services.AddOptions<PaymentProcessorOptions>()
+            .Bind(section)
+            .Validate(o => !o.Enabled || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "PaymentProcessor:BaseUrl must be an absolute URL")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0, "PaymentProcessor poll settings are invalid")
+            .ValidateOnStart();
+        services.AddOptions<PaymentAddressOptions>().Bind(configuration.GetSection(PaymentAddressOptions.Section));
+        services.AddSingleton<PaymentMetrics>();
+        services.AddScoped<DepositProcessor>();
+        var enabled = !string.IsNullOrWhiteSpace(section["BaseUrl"]);
+        if (!enabled)
+        {
+            services.AddSingleton<IPaymentAddresses, ConfiguredPaymentAddresses>();
+            return services;
+        }
+
+        services.AddHttpClient<ProcessorClient>((sp, client) =>
+                ProcessorClient.Configure(client, sp.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value))
+            .AddHttpMessageHandler(sp => new ResilienceHandler(
+                ResilienceHandler.CreatePipeline(sp.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value.Http)));
+        services.AddSingleton<OrdersAddressCache>();
+        services.AddScoped<ProcessorPaymentAddresses>();
+        services.AddScoped<IPaymentAddresses>(sp => sp.GetRequiredService<ProcessorPaymentAddresses>());
+        services.AddSingleton<PollerStatus>();
+        services.AddSingleton<DepositPoller>();
+        services.AddHostedService(sp => sp.GetRequiredService<DepositPoller>());
+        services.AddHealthChecks().AddCheck<ProcessorHealthCheck>(HealthComponents.PaymentProcessor);
+        return services;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Infrastructure.Http;
+
+namespace TheOpenMoney.Api.Payments;
+
+/// <summary>
+/// The processor (reachable, synced, lag behind the chain) and the poller (last success, what is
+/// waiting). Degraded when the processor is unreachable or out of sync, or the poller has not
+/// succeeded for a while.
+/// </summary>
+public sealed class ProcessorHealthCheck(
+    ProcessorClient processor,
+    AppDbContext db,
+    PollerStatus poller,
+    TimeProvider time,
+    IOptions<PaymentProcessorOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var data = new Dictionary<string, object>();
+        var problems = new List<string>();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            var sync = await processor.SyncAsync(timeout.Token);
+            data["reachable"] = true;
+            data["is_synced"] = sync.IsSynced;
+            data["lag_seconds"] = Math.Max(0, (long)(now - sync.LastBlockAt).TotalSeconds);
+            if (!sync.IsSynced)
+            {
+                problems.Add("processor is not synced");
+            }
+        }
+        catch (Exception ex) when (ex is ProcessorException or OperationCanceledException || HttpFailures.IsTransient(ex))
+        {
+            data["reachable"] = false;
+            problems.Add("processor unreachable");
+        }
+
+        var cursors = await db.ProcessorCursors.AsNoTracking().ToListAsync(cancellationToken);
+        var syncedTo = cursors.FirstOrDefault(c => c.ProcessorUserId == options.Value.OrdersUserId)?.SyncedTo;
+        data["poller"] = new Dictionary<string, object?>
+        {
+            ["leader"] = poller.IsLeader,
+            ["last_success_at"] = poller.LastSuccessAt,
+            ["seconds_since_success"] = poller.LastSuccessAt is { } at ? (long)(now - at).TotalSeconds : null,
+            ["last_error"] = poller.LastError,
+            ["synced_to"] = syncedTo,
+            ["cursor_lag_seconds"] = syncedTo is { } s ? Math.Max(0, (long)(now - s).TotalSeconds) : null,
+            ["unapplied_deposits"] = await db.Deposits.CountAsync(d => d.AppliedAt == null, cancellationToken),
+            ["unmatched_deposits"] = await db.Deposits.CountAsync(d => d.Kind == "unmatched", cancellationToken),
+        };
+        var stale = options.Value.PollInterval * 3 + TimeSpan.FromSeconds(30);
+        if (poller.IsLeader && poller.LastSuccessAt is { } last && now - last > stale)
+        {
+            problems.Add("poller has not succeeded recently");
+        }
+
+        return problems.Count == 0
+            ? HealthCheckResult.Healthy(data: data)
+            : HealthCheckResult.Degraded(string.Join("; ", problems), data: data);
+    }
+}
