@@ -27,8 +27,8 @@ public sealed class PaymentAddressOptions
 public sealed class ConfiguredPaymentAddresses(IOptions<PaymentAddressOptions> options) : IPaymentAddresses
 {
     public Task<string> GetOrdersAddressAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(options.Value.OrdersAddress
-            ?? throw new InvalidOperationException("Payments:OrdersAddress is not configured"));
+        Task.FromResult(TonAddress.ToNonBounceable(options.Value.OrdersAddress
+            ?? throw new InvalidOperationException("Payments:OrdersAddress is not configured")));
 
     public Task<string?> GetTopupAddressAsync(long partnerId, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }

@@ -19,7 +19,10 @@ public static class PaymentsSetup
             .Validate(o => !o.Enabled || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "PaymentProcessor:BaseUrl must be an absolute URL")
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0, "PaymentProcessor poll settings are invalid")
             .ValidateOnStart();
-        services.AddOptions<PaymentAddressOptions>().Bind(configuration.GetSection(PaymentAddressOptions.Section));
+        services.AddOptions<PaymentAddressOptions>()
+            .Bind(configuration.GetSection(PaymentAddressOptions.Section))
+            .Validate(o => o.OrdersAddress is null || TonAddress.IsValid(o.OrdersAddress), "Payments:OrdersAddress is not a valid TON address")
+            .ValidateOnStart();
         services.AddSingleton<PaymentMetrics>();
         services.AddScoped<DepositProcessor>();
         var enabled = !string.IsNullOrWhiteSpace(section["BaseUrl"]);

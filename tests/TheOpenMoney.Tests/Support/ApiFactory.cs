@@ -16,7 +16,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string Pepper = "test-pepper-which-is-long-enough-0123456789";
 
-    public const string OrdersAddress = "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWABy_";
+    public const string OrdersAddress = "UQC2Ttw51lkpMeynPSb5YeHKMu152koHzptMpy6mAVDO9y6F";
 
     public string ConnectionString { get; private set; } = "";
 

@@ -1,0 +1,655 @@
+using System.Numerics;
+using System.Security.Cryptography;
+
+namespace TheOpenMoney.Simulators;
+
+/// <summary>
+/// Everything the simulated processor knows: addresses, deposits, lag, injected failures,
+/// webhook settings and request counters. All members are thread-safe (one lock).
+/// </summary>
+public sealed class ProcessorState
+{
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
+    private readonly int _syncThresholdSeconds;
+
+    private readonly List<AddressEntry> _addresses = [];
+    private readonly Dictionary<string, AddressEntry> _addressesByAccount = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<AddressEntry>> _addressesByUser = new(StringComparer.Ordinal);
+
+    private readonly List<DepositRecord> _deposits = [];
+    private readonly Dictionary<string, int> _txHashCounts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<long> _pushed = [];
+    private long _nextSequence;
+
+    private readonly List<WithdrawalRecord> _withdrawals = [];
+    private readonly Dictionary<string, int> _requests = new(StringComparer.Ordinal);
+
+    private long _lagSeconds;
+    private int _failRemaining;
+    private int _failStatus = StatusCodes.Status500InternalServerError;
+
+    private string? _webhookEndpoint;
+    private string? _webhookToken;
+    private bool _webhookEnabled;
+    private long _webhookGeneration;
+    private int _webhookDeliveries;
+
+    public ProcessorState(SimulatorOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Testnet = options.Testnet;
+        _syncThresholdSeconds = options.SyncThresholdSeconds;
+        _time = timeProvider ?? TimeProvider.System;
+        if (!string.IsNullOrWhiteSpace(options.WebhookEndpoint))
+        {
+            ConfigureWebhook(options.WebhookEndpoint, options.WebhookToken);
+        }
+    }
+
+    /// <summary>Whether generated addresses carry the testnet flag.</summary>
+    public bool Testnet { get; }
+
+    /// <summary>Current unix time in seconds.</summary>
+    public long NowUnixSeconds => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>
+    /// How far (seconds) the processor is behind the chain: deposits are visible only when
+    /// their time is &lt;= now − LagSeconds. Must be &gt;= 0.
+    /// </summary>
+    public long LagSeconds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lagSeconds;
+            }
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            lock (_gate)
+            {
+                _lagSeconds = value;
+            }
+        }
+    }
+
+    public int AddressCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _addresses.Count;
+            }
+        }
+    }
+
+    /// <summary>All stored deposits, including not yet visible ones and duplicates.</summary>
+    public int DepositCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _deposits.Count;
+            }
+        }
+    }
+
+    /// <summary>Remaining /v1/* requests that will be answered with the injected failure.</summary>
+    public int PendingFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failRemaining;
+            }
+        }
+    }
+
+    public bool WebhookEnabled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _webhookEnabled;
+            }
+        }
+    }
+
+    public string? WebhookEndpoint
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _webhookEndpoint;
+            }
+        }
+    }
+
+    /// <summary>Webhook pushes answered with 200.</summary>
+    public int WebhookDeliveries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _webhookDeliveries;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- addresses
+
+    /// <summary>Generates a brand-new deposit address for <paramref name="userId"/> (never reused).</summary>
+    public string CreateAddress(string userId)
+    {
+        if (string.IsNullOrEmpty(userId))
+        {
+            throw new SimulatorInputException("need to provide user ID");
+        }
+
+        lock (_gate)
+        {
+            while (true)
+            {
+                var address = TonAddress.CreateRandom(Testnet);
+                if (!TonAddress.TryParse(address, out var info, out _))
+                {
+                    throw new InvalidOperationException("generated an unparsable address");
+                }
+
+                if (_addressesByAccount.ContainsKey(info.AccountId))
+                {
+                    continue;
+                }
+
+                var entry = new AddressEntry(userId, address);
+                _addresses.Add(entry);
+                _addressesByAccount.Add(info.AccountId, entry);
+                if (!_addressesByUser.TryGetValue(userId, out var list))
+                {
+                    list = [];
+                    _addressesByUser.Add(userId, list);
+                }
+
+                list.Add(entry);
+                return address;
+            }
+        }
+    }
+
+    /// <summary>Addresses of <paramref name="userId"/> in creation order.</summary>
+    public IReadOnlyList<string> GetAddresses(string userId)
+    {
+        lock (_gate)
+        {
+            return _addressesByUser.TryGetValue(userId, out var list)
+                ? list.Select(a => a.Address).ToArray()
+                : [];
+        }
+    }
+
+    /// <summary>
+    /// The owner of a simulator-generated address (any user-friendly spelling of it), or null.
+    /// </summary>
+    public string? FindAddressOwner(string? address)
+    {
+        lock (_gate)
+        {
+            return Lookup(address)?.UserId;
+        }
+    }
+
+    // ---------------------------------------------------------------- deposits
+
+    /// <summary>Stores one deposit. Throws <see cref="SimulatorInputException"/> on bad input (400) or a duplicate tx_hash (409).</summary>
+    public DepositRecord InjectDeposit(DepositInjection deposit)
+    {
+        ArgumentNullException.ThrowIfNull(deposit);
+        lock (_gate)
+        {
+            var prepared = Prepare(deposit, null);
+            return Store(prepared);
+        }
+    }
+
+    /// <summary>Stores several deposits atomically: either all are valid and stored, or none.</summary>
+    public IReadOnlyList<DepositRecord> InjectDeposits(IReadOnlyList<DepositInjection> deposits)
+    {
+        ArgumentNullException.ThrowIfNull(deposits);
+        lock (_gate)
+        {
+            var batchHashes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var prepared = new List<PreparedDeposit>(deposits.Count);
+            for (var i = 0; i < deposits.Count; i++)
+            {
+                try
+                {
+                    prepared.Add(Prepare(deposits[i] ?? throw new SimulatorInputException("deposit is null"), batchHashes));
+                }
+                catch (SimulatorInputException ex)
+                {
+                    throw new SimulatorInputException($"deposits[{i}]: {ex.Message}", ex.StatusCode);
+                }
+            }
+
+            return prepared.Select(Store).ToArray();
+        }
+    }
+
+    /// <summary>Every stored deposit (visible or not) in insertion order.</summary>
+    public IReadOnlyList<DepositRecord> GetDeposits()
+    {
+        lock (_gate)
+        {
+            return _deposits.ToArray();
+        }
+    }
+
+    /// <summary>Whether the processor already "sees" the deposit (time &lt;= now − lag).</summary>
+    public bool IsVisible(DepositRecord deposit)
+    {
+        ArgumentNullException.ThrowIfNull(deposit);
+        lock (_gate)
+        {
+            return deposit.Time <= VisibleUntilLocked();
+        }
+    }
+
+    /// <summary>The page GET /v1/deposit/history answers with.</summary>
+    public IReadOnlyList<DepositRecord> GetHistory(string userId, int limit, int offset, bool ascending)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        lock (_gate)
+        {
+            var until = VisibleUntilLocked();
+            var ordered = _deposits
+                .Where(d => d.Time <= until && string.Equals(d.UserId, userId, StringComparison.Ordinal))
+                .OrderBy(d => d.Time)
+                .ThenBy(d => d.Sequence);
+            var sorted = ascending ? ordered.ToList() : ordered.Reverse().ToList();
+            return sorted.Skip(offset).Take(limit).ToArray();
+        }
+    }
+
+    /// <summary>Visible income per address of <paramref name="userId"/>, in address creation order.</summary>
+    public IReadOnlyList<AddressIncome> GetIncome(string userId)
+    {
+        lock (_gate)
+        {
+            if (!_addressesByUser.TryGetValue(userId, out var list))
+            {
+                return [];
+            }
+
+            var until = VisibleUntilLocked();
+            return list
+                .Select(a => new AddressIncome(a.Address, SumVisible(a.Address, until)))
+                .ToArray();
+        }
+    }
+
+    /// <summary>The first stored visible deposit with this tx hash (case-insensitive), or null.</summary>
+    public DepositRecord? FindVisibleDeposit(string txHash)
+    {
+        lock (_gate)
+        {
+            var until = VisibleUntilLocked();
+            return _deposits.FirstOrDefault(d =>
+                d.Time <= until && string.Equals(d.TxHash, txHash, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>Whether any deposit (visible or not) with this tx hash is stored.</summary>
+    public bool IsKnownTxHash(string txHash)
+    {
+        lock (_gate)
+        {
+            return _txHashCounts.ContainsKey(txHash);
+        }
+    }
+
+    /// <summary>Sum of visible deposits to the address, or null when the simulator did not generate it.</summary>
+    public BigInteger? GetVisibleBalance(string address)
+    {
+        lock (_gate)
+        {
+            var entry = Lookup(address);
+            return entry is null ? null : SumVisible(entry.Address, VisibleUntilLocked());
+        }
+    }
+
+    // ---------------------------------------------------------------- sync / failures
+
+    /// <summary>is_synced = lag &lt; SyncThresholdSeconds; last_block_gen_utime = now − lag.</summary>
+    public SyncStatus GetSyncStatus()
+    {
+        lock (_gate)
+        {
+            return new SyncStatus(_lagSeconds < _syncThresholdSeconds, VisibleUntilLocked());
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> /v1/* requests answer <paramref name="status"/> with {"error": "simulated failure"}.</summary>
+    public void FailNext(int count, int status = StatusCodes.Status500InternalServerError)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (status is < 100 or > 599)
+        {
+            throw new ArgumentOutOfRangeException(nameof(status));
+        }
+
+        lock (_gate)
+        {
+            _failRemaining = count;
+            _failStatus = status;
+        }
+    }
+
+    /// <summary>Consumes one injected failure, if any is pending.</summary>
+    public bool TryConsumeFailure(out int status)
+    {
+        lock (_gate)
+        {
+            status = _failStatus;
+            if (_failRemaining <= 0)
+            {
+                return false;
+            }
+
+            _failRemaining--;
+            return true;
+        }
+    }
+
+    // ---------------------------------------------------------------- withdrawals
+
+    /// <summary>Stores a pending withdrawal; (user_id, query_id) must be unique.</summary>
+    public WithdrawalRecord AddWithdrawal(
+        string userId,
+        string queryId,
+        string currency,
+        BigInteger amount,
+        string destination,
+        string? comment)
+    {
+        lock (_gate)
+        {
+            if (_withdrawals.Any(w => w.UserId == userId && w.QueryId == queryId))
+            {
+                throw new SimulatorInputException("(user_id,query_id) not unique");
+            }
+
+            var record = new WithdrawalRecord(
+                _withdrawals.Count + 1, userId, queryId, currency, amount, destination, comment, "pending");
+            _withdrawals.Add(record);
+            return record;
+        }
+    }
+
+    public WithdrawalRecord? GetWithdrawal(long id)
+    {
+        lock (_gate)
+        {
+            return id >= 1 && id <= _withdrawals.Count ? _withdrawals[(int)(id - 1)] : null;
+        }
+    }
+
+    public IReadOnlyList<WithdrawalRecord> GetWithdrawals()
+    {
+        lock (_gate)
+        {
+            return _withdrawals.ToArray();
+        }
+    }
+
+    // ---------------------------------------------------------------- webhook
+
+    /// <summary>
+    /// Sets the push target and (re-)enables pushing; a null or blank endpoint disables it.
+    /// </summary>
+    public void ConfigureWebhook(string? endpoint, string? token)
+    {
+        if (!string.IsNullOrWhiteSpace(endpoint)
+            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new SimulatorInputException("webhook endpoint must be an absolute http(s) URL");
+        }
+
+        lock (_gate)
+        {
+            _webhookGeneration++;
+            if (string.IsNullOrWhiteSpace(endpoint))
+            {
+                _webhookEndpoint = null;
+                _webhookToken = null;
+                _webhookEnabled = false;
+                return;
+            }
+
+            _webhookEndpoint = endpoint;
+            _webhookToken = token;
+            _webhookEnabled = true;
+        }
+    }
+
+    /// <summary>Deposits that are stored but were not (yet) pushed with a 200 answer.</summary>
+    public IReadOnlyList<DepositRecord> GetUnpushedDeposits()
+    {
+        lock (_gate)
+        {
+            return _deposits.Where(d => !_pushed.Contains(d.Sequence)).ToArray();
+        }
+    }
+
+    internal WebhookWork? NextWebhookWork()
+    {
+        lock (_gate)
+        {
+            if (!_webhookEnabled || _webhookEndpoint is null)
+            {
+                return null;
+            }
+
+            var until = VisibleUntilLocked();
+            DepositRecord? next = null;
+            foreach (var deposit in _deposits)
+            {
+                if (deposit.Time > until || _pushed.Contains(deposit.Sequence))
+                {
+                    continue;
+                }
+
+                if (next is null
+                    || deposit.Time < next.Time
+                    || (deposit.Time == next.Time && deposit.Sequence < next.Sequence))
+                {
+                    next = deposit;
+                }
+            }
+
+            return next is null ? null : new WebhookWork(next, _webhookEndpoint, _webhookToken, _webhookGeneration);
+        }
+    }
+
+    internal void CompleteWebhookWork(WebhookWork work, bool delivered)
+    {
+        lock (_gate)
+        {
+            if (delivered)
+            {
+                if (_pushed.Add(work.Deposit.Sequence))
+                {
+                    _webhookDeliveries++;
+                }
+
+                return;
+            }
+
+            // Like bicycle: any failed push stops pushing until the webhook is configured again.
+            // A failure against an endpoint that has since been replaced does not count.
+            if (work.Generation == _webhookGeneration)
+            {
+                _webhookEnabled = false;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- diagnostics
+
+    internal void RecordRequest(string method, string path)
+    {
+        var key = method + " " + path;
+        lock (_gate)
+        {
+            _requests[key] = _requests.GetValueOrDefault(key) + 1;
+        }
+    }
+
+    /// <summary>Requests seen on /v1/* keyed by "METHOD /path" (query string excluded).</summary>
+    public IReadOnlyDictionary<string, int> GetRequestCounts()
+    {
+        lock (_gate)
+        {
+            return new Dictionary<string, int>(_requests, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>How many requests hit e.g. ("GET", "/v1/deposit/history").</summary>
+    public int GetRequestCount(string method, string path)
+    {
+        lock (_gate)
+        {
+            return _requests.GetValueOrDefault(method + " " + path);
+        }
+    }
+
+    /// <summary>
+    /// Clears deposits (and their push marks), lag, pending failures, request counters and the
+    /// delivery counter. Addresses, withdrawals and webhook settings are kept.
+    /// </summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _deposits.Clear();
+            _txHashCounts.Clear();
+            _pushed.Clear();
+            _lagSeconds = 0;
+            _failRemaining = 0;
+            _failStatus = StatusCodes.Status500InternalServerError;
+            _requests.Clear();
+            _webhookDeliveries = 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private long VisibleUntilLocked() => NowUnixSeconds - _lagSeconds;
+
+    private AddressEntry? Lookup(string? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+
+        return TonAddress.TryParse(address, out var info, out _) && info.Workchain == 0
+            && _addressesByAccount.TryGetValue(info.AccountId, out var entry)
+            ? entry
+            : null;
+    }
+
+    private BigInteger SumVisible(string address, long until)
+    {
+        var sum = BigInteger.Zero;
+        foreach (var deposit in _deposits)
+        {
+            if (deposit.Time <= until && string.Equals(deposit.DepositAddress, address, StringComparison.Ordinal))
+            {
+                sum += deposit.Amount;
+            }
+        }
+
+        return sum;
+    }
+
+    private PreparedDeposit Prepare(DepositInjection deposit, HashSet<string>? batchHashes)
+    {
+        AddressEntry entry;
+        if (!string.IsNullOrEmpty(deposit.DepositAddress))
+        {
+            entry = Lookup(deposit.DepositAddress)
+                ?? throw new SimulatorInputException("deposit_address was not generated by the simulator");
+        }
+        else if (!string.IsNullOrEmpty(deposit.UserId))
+        {
+            if (!_addressesByUser.TryGetValue(deposit.UserId, out var list) || list.Count == 0)
+            {
+                throw new SimulatorInputException($"user_id '{deposit.UserId}' has no deposit address");
+            }
+
+            entry = list[0];
+        }
+        else
+        {
+            throw new SimulatorInputException("need deposit_address or user_id");
+        }
+
+        if (deposit.Amount <= BigInteger.Zero)
+        {
+            throw new SimulatorInputException("amount must be > 0");
+        }
+
+        if (deposit.Time is < 0)
+        {
+            throw new SimulatorInputException("time must be >= 0");
+        }
+
+        var txHash = string.IsNullOrEmpty(deposit.TxHash)
+            ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))
+            : deposit.TxHash;
+        var alreadyStored = _txHashCounts.ContainsKey(txHash) || (batchHashes?.Contains(txHash) ?? false);
+        if (alreadyStored && !deposit.Duplicate)
+        {
+            throw new SimulatorInputException("duplicate tx_hash", StatusCodes.Status409Conflict);
+        }
+
+        batchHashes?.Add(txHash);
+        return new PreparedDeposit(
+            entry,
+            deposit.Time ?? NowUnixSeconds,
+            deposit.Amount,
+            string.IsNullOrEmpty(deposit.Comment) ? null : deposit.Comment,
+            string.IsNullOrEmpty(deposit.SourceAddress) ? null : deposit.SourceAddress,
+            txHash);
+    }
+
+    private DepositRecord Store(PreparedDeposit p)
+    {
+        var record = new DepositRecord(
+            ++_nextSequence, p.Address.UserId, p.Address.Address, p.Time, p.Amount, p.Comment, p.SourceAddress, p.TxHash);
+        _deposits.Add(record);
+        _txHashCounts[p.TxHash] = _txHashCounts.GetValueOrDefault(p.TxHash) + 1;
+        return record;
+    }
+
+    private sealed record AddressEntry(string UserId, string Address);
+
+    private sealed record PreparedDeposit(
+        AddressEntry Address,
+        long Time,
+        BigInteger Amount,
+        string? Comment,
+        string? SourceAddress,
+        string TxHash);
+}

@@ -1,0 +1,44 @@
+namespace TheOpenMoney.Simulators;
+
+/// <summary>Builds the bicycle simulator; tests host it in-process with <see cref="Create"/>.</summary>
+public static class SimulatorApp
+{
+    /// <summary>
+    /// Builds (does not start) the simulator with every route mapped. Options come from the
+    /// "Simulator" configuration section, then <paramref name="configure"/>. Pass
+    /// <c>["--urls", "http://127.0.0.1:0"]</c> for a free port; after <c>StartAsync()</c>
+    /// <c>app.Urls</c> holds the bound address.
+    /// </summary>
+    public static WebApplication Create(string[] args, Action<SimulatorOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(SimulatorApp).Assembly.GetName().Name,
+        });
+
+        var options = new SimulatorOptions();
+        builder.Configuration.GetSection(SimulatorOptions.SectionName).Bind(options);
+        configure?.Invoke(options);
+
+        // Quiet by default, whatever Logging section an appsettings.json in the working
+        // directory (e.g. the API's, in a test output folder) may carry.
+        builder.Services.Configure<LoggerFilterOptions>(filter =>
+        {
+            filter.Rules.Clear();
+            filter.MinLevel = options.MinimumLogLevel;
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new ProcessorState(options, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<WebhookPusher>();
+
+        var app = builder.Build();
+        app.Use(ProcessorApi.CountAndFailAsync);
+        ProcessorApi.Map(app);
+        SimControlApi.Map(app);
+        return app;
+    }
+}

@@ -1,0 +1,28 @@
+namespace TheOpenMoney.Simulators;
+
+/// <summary>
+/// Settings of the bicycle simulator, bound from the "Simulator" configuration section
+/// and then adjusted by the optional delegate given to <see cref="SimulatorApp.Create"/>.
+/// </summary>
+public sealed class SimulatorOptions
+{
+    public const string SectionName = "Simulator";
+
+    /// <summary>Bearer token every /v1/* route except GET /v1/system/sync requires.</summary>
+    public string ApiToken { get; set; } = "sim-token";
+
+    /// <summary>When true, generated addresses carry the testnet flag ("0Q…" instead of "UQ…").</summary>
+    public bool Testnet { get; set; }
+
+    /// <summary>Where visible deposits are pushed (like bicycle's WEBHOOK_ENDPOINT); null disables the push.</summary>
+    public string? WebhookEndpoint { get; set; }
+
+    /// <summary>Bearer token sent with every webhook push.</summary>
+    public string? WebhookToken { get; set; }
+
+    /// <summary>GET /v1/system/sync reports is_synced = true while the lag is below this many seconds.</summary>
+    public int SyncThresholdSeconds { get; set; } = 30;
+
+    /// <summary>Minimum level of the simulator's own logging; everything below is dropped.</summary>
+    public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;
+}

@@ -1,0 +1,139 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Payments;
+using TheOpenMoney.Simulators;
+
+namespace TheOpenMoney.Tests.Support;
+
+/// <summary>
+/// The real API on a real Kestrel port (so the simulator can push webhooks to it) and the real
+/// processor simulator on another, both on 127.0.0.1. Polls are driven by hand (the hosted poller's
+/// interval is long) unless a subclass shortens <see cref="PollInterval"/>.
+/// </summary>
+public class PaymentsFactory : ApiFactory
+{
+    public const string ProcessorToken = "sim-token";
+    public const string WebhookToken = "hook-token";
+
+    public WebApplication Simulator { get; private set; } = null!;
+
+    public HttpClient Sim { get; private set; } = null!;
+
+    public ProcessorState Processor => Simulator.Services.GetRequiredService<ProcessorState>();
+
+    public string ApiUrl => ClientOptions.BaseAddress.ToString().TrimEnd('/');
+
+    protected virtual string PollInterval => "00:10:00";
+
+    protected virtual string OrderTtl => "00:15:00";
+
+    public override async Task InitializeAsync()
+    {
+        Simulator = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o => o.ApiToken = ProcessorToken);
+        await Simulator.StartAsync();
+        Sim = new HttpClient { BaseAddress = new Uri(Simulator.Urls.Single()) };
+        UseKestrel(0);
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Sim.Dispose();
+        await Simulator.StopAsync();
+        await Simulator.DisposeAsync();
+    }
+
+    /// <summary>One poll of the processor by the real poller; fails the test when this instance is not the leader.</summary>
+    public async Task PollAsync()
+    {
+        Assert.True(await Services.GetRequiredService<DepositPoller>().PollOnceAsync(CancellationToken.None), "this instance should be the poll leader");
+    }
+
+    /// <summary>Injects a deposit at the simulator over HTTP; returns its tx_hash.</summary>
+    public async Task<string> DepositAsync(decimal ton, string? comment = null, string? userId = "orders", string? address = null, long? time = null, string? txHash = null, bool duplicate = false)
+    {
+        var body = new Dictionary<string, object?> { ["amount"] = Ton.ToNano(ton).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (address is not null)
+        {
+            body["deposit_address"] = address;
+        }
+        else
+        {
+            body["user_id"] = userId;
+        }
+
+        if (comment is not null)
+        {
+            body["comment"] = comment;
+        }
+
+        if (time is not null)
+        {
+            body["time"] = time;
+        }
+
+        if (txHash is not null)
+        {
+            body["tx_hash"] = txHash;
+        }
+
+        if (duplicate)
+        {
+            body["duplicate"] = true;
+        }
+
+        var response = await Sim.PostAsJsonAsync("/_sim/deposits", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"simulator refused the deposit: {text}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("tx_hash").GetString()!;
+    }
+
+    public async Task SetLagAsync(int seconds) => (await Sim.PostAsJsonAsync("/_sim/lag", new { seconds })).EnsureSuccessStatusCode();
+
+    public async Task FailNextAsync(int count, int status = 500) =>
+        (await Sim.PostAsJsonAsync("/_sim/fail", new { count, status })).EnsureSuccessStatusCode();
+
+    public async Task EnableWebhookAsync(string token = WebhookToken) =>
+        (await Sim.PostAsJsonAsync("/_sim/webhook", new { endpoint = ApiUrl + "/internal/processor/webhook", token })).EnsureSuccessStatusCode();
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings.Remove("Payments:OrdersAddress");
+        settings["PaymentProcessor:BaseUrl"] = Simulator.Urls.Single();
+        settings["PaymentProcessor:ApiToken"] = ProcessorToken;
+        settings["PaymentProcessor:WebhookToken"] = WebhookToken;
+        settings["PaymentProcessor:PollInterval"] = PollInterval;
+        settings["PaymentProcessor:PageSize"] = "50";
+        settings["PaymentProcessor:Http:RetryBaseDelay"] = "00:00:00.020";
+        settings["PaymentProcessor:Http:CircuitFailureRatio"] = "0";
+        settings["Orders:Ttl"] = OrderTtl;
+    }
+}
+
+/// <summary>Waits for a condition with a bound (no timing is asserted: the bound only stops a hung test).</summary>
+public static class Eventually
+{
+    public static async Task<T> WaitAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"gave up waiting for {what}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}
