@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Tests.Support;
 
@@ -73,28 +72,13 @@ public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFact
 
     private async Task<Result> RunAsync(params string[] args)
     {
-        var dll = typeof(Program).Assembly.Location;
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["ConnectionStrings__Postgres"] = factory.ConnectionString;
-        info.Environment["ApiKeys__Pepper"] = ApiFactory.Pepper;
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Result(process.ExitCode, await stdout, await stderr);
+        var (exitCode, stdout, stderr) = await ApiProcess.RunCliAsync(
+            new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Postgres"] = factory.ConnectionString,
+                ["ApiKeys__Pepper"] = ApiFactory.Pepper,
+            },
+            args);
+        return new Result(exitCode, stdout, stderr);
     }
 }
