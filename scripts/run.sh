@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the service locally: a local PostgreSQL (data in .local/, git-ignored) unless
-# ConnectionStrings__Postgres is set, migrations, a demo partner whose key is printed, and the
-# API with Swagger on http://127.0.0.1:8080.
+# ConnectionStrings__Postgres is set, the payment-processor simulator on 127.0.0.1:8081 unless
+# PaymentProcessor__BaseUrl is set, migrations, a demo partner whose key is printed, and the API
+# with Swagger on http://127.0.0.1:8080.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -19,6 +20,15 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 started_pg=""
+started_sim=""
+cleanup() {
+  [ -n "$started_sim" ] && kill "$started_sim" 2>/dev/null
+  [ -n "$started_pg" ] && pg_stop_cluster "$started_pg"
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 if [ -z "${ConnectionStrings__Postgres:-}" ]; then
   pg_ensure_binaries
   port=${TOM_PG_PORT:-55432}
@@ -39,9 +49,28 @@ export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 
 echo ">> building (Release)"
 dotnet build "$root/src/TheOpenMoney.Api/TheOpenMoney.Api.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly
+dotnet build "$root/src/TheOpenMoney.Simulators/TheOpenMoney.Simulators.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly
 api_dir="$root/src/TheOpenMoney.Api/bin/Release/net10.0"
 # Run from the build folder so appsettings*.json are found (the content root is the working directory).
 api() { (cd "$api_dir" && dotnet TheOpenMoney.Api.dll "$@"); }
+
+sim_url=${TOM_SIM_URL:-http://127.0.0.1:8081}
+if [ -z "${PaymentProcessor__BaseUrl:-}" ]; then
+  # Local processor tokens, made once (production takes them from the processor's own configuration).
+  for name in processor-token webhook-token; do
+    [ -s "$state/$name" ] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '\n=+/' >"$state/$name")
+  done
+  export PaymentProcessor__BaseUrl="$sim_url" PaymentProcessor__ApiToken PaymentProcessor__WebhookToken
+  PaymentProcessor__ApiToken=$(cat "$state/processor-token")
+  PaymentProcessor__WebhookToken=$(cat "$state/webhook-token")
+  echo ">> starting the payment-processor simulator on $sim_url"
+  (cd "$root/src/TheOpenMoney.Simulators/bin/Release/net10.0" && \
+    Simulator__ApiToken="$PaymentProcessor__ApiToken" \
+    Simulator__WebhookEndpoint="$api_url/internal/processor/webhook" \
+    Simulator__WebhookToken="$PaymentProcessor__WebhookToken" \
+    exec dotnet TheOpenMoney.Simulators.dll --urls "$sim_url") &
+  started_sim=$!
+fi
 
 api migrate
 demo_user=${TOM_DEMO_TELEGRAM_USER_ID:-1000001}
@@ -55,17 +84,20 @@ cat <<BANNER
   Swagger UI         $api_url/swagger
   Demo partner key   $demo_key
   Demo balance       $demo_balance TON
+  Processor          ${PaymentProcessor__BaseUrl}
 
   Try it:  curl -s $api_url/api/v1/balance -H "Authorization: Bearer $demo_key"
            curl -s -X POST $api_url/api/v1/orders/stars -H "Authorization: Bearer $demo_key" \\
                 -H "Idempotency-Key: \$(cat /proc/sys/kernel/random/uuid)" -H "Content-Type: application/json" \\
                 -d '{"recipient_username": "pandus", "quantity": 100, "payment_method": "balance"}'
 
+  Simulate a TON payment of a ton_memo order (amount in nanoTON = price_ton x 10^9, comment = payment_memo):
+           curl -s -X POST $sim_url/_sim/deposits -H "Content-Type: application/json" \\
+                -d '{"user_id": "orders", "amount": "417000000", "comment": "STARS-xxxxxx"}'
+  Top up the demo balance: send to the topup_address of GET /balance:
+           curl -s -X POST $sim_url/_sim/deposits -H "Content-Type: application/json" \\
+                -d '{"deposit_address": "<topup_address>", "amount": "5000000000"}'
+
 BANNER
 
-cleanup() {
-  [ -n "$started_pg" ] && pg_stop_cluster "$started_pg"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 api --urls "$api_url"
