@@ -315,4 +315,43 @@ public sealed class PaymentMatchingTests(PaymentsFactory factory) : IClassFixtur
         Assert.True(processor.GetProperty("poller").GetProperty("leader").GetBoolean());
         Assert.NotEqual(JsonValueKind.Null, processor.GetProperty("poller").GetProperty("last_success_at").ValueKind);
     }
+
+    [Fact]
+    public async Task Applied_deposits_are_counted_in_the_payments_meter()
+    {
+        var measurements = new List<(string Instrument, long Value, string? Kind)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TheOpenMoney.Api.Payments.PaymentMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? kind = null;
+            foreach (var tag in tags)
+            {
+                kind = tag.Key == "kind" ? tag.Value as string : kind;
+            }
+
+            lock (measurements)
+            {
+                measurements.Add((instrument.Name, value, kind));
+            }
+        });
+        listener.Start();
+        var partner = await NewPartnerAsync();
+        var order = await partner.CreatedStarsOrderAsync();
+
+        await factory.DepositAsync(0.417m, order.GetProperty("payment_memo").GetString());
+        await factory.PollAsync();
+
+        lock (measurements)
+        {
+            Assert.Contains(measurements, m => m.Instrument == "tom.deposits.applied" && m.Kind == "order_payment" && m.Value == 1);
+            Assert.Contains(measurements, m => m.Instrument == "tom.deposits.applied_nanoton" && m.Kind == "order_payment" && m.Value == 417_000_000);
+        }
+    }
 }
