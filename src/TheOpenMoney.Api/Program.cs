@@ -1,3 +1,4 @@
+using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Health;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
@@ -10,6 +11,7 @@ using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
+using TheOpenMoney.Api.TonRamp;
 
 var cli = OperatorCli.TryParse(args);
 var builder = WebApplication.CreateBuilder(cli is null ? args : []);
@@ -24,6 +26,8 @@ builder.Services.AddPricing(builder.Configuration);
 builder.Services.AddRecipients(builder.Configuration);
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddPayments(builder.Configuration);
+builder.Services.AddFulfillment(builder.Configuration);
+builder.Services.AddTonRamp(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);

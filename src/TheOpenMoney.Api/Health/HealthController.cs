@@ -13,7 +13,8 @@ namespace TheOpenMoney.Api.Health;
 public sealed class HealthController(HealthCheckService health, TimeProvider time) : ControllerBase
 {
     /// <summary>Components every report names, even before the feature that checks them is configured.</summary>
-    internal static readonly string[] ExpectedComponents = [HealthComponents.Database, HealthComponents.PaymentProcessor, HealthComponents.Bot];
+    internal static readonly string[] ExpectedComponents =
+        [HealthComponents.Database, HealthComponents.PaymentProcessor, HealthComponents.Supplier, HealthComponents.TonRamp, HealthComponents.Bot];
 
     /// <summary>Service health probe.</summary>
     /// <remarks>
@@ -74,6 +75,8 @@ public static class HealthComponents
     public const string Database = "database";
     public const string PaymentProcessor = "payment_processor";
     public const string Bot = "bot";
+    public const string Supplier = "supplier";
+    public const string TonRamp = "tonramp";
 }
 
 /// <param name="Status"><c>ok</c> or <c>degraded</c>.</param>

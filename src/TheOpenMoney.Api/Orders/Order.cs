@@ -96,4 +96,25 @@ public sealed class Order
 
     /// <summary>TON paid for this order that was credited to the balance instead (arrived late).</summary>
     public long LatePaidNanoton { get; set; }
+
+    public int DeliveryAttempts { get; set; }
+
+    /// <summary>While <c>processing</c>: until when the claiming worker owns the order (then anyone may reclaim it); also the time of the next retry.</summary>
+    public DateTimeOffset? DeliveryLeaseUntil { get; set; }
+
+    public DateTimeOffset? ProcessingAt { get; set; }
+
+    public string? SupplierReference { get; set; }
+
+    public string? LastDeliveryError { get; set; }
+
+    public string? TonrampPayload { get; set; }
+
+    public string? TonrampDeepLink { get; set; }
+
+    public string? TonrampTelegramLink { get; set; }
+
+    public string? TonrampStatus { get; set; }
+
+    public DateTimeOffset? TonrampCheckedAt { get; set; }
 }

@@ -30,6 +30,9 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.Property(o => o.PaidNanoton).HasDefaultValue(0L);
         builder.Property(o => o.RefundedNanoton).HasDefaultValue(0L);
         builder.Property(o => o.LatePaidNanoton).HasDefaultValue(0L);
+        builder.Property(o => o.DeliveryAttempts).HasDefaultValue(0);
+        builder.Property(o => o.SupplierReference).HasMaxLength(128);
+        builder.Property(o => o.TonrampStatus).HasMaxLength(16);
         builder.HasIndex(o => o.PaymentMemo).IsUnique();
     }
 }

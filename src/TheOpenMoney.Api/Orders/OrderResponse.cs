@@ -32,6 +32,7 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="FailureReason">Why delivery failed.</param>
 /// <param name="RefundedTon">TON refunded to your balance (a failed order's price, or a short payment when the order expired or was cancelled).</param>
 /// <param name="LatePaidTon">TON sent for this order after it could no longer be paid (expired, cancelled, already paid), credited to your balance.</param>
+/// <param name="SupplierReference">The supplier's reference for the delivery, once delivered.</param>
 /// <param name="Tonramp">TonRamp payment links (for <c>payment_method = tonramp</c>).</param>
 public sealed record OrderResponse(
     long Id,
@@ -62,6 +63,7 @@ public sealed record OrderResponse(
     string? FailureReason,
     decimal RefundedTon,
     decimal LatePaidTon,
+    string? SupplierReference,
     TonrampLinks? Tonramp);
 
 /// <param name="Payload">TRP payload.</param>
@@ -111,6 +113,9 @@ public static class OrderMapping
             order.FailureReason,
             Ton.FromNano(order.RefundedNanoton),
             Ton.FromNano(order.LatePaidNanoton),
-            null);
+            order.SupplierReference,
+            order.TonrampPayload is null
+                ? null
+                : new TonrampLinks(order.TonrampPayload, order.TonrampDeepLink ?? "", order.TonrampTelegramLink ?? "", order.TonrampStatus ?? "pending"));
     }
 }

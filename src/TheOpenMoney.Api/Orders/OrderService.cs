@@ -9,6 +9,7 @@ using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
+using TheOpenMoney.Api.TonRamp;
 
 namespace TheOpenMoney.Api.Orders;
 
@@ -27,6 +28,7 @@ public sealed class OrderService(
     IRecipientDirectory recipients,
     IPaymentAddresses addresses,
     BalanceLedger ledger,
+    ITonRampGateway tonRamp,
     TimeProvider time,
     IOptions<OrderOptions> options)
 {
@@ -43,17 +45,6 @@ public sealed class OrderService(
         if (await idempotency.TryReplayAsync(partnerId, idempotencyKey, cancellationToken) is { } replay)
         {
             return replay;
-        }
-
-        if (request.PaymentMethod == PaymentMethod.Tonramp)
-        {
-            throw new ApiException(
-                StatusCodes.Status503ServiceUnavailable,
-                DomainErrors.PaymentProviderUnavailable,
-                "TonRamp is not configured on this server; use ton_memo or balance")
-            {
-                RetryAfterSeconds = 60,
-            };
         }
 
         var quote = request.Type == OrderType.Stars
@@ -102,6 +93,21 @@ public sealed class OrderService(
                     PaidNanoton = paidFromBalance ? quote.PriceNanoton : 0,
                 };
                 order.Id = await InsertWithUniqueMemoAsync(order, token);
+                if (request.PaymentMethod == PaymentMethod.Tonramp)
+                {
+                    // Inside the transaction: if TonRamp cannot make the links, the order is rolled back.
+                    var links = await tonRamp.CreateLinksAsync(order.PaymentAddress!, order.PriceNanoton, order.PaymentMemo, token);
+                    (order.TonrampPayload, order.TonrampDeepLink, order.TonrampTelegramLink, order.TonrampStatus) =
+                        (links.Payload, links.DeepLink, links.TelegramLink, "pending");
+                    await db.ExecuteAsync(
+                        "UPDATE orders SET tonramp_payload = $2, tonramp_deep_link = $3, tonramp_telegram_link = $4, tonramp_status = 'pending' WHERE id = $1",
+                        token,
+                        order.Id,
+                        links.Payload,
+                        links.DeepLink,
+                        links.TelegramLink);
+                }
+
                 if (paidFromBalance)
                 {
                     var debit = new LedgerChange(partnerId, LedgerEntryType.OrderPayment, -order.PriceNanoton, order.Id, Description: $"order {order.Id} ({order.PaymentMemo})");
@@ -220,37 +226,42 @@ public sealed class OrderService(
         ArgumentNullException.ThrowIfNull(query);
         await using var command = dataSource.CreateCommand(
             """
-            SELECT status, order_type, count(*),
+            SELECT status, order_type, payment_method, count(*),
                    coalesce(sum(stars_amount) FILTER (WHERE status = 'completed'), 0),
                    coalesce(sum(premium_months) FILTER (WHERE status = 'completed'), 0),
-                   coalesce(sum(paid_nanoton) FILTER (WHERE payment_method <> 'balance'), 0),
-                   coalesce(sum(price_nanoton) FILTER (WHERE status IN ('paid', 'processing', 'completed')), 0)
+                   coalesce(sum(paid_nanoton + late_paid_nanoton) FILTER (WHERE payment_method <> 'balance'), 0),
+                   coalesce(sum(price_nanoton) FILTER (WHERE status IN ('paid', 'processing', 'completed')), 0),
+                   coalesce(sum(refunded_nanoton), 0)
               FROM orders
              WHERE partner_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
-             GROUP BY status, order_type
+             GROUP BY status, order_type, payment_method
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = partnerId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.From ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.To ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         var byStatus = EnumText<OrderStatus>.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
         var byType = EnumText<OrderType>.All.ToDictionary(t => t, _ => 0L, StringComparer.Ordinal);
-        long total = 0, stars = 0, months = 0, received = 0, spent = 0;
+        var byMethod = EnumText<PaymentMethod>.All.ToDictionary(m => m, _ => 0L, StringComparer.Ordinal);
+        long total = 0, stars = 0, months = 0, received = 0, spent = 0, refunded = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var count = reader.GetInt64(2);
+                var count = reader.GetInt64(3);
                 byStatus[reader.GetString(0)] += count;
                 byType[reader.GetString(1)] += count;
+                byMethod[reader.GetString(2)] += count;
                 total += count;
-                stars += reader.GetInt64(3);
-                months += reader.GetInt64(4);
-                received += (long)reader.GetDecimal(5);
-                spent += (long)reader.GetDecimal(6);
+                stars += reader.GetInt64(4);
+                months += reader.GetInt64(5);
+                received += (long)reader.GetDecimal(6);
+                spent += (long)reader.GetDecimal(7);
+                refunded += (long)reader.GetDecimal(8);
             }
         }
 
-        return new OrderStatsResponse(query.From, query.To, total, byStatus, byType, stars, months, Ton.FromNano(received), Ton.FromNano(spent));
+        return new OrderStatsResponse(
+            query.From, query.To, total, byStatus, byType, byMethod, stars, months, Ton.FromNano(received), Ton.FromNano(spent), Ton.FromNano(refunded));
     }
 
     private async Task<long> InsertWithUniqueMemoAsync(Order order, CancellationToken cancellationToken)
@@ -303,17 +314,21 @@ public sealed class OrderService(
 /// <param name="TotalOrders">Orders created in the period.</param>
 /// <param name="ByStatus">Orders per status (every status listed).</param>
 /// <param name="ByType">Orders per type.</param>
+/// <param name="ByPaymentMethod">Orders per payment method (ton_memo, balance, tonramp).</param>
 /// <param name="StarsDelivered">Stars of completed orders.</param>
 /// <param name="PremiumMonthsDelivered">Premium months of completed orders.</param>
-/// <param name="TonReceived">TON received on-chain for these orders (<c>ton_memo</c>, <c>tonramp</c>).</param>
-/// <param name="TonSpent">Price of the orders that were paid and not failed/refunded (any method).</param>
+/// <param name="TonReceived">TON received on-chain for these orders (<c>ton_memo</c>, <c>tonramp</c>), late payments included.</param>
+/// <param name="TonSpent">Price of the orders that were paid and not failed (any method).</param>
+/// <param name="TonRefunded">TON refunded to the balance: failed deliveries and short payments of expired or cancelled orders.</param>
 public sealed record OrderStatsResponse(
     DateTimeOffset? From,
     DateTimeOffset? To,
     long TotalOrders,
     IReadOnlyDictionary<string, long> ByStatus,
     IReadOnlyDictionary<string, long> ByType,
+    IReadOnlyDictionary<string, long> ByPaymentMethod,
     long StarsDelivered,
     long PremiumMonthsDelivered,
     decimal TonReceived,
-    decimal TonSpent);
+    decimal TonSpent,
+    decimal TonRefunded);

@@ -61,6 +61,7 @@ internal sealed class SeedExamplesOperationFilter : IOperationFilter
             "failure_reason": null,
             "refunded_ton": 0,
             "late_paid_ton": 0,
+            "supplier_reference": null,
             "tonramp": null
           }
         }

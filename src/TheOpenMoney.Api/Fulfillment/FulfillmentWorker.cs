@@ -1,0 +1,227 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Orders;
+
+namespace TheOpenMoney.Api.Fulfillment;
+
+/// <summary>Configuration section <c>Fulfillment</c>.</summary>
+public sealed class FulfillmentOptions
+{
+    public const string Section = "Fulfillment";
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Orders claimed per pass.</summary>
+    public int BatchSize { get; set; } = 20;
+
+    /// <summary>How long a claimed order belongs to its worker; past it, another worker may recover it.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Delivery attempts before the order fails (and is refunded).</summary>
+    public int MaxAttempts { get; set; } = 6;
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Turns the background worker off (the API still accepts and pays orders).</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>
+/// Delivers paid orders: claims them with <c>FOR UPDATE SKIP LOCKED</c> (two workers never claim one
+/// order) and moves them <c>paid → processing</c> under a lease, asks the supplier, and then
+/// <c>processing → completed</c> with the supplier's reference. Transient failures are retried with
+/// exponential backoff and jitter (the lease is pushed to the next attempt); a permanent failure, or
+/// the last attempt failing, ends <c>failed</c> with the price refunded in the same transaction. An
+/// order found <c>processing</c> with its lease run out (its worker died between claiming and hearing
+/// back) is first looked up at the supplier by its idempotency key, so it is never delivered twice.
+/// </summary>
+public sealed partial class FulfillmentWorker(
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    IOptions<FulfillmentOptions> options,
+    ILogger<FulfillmentWorker> logger) : BackgroundService
+{
+    /// <summary>One pass: claims up to a batch of due orders and works each; returns how many were claimed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimAsync(cancellationToken);
+        foreach (var order in claimed)
+        {
+            await WorkAsync(order, cancellationToken);
+        }
+
+        return claimed.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        do
+        {
+            try
+            {
+                while (await RunOnceAsync(stoppingToken) > 0)
+                {
+                    // Keep going while there is work.
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogPassFailed(logger, ex);
+            }
+        }
+        while (await NextTickAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private sealed record Claimed(Order Order, bool Recovering);
+
+    private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var claim = db.Command(
+            """
+            WITH due AS (
+                SELECT id, status AS previous_status FROM orders
+                 WHERE (status = 'paid' AND (delivery_lease_until IS NULL OR delivery_lease_until <= $1))
+                    OR (status = 'processing' AND delivery_lease_until <= $1)
+                 ORDER BY delivery_lease_until NULLS FIRST, id
+                 LIMIT $2
+                   FOR UPDATE SKIP LOCKED)
+            UPDATE orders o
+               SET status = 'processing', processing_at = coalesce(o.processing_at, $1), delivery_lease_until = $3,
+                   delivery_attempts = o.delivery_attempts + 1, updated_at = $1
+              FROM due
+             WHERE o.id = due.id
+            RETURNING o.id, o.order_type, o.recipient_username, o.stars_amount, o.premium_months, o.delivery_attempts,
+                      due.previous_status = 'processing' OR o.delivery_attempts > 1
+            """,
+            now,
+            settings.BatchSize,
+            now + settings.Lease);
+        var claimed = new List<Claimed>();
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var order = new Order
+                {
+                    Id = reader.GetInt64(0),
+                    OrderType = EnumText<OrderType>.Parse(reader.GetString(1)),
+                    RecipientUsername = reader.GetString(2),
+                    StarsAmount = reader.Get<int?>(3),
+                    PremiumMonths = reader.Get<int?>(4),
+                    DeliveryAttempts = reader.GetInt32(5),
+                };
+                claimed.Add(new Claimed(order, reader.GetBoolean(6)));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    private async Task WorkAsync(Claimed claimed, CancellationToken cancellationToken)
+    {
+        var order = claimed.Order;
+        var request = DeliveryRequest.For(order);
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var supplier = services.GetRequiredService<ISupplier>();
+        DeliveryResult result;
+        try
+        {
+            // A previous attempt may have reached the supplier without us hearing back: ask first.
+            result = (claimed.Recovering ? await supplier.LookupAsync(request.IdempotencyKey, cancellationToken) : null)
+                ?? await supplier.DeliverAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            result = DeliveryResult.Transient($"supplier call failed ({ex.GetType().Name})");
+        }
+
+        var db = services.GetRequiredService<AppDbContext>();
+        var settings = options.Value;
+        switch (result.Outcome)
+        {
+            case DeliveryOutcome.Delivered:
+                var now = time.GetUtcNow();
+                await db.Orders.Where(o => o.Id == order.Id && o.Status == OrderStatus.Processing)
+                    .ExecuteUpdateAsync(
+                        s => s.SetProperty(o => o.Status, OrderStatus.Completed)
+                            .SetProperty(o => o.CompletedAt, now)
+                            .SetProperty(o => o.SupplierReference, result.Reference)
+                            .SetProperty(o => o.DeliveryLeaseUntil, (DateTimeOffset?)null)
+                            .SetProperty(o => o.LastDeliveryError, (string?)null)
+                            .SetProperty(o => o.UpdatedAt, now),
+                        cancellationToken);
+                LogDelivered(logger, order.Id);
+                break;
+            case DeliveryOutcome.TransientFailure when order.DeliveryAttempts < settings.MaxAttempts:
+                var retryAt = time.GetUtcNow() + Backoff(order.DeliveryAttempts, settings);
+                var nowRetry = time.GetUtcNow();
+                await db.Orders.Where(o => o.Id == order.Id && o.Status == OrderStatus.Processing)
+                    .ExecuteUpdateAsync(
+                        s => s.SetProperty(o => o.DeliveryLeaseUntil, retryAt)
+                            .SetProperty(o => o.LastDeliveryError, result.Reason)
+                            .SetProperty(o => o.UpdatedAt, nowRetry),
+                        cancellationToken);
+                LogRetry(logger, order.Id, order.DeliveryAttempts, result.Reason);
+                break;
+            default:
+                var reason = result.Outcome == DeliveryOutcome.PermanentFailure
+                    ? result.Reason ?? "the supplier refused the delivery"
+                    : $"delivery failed after {order.DeliveryAttempts} attempts: {result.Reason}";
+                await services.GetRequiredService<OrderTransitions>().FailAndRefundAsync(order.Id, reason, cancellationToken);
+                LogFailed(logger, order.Id, reason);
+                break;
+        }
+    }
+
+    /// <summary>Exponential backoff with full jitter: base × 2^(attempt−1), capped, then 50–100 % of it.</summary>
+    internal static TimeSpan Backoff(int attempt, FulfillmentOptions settings)
+    {
+        var exponential = settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, attempt - 1));
+        var capped = Math.Min(exponential, settings.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() / 2)));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} delivered")]
+    private static partial void LogDelivered(ILogger logger, long orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} delivery attempt {Attempt} failed ({Reason}); will retry")]
+    private static partial void LogRetry(ILogger logger, long orderId, int attempt, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} failed and was refunded: {Reason}")]
+    private static partial void LogFailed(ILogger logger, long orderId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Fulfillment pass failed; retrying next interval")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}

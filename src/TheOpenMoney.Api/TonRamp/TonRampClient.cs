@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Infrastructure.Http;
+
+namespace TheOpenMoney.Api.TonRamp;
+
+/// <summary>Configuration section <c>TonRamp</c>.</summary>
+public sealed class TonRampOptions
+{
+    public const string Section = "TonRamp";
+
+    /// <summary>e.g. <c>https://api.tonramp.io</c>; when empty, <c>payment_method: tonramp</c> is refused with 503.</summary>
+    public string? BaseUrl { get; set; }
+
+    public string? MerchantId { get; set; }
+
+    /// <summary>Sent as <c>X-API-Key</c> when set.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>TonRamp's published limits; our client never goes above them (in any 60 s window).</summary>
+    public int GeneratePerMinute { get; set; } = 30;
+
+    public int StatusPerMinute { get; set; } = 60;
+
+    /// <summary>How often open TonRamp orders have their status refreshed.</summary>
+    public TimeSpan StatusRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public HttpResilienceOptions Http { get; set; } = new() { AttemptTimeout = TimeSpan.FromSeconds(5), MaxRetries = 1 };
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(BaseUrl) && !string.IsNullOrWhiteSpace(MerchantId);
+}
+
+/// <summary>The links TonRamp made for a payment.</summary>
+public sealed record TonRampLinks(string Payload, string DeepLink, string TelegramLink);
+
+/// <summary>The two per-endpoint limiters, shared by every caller in this process.</summary>
+public sealed class TonRampLimiters(IOptions<TonRampOptions> options, TimeProvider time)
+{
+    public SlidingLogLimiter Generate { get; } = new(options.Value.GeneratePerMinute, TimeSpan.FromMinutes(1), time);
+
+    public SlidingLogLimiter Status { get; } = new(options.Value.StatusPerMinute, TimeSpan.FromMinutes(1), time);
+}
+
+/// <summary>
+/// TonRamp's REST API (seed 004): <c>POST /api/v1/wallet/trp/generate</c> and
+/// <c>GET /api/v1/trp/status/{tx_id}</c>, behind our own exact limiters (30/min and 60/min) and Polly.
+/// Any failure to get links is 503 <c>PAYMENT_PROVIDER_UNAVAILABLE</c>.
+/// </summary>
+public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOptions<TonRampOptions> options)
+{
+    public async Task<TonRampLinks> GenerateAsync(string wallet, long priceNanoton, string txId, CancellationToken cancellationToken)
+    {
+        if (!limiters.Generate.TryAcquire(out var retryAfter))
+        {
+            throw Unavailable("TonRamp's rate limit for new payment links is reached", (int)Math.Ceiling(retryAfter.TotalSeconds));
+        }
+
+        var body = new GenerateBody(
+            wallet,
+            options.Value.MerchantId!,
+            Infrastructure.Ton.FromNano(priceNanoton).ToString(CultureInfo.InvariantCulture),
+            "TON",
+            txId);
+        try
+        {
+            using var response = await http.PostAsJsonAsync("api/v1/wallet/trp/generate", body, cancellationToken);
+            var answer = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<GenerateAnswer>(cancellationToken) : null;
+            if (answer is { Success: true, Payload: { } payload, DeepLink: { } deepLink, TelegramLink: { } telegramLink })
+            {
+                return new TonRampLinks(payload, deepLink, telegramLink);
+            }
+
+            throw Unavailable($"TonRamp answered {(int)response.StatusCode}", 30);
+        }
+        catch (Exception ex) when (HttpFailures.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw Unavailable("TonRamp is unreachable", 30);
+        }
+    }
+
+    /// <summary>TonRamp's status of a payment (<c>pending</c>, <c>paid</c>, <c>completed</c>, <c>expired</c>), or null when it does not know it. Waits for a permit.</summary>
+    public async Task<string?> StatusAsync(string txId, CancellationToken cancellationToken)
+    {
+        await limiters.Status.WaitAsync(cancellationToken);
+        using var response = await http.GetAsync($"api/v1/trp/status/{Uri.EscapeDataString(txId)}", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<StatusAnswer>(cancellationToken))?.Status;
+    }
+
+    internal static void Configure(HttpClient client, TonRampOptions options)
+    {
+        client.BaseAddress = new Uri(options.BaseUrl!.TrimEnd('/') + "/");
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            client.DefaultRequestHeaders.Add("X-API-Key", options.ApiKey);
+        }
+    }
+
+    internal static ApiException Unavailable(string message, int retryAfterSeconds) =>
+        new(StatusCodes.Status503ServiceUnavailable, DomainErrors.PaymentProviderUnavailable, message + "; no order was created")
+        {
+            RetryAfterSeconds = Math.Max(1, retryAfterSeconds),
+        };
+
+    private sealed record GenerateBody(
+        [property: JsonPropertyName("wallet")] string Wallet,
+        [property: JsonPropertyName("merchant")] string Merchant,
+        [property: JsonPropertyName("amount")] string Amount,
+        [property: JsonPropertyName("currency")] string Currency,
+        [property: JsonPropertyName("tx_id")] string TxId);
+
+    private sealed record GenerateAnswer(
+        [property: JsonPropertyName("success")] bool Success,
+        [property: JsonPropertyName("payload")] string? Payload,
+        [property: JsonPropertyName("deep_link")] string? DeepLink,
+        [property: JsonPropertyName("telegram_link")] string? TelegramLink);
+
+    private sealed record StatusAnswer([property: JsonPropertyName("status")] string? Status);
+}
