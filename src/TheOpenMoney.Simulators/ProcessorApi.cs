@@ -87,7 +87,8 @@ internal static class ProcessorApi
         }));
     }
 
-    private static bool IsAuthorized(HttpRequest request, string token)
+    /// <summary>True when the request carries exactly "Authorization: Bearer &lt;token&gt;".</summary>
+    internal static bool IsAuthorized(HttpRequest request, string token)
     {
         var parts = request.Headers.Authorization.ToString().Split(' ');
         if (parts.Length != 2 || parts[0] != "Bearer")

@@ -1,6 +1,9 @@
 namespace TheOpenMoney.Simulators;
 
-/// <summary>Builds the bicycle simulator; tests host it in-process with <see cref="Create"/>.</summary>
+/// <summary>
+/// Builds the simulator (bicycle processor, supplier and TonRamp fakes); tests host it
+/// in-process with <see cref="Create"/>.
+/// </summary>
 public static class SimulatorApp
 {
     /// <summary>
@@ -31,14 +34,18 @@ public static class SimulatorApp
         });
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options.Clock ?? TimeProvider.System);
         builder.Services.AddSingleton(sp => new ProcessorState(options, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new SupplierState(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new TonRampState(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<WebhookPusher>();
 
         var app = builder.Build();
         app.Use(ProcessorApi.CountAndFailAsync);
         ProcessorApi.Map(app);
         SimControlApi.Map(app);
+        SupplierApi.Map(app);
+        TonRampApi.Map(app);
         return app;
     }
 }

@@ -1,8 +1,8 @@
 namespace TheOpenMoney.Simulators;
 
 /// <summary>
-/// Settings of the bicycle simulator, bound from the "Simulator" configuration section
-/// and then adjusted by the optional delegate given to <see cref="SimulatorApp.Create"/>.
+/// Settings of the simulator (bicycle processor, supplier and TonRamp fakes), bound from the
+/// "Simulator" configuration section and then adjusted by the optional delegate given to <see cref="SimulatorApp.Create"/>.
 /// </summary>
 public sealed class SimulatorOptions
 {
@@ -22,6 +22,18 @@ public sealed class SimulatorOptions
 
     /// <summary>GET /v1/system/sync reports is_synced = true while the lag is below this many seconds.</summary>
     public int SyncThresholdSeconds { get; set; } = 30;
+
+    /// <summary>Bearer token the supplier fake requires on /supplier/v1/deliveries*.</summary>
+    public string SupplierApiKey { get; set; } = "supplier-key";
+
+    /// <summary>When set, the TonRamp fake requires this X-API-Key on generate and status; null means no key.</summary>
+    public string? TonRampApiKey { get; set; }
+
+    /// <summary>
+    /// The clock every fake uses (registered as the <see cref="System.TimeProvider"/> service);
+    /// null means the system clock. Code-only: not read from configuration.
+    /// </summary>
+    public TimeProvider? Clock { get; set; }
 
     /// <summary>Minimum level of the simulator's own logging; everything below is dropped.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;
