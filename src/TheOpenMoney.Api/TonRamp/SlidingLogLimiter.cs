@@ -15,7 +15,7 @@ public sealed class SlidingLogLimiter(int limit, TimeSpan window, TimeProvider t
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            while (_granted.Count > 0 && now - _granted.Peek() >= window)
+            while (_granted.Count > 0 && now - _granted.Peek() > window)
             {
                 _granted.Dequeue();
             }

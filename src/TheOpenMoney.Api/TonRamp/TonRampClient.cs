@@ -36,12 +36,18 @@ public sealed class TonRampOptions
 /// <summary>The links TonRamp made for a payment.</summary>
 public sealed record TonRampLinks(string Payload, string DeepLink, string TelegramLink);
 
-/// <summary>The two per-endpoint limiters, shared by every caller in this process.</summary>
+/// <summary>
+/// The two per-endpoint limiters, shared by every caller in this process. The window is a minute
+/// plus a second of margin: a request exactly 60 s old still counts on TonRamp's side, and the
+/// two clocks and the network do not agree to the millisecond.
+/// </summary>
 public sealed class TonRampLimiters(IOptions<TonRampOptions> options, TimeProvider time)
 {
-    public SlidingLogLimiter Generate { get; } = new(options.Value.GeneratePerMinute, TimeSpan.FromMinutes(1), time);
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(61);
 
-    public SlidingLogLimiter Status { get; } = new(options.Value.StatusPerMinute, TimeSpan.FromMinutes(1), time);
+    public SlidingLogLimiter Generate { get; } = new(options.Value.GeneratePerMinute, Window, time);
+
+    public SlidingLogLimiter Status { get; } = new(options.Value.StatusPerMinute, Window, time);
 }
 
 /// <summary>
