@@ -57,17 +57,21 @@ api() { (cd "$api_dir" && dotnet TheOpenMoney.Api.dll "$@"); }
 sim_url=${TOM_SIM_URL:-http://127.0.0.1:8081}
 if [ -z "${PaymentProcessor__BaseUrl:-}" ]; then
   # Local processor tokens, made once (production takes them from the processor's own configuration).
-  for name in processor-token webhook-token; do
+  for name in processor-token webhook-token supplier-key; do
     [ -s "$state/$name" ] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '\n=+/' >"$state/$name")
   done
   export PaymentProcessor__BaseUrl="$sim_url" PaymentProcessor__ApiToken PaymentProcessor__WebhookToken
   PaymentProcessor__ApiToken=$(cat "$state/processor-token")
   PaymentProcessor__WebhookToken=$(cat "$state/webhook-token")
+  # The simulator also plays the supplier (HTTP, idempotent deliveries) and TonRamp.
+  export Supplier__Mode=Http Supplier__BaseUrl="$sim_url/supplier" Supplier__ApiKey TonRamp__BaseUrl="$sim_url" TonRamp__MerchantId=demo-merchant
+  Supplier__ApiKey=$(cat "$state/supplier-key")
   echo ">> starting the payment-processor simulator on $sim_url"
   (cd "$root/src/TheOpenMoney.Simulators/bin/Release/net10.0" && \
     Simulator__ApiToken="$PaymentProcessor__ApiToken" \
     Simulator__WebhookEndpoint="$api_url/internal/processor/webhook" \
     Simulator__WebhookToken="$PaymentProcessor__WebhookToken" \
+    Simulator__SupplierApiKey="$Supplier__ApiKey" \
     exec dotnet TheOpenMoney.Simulators.dll --urls "$sim_url") &
   started_sim=$!
 fi
@@ -84,7 +88,7 @@ cat <<BANNER
   Swagger UI         $api_url/swagger
   Demo partner key   $demo_key
   Demo balance       $demo_balance TON
-  Processor          ${PaymentProcessor__BaseUrl}
+  Processor          ${PaymentProcessor__BaseUrl}  (simulator: also the supplier and TonRamp)
 
   Try it:  curl -s $api_url/api/v1/balance -H "Authorization: Bearer $demo_key"
            curl -s -X POST $api_url/api/v1/orders/stars -H "Authorization: Bearer $demo_key" \\
