@@ -1,5 +1,6 @@
 using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Health;
+using TheOpenMoney.Api.Infrastructure.Bench;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Logging;
@@ -54,6 +55,7 @@ app.UseRateLimiter();
 app.UseAuthorization();
 app.MapControllers().RequireAuthorization();
 app.MapGet("/", () => Results.Redirect("/swagger")).AllowAnonymous().ExcludeFromDescription();
+app.MapBenchEndpoints();
 
 await app.RunAsync();
 return 0;

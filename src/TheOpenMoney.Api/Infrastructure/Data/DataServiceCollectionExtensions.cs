@@ -14,7 +14,16 @@ public static class DataServiceCollectionExtensions
                 "ConnectionStrings:Postgres is not set (environment variable ConnectionStrings__Postgres)");
         }
 
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // Statements this service runs on every request (key lookup, order reads, the creating
+        // transaction) are prepared after their second use unless the connection string says otherwise.
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+
+        var dataSource = builder.Build();
         services.AddSingleton(dataSource);
         services.AddDbContextPool<AppDbContext>(options => options.UseNpgsql(dataSource));
         services.AddSingleton<Migrator>();

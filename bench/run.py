@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""Benchmark runner for TheOpenMoney. Not a test: it measures and writes results; it asserts nothing.
+
+Side by side in one run on this machine:
+  1. POST /orders/stars (unique Idempotency-Key per request) vs pgbench running the same SQL transaction;
+  2. GET /orders/{id} and GET /orders?limit=20 vs a bare endpoint in the same process returning a fixed
+     JSON body of the same size;
+  3. payment detection: 10,000 deposits for 10,000 pending orders (poller, then webhook), plus a trickle
+     of single deposits for per-payment latency;
+  4. peak RSS of the API during each run;
+at several sizes of the orders table.
+"""
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DURATION = int(os.environ.get("BENCH_DURATION", "15"))
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000 100000 1000000").split()]
+CONNECTIONS = 32
+THREADS = 2
+PG_BIN = os.environ["PG_BIN"]
+AS_ROOT = os.geteuid() == 0
+PEPPER = "bench-pepper-" + "x" * 40
+PROCESSES = []
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def as_owner(args):
+    return ["runuser", "-u", "postgres", "--"] + args if AS_ROOT else args
+
+
+def run(args, **kwargs):
+    result = subprocess.run(args, text=True, capture_output=True, **kwargs)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(str(a) for a in args)[:200]} exited {result.returncode}: {result.stderr[-2000:]}")
+    return result
+
+
+def start(args, env, cwd, logfile):
+    out = open(logfile, "w")
+    process = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    PROCESSES.append(process)
+    return process
+
+
+def stop_all():
+    for process in PROCESSES:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in PROCESSES:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+class Postgres:
+    def __init__(self, root):
+        self.data = os.path.join(root, "pgdata")
+        self.port = free_port()
+        os.makedirs(self.data)
+        if AS_ROOT:
+            os.chmod(root, 0o755)
+            shutil.chown(self.data, "postgres", "postgres")
+        run(as_owner([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"]))
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c max_connections=300 "
+                   "-c shared_buffers=512MB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=30min")
+        run(as_owner([f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-t", "60", "-l", os.path.join(self.data, "log"), "-o", options, "start"]))
+        self.sql("CREATE DATABASE tom", db="postgres")
+        self.dsn = f"Host=127.0.0.1;Port={self.port};Username=postgres;Database=tom;Maximum Pool Size=100"
+
+    def sql(self, statement, db="tom"):
+        return run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db, "-tAq", "-v", "ON_ERROR_STOP=1", "-c", statement]).stdout.strip()
+
+    def stop(self):
+        subprocess.run(as_owner([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"]), capture_output=True)
+
+
+class RssSampler:
+    """Samples the API's resident set size every 100 ms; `peak()` gives the maximum since `reset()`."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.max_kb = 0
+        self.running = True
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while self.running:
+            try:
+                with open(f"/proc/{self.pid}/status") as status:
+                    kb = int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
+                    self.max_kb = max(self.max_kb, kb)
+            except (OSError, AttributeError):
+                pass
+            time.sleep(0.1)
+
+    def reset(self):
+        self.max_kb = 0
+
+    def peak_mb(self):
+        return round(self.max_kb / 1024, 1)
+
+
+def http(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
+def wait_healthy(url):
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def wrk(url, script_parts, env_extra):
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    for part in script_parts + ["report.lua"]:
+        script.write((BENCH / part).read_text() + "\n")
+    script.close()
+    env = {**os.environ, **env_extra}
+    output = run(["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{DURATION}s", "--latency", "-s", script.name, url], env=env).stdout
+    os.unlink(script.name)
+    return json.loads(re.search(r"BENCH_JSON (\{.*\})", output).group(1))
+
+
+def pgbench(pg, partner_id, key_hash):
+    workdir = tempfile.mkdtemp(prefix="pgbench-")
+    os.chmod(workdir, 0o777)
+    result = run(["pgbench", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-n", "-M", "prepared",
+                  "-c", str(CONNECTIONS), "-j", str(THREADS), "-T", str(DURATION), "-D", f"partner={partner_id}",
+                  "-D", f"keyhash={key_hash}", "-l", "--log-prefix", os.path.join(workdir, "tx"),
+                  "-f", str(BENCH / "order_tx.sql"), "tom"], cwd=workdir).stdout
+    latencies = []
+    for name in os.listdir(workdir):
+        with open(os.path.join(workdir, name)) as f:
+            for line in f:
+                latencies.append(int(line.split()[2]) / 1000.0)
+    shutil.rmtree(workdir)
+    tps = float(re.search(r"tps = ([\d.]+)", result).group(1))
+    latencies.sort()
+    return {"rps": round(tps, 1), "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "transactions": len(latencies)}
+
+
+def pct(values, p):
+    if not values:
+        return None
+    index = min(len(values) - 1, max(0, round(p / 100 * len(values)) - 1))
+    return round(values[index], 3)
+
+
+def fill_orders(pg, target, filler_partners):
+    current = int(pg.sql("SELECT count(*) FROM orders"))
+    missing = target - current
+    if missing <= 0:
+        return current
+    log(f"filling orders: {current} -> {target}")
+    pg.sql(f"""
+        INSERT INTO orders (partner_id, status, order_type, stars_amount, recipient_username, recipient_check, price_nanoton, price_usd,
+                            fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency, payment_address, payment_memo,
+                            expires_at, created_at, updated_at, paid_at, paid_nanoton, supplier_reference)
+        SELECT p.id, 'completed', 'stars', 100, 'filler', 'ELIGIBLE', 417000000, 1.5, 0, 3.6, 'fixed', 'ton_memo', 'TON',
+               'UQC2Ttw51lkpMeynPSb5YeHKMu152koHzptMpy6mAVDO9y6F', 'FILL-' || g || '-' || {current},
+               now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval, now(), now(), 417000000, 'FILL'
+          FROM generate_series(1, {missing}) g
+          JOIN LATERAL (SELECT id FROM partners WHERE telegram_user_id = 800000000 + (g % {filler_partners})) p ON true""")
+    pg.sql("ANALYZE orders")
+    return int(pg.sql("SELECT count(*) FROM orders"))
+
+
+def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
+    """Inserts `count` pending orders, injects one exact deposit per order at once, waits until all are paid."""
+    tag = uuid.uuid4().hex[:6]
+    pg.sql(f"""
+        INSERT INTO orders (partner_id, status, order_type, stars_amount, recipient_username, recipient_check, price_nanoton, price_usd,
+                            fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency, payment_address, payment_memo,
+                            expires_at, created_at, updated_at)
+        SELECT {partner_id}, 'pending_payment', 'stars', 100, 'pandus', 'ELIGIBLE', 417000000, 1.5, 0, 3.6, 'fixed', 'ton_memo', 'TON',
+               (SELECT address FROM deposit_addresses WHERE purpose = 'orders'), 'DET-{tag}' || g,
+               now() + interval '1 hour', now(), now()
+          FROM generate_series(1, {count}) g""")
+    http("POST", f"{sim_url}/_sim/webhook", {"endpoint": f"{api}/internal/processor/webhook" if webhook else None, "token": webhook_token})
+    deposits = [{"user_id": "orders", "amount": "417000000", "comment": f"DET-{tag}{i}"} for i in range(1, count + 1)]
+    injected = time.time()
+    http("POST", f"{sim_url}/_sim/deposits/batch", {"deposits": deposits})
+    deadline = injected + 300
+    while time.time() < deadline:
+        paid = int(pg.sql(f"SELECT count(*) FROM orders WHERE payment_memo LIKE 'DET-{tag}%' AND status = 'paid'"))
+        if paid == count:
+            break
+        time.sleep(0.05)
+    total = time.time() - injected
+    rows = pg.sql(f"SELECT extract(epoch FROM d.applied_at) FROM deposits d WHERE d.comment LIKE 'DET-{tag}%' AND d.applied_at IS NOT NULL")
+    latencies = sorted((float(v) - injected) * 1000 for v in rows.split())
+    http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
+    return {"deposits": count, "all_paid_seconds": round(total, 2), "paid": len(latencies), "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
+
+
+def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_per_second=20):
+    """Single deposits at a steady pace; latency from each injection to its order being paid."""
+    tag = uuid.uuid4().hex[:6]
+    pg.sql(f"""
+        INSERT INTO orders (partner_id, status, order_type, stars_amount, recipient_username, recipient_check, price_nanoton, price_usd,
+                            fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency, payment_address, payment_memo,
+                            expires_at, created_at, updated_at)
+        SELECT {partner_id}, 'pending_payment', 'stars', 100, 'pandus', 'ELIGIBLE', 417000000, 1.5, 0, 3.6, 'fixed', 'ton_memo', 'TON',
+               (SELECT address FROM deposit_addresses WHERE purpose = 'orders'), 'TRK-{tag}' || g, now() + interval '1 hour', now(), now()
+          FROM generate_series(1, {count}) g""")
+    http("POST", f"{sim_url}/_sim/webhook", {"endpoint": f"{api}/internal/processor/webhook" if webhook else None, "token": webhook_token})
+    sent = {}
+    for i in range(1, count + 1):
+        sent[f"TRK-{tag}{i}"] = time.time()
+        http("POST", f"{sim_url}/_sim/deposits", {"user_id": "orders", "amount": "417000000", "comment": f"TRK-{tag}{i}"})
+        time.sleep(1 / rate_per_second)
+    deadline = time.time() + 120
+    while time.time() < deadline and int(pg.sql(f"SELECT count(*) FROM deposits WHERE comment LIKE 'TRK-{tag}%' AND applied_at IS NOT NULL")) < count:
+        time.sleep(0.1)
+    rows = pg.sql(f"SELECT comment, extract(epoch FROM applied_at) FROM deposits WHERE comment LIKE 'TRK-{tag}%' AND applied_at IS NOT NULL")
+    latencies = sorted((float(line.split("|")[1]) - sent[line.split("|")[0]]) * 1000 for line in rows.splitlines())
+    http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
+    return {"deposits": count, "rate_per_second": rate_per_second, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "max_ms": round(latencies[-1], 1) if latencies else None}
+
+
+def main():
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    root = tempfile.mkdtemp(prefix="tom-bench-")
+    results = {"started_at": started, "machine": machine(), "duration_s": DURATION, "connections": CONNECTIONS, "sizes": {}}
+    pg = Postgres(root)
+    try:
+        log("building Release")
+        run(["dotnet", "build", str(ROOT / "src/TheOpenMoney.Api/TheOpenMoney.Api.csproj"), "-c", "Release", "--nologo", "-v", "quiet"])
+        run(["dotnet", "build", str(ROOT / "src/TheOpenMoney.Simulators/TheOpenMoney.Simulators.csproj"), "-c", "Release", "--nologo", "-v", "quiet"])
+        api_dir = ROOT / "src/TheOpenMoney.Api/bin/Release/net10.0"
+        sim_dir = ROOT / "src/TheOpenMoney.Simulators/bin/Release/net10.0"
+        sim_port, api_port = free_port(), free_port()
+        sim_url, api_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{api_port}"
+        webhook_token = "bench-webhook"
+        env = {**os.environ, "ASPNETCORE_ENVIRONMENT": "Production", "ConnectionStrings__Postgres": pg.dsn, "ApiKeys__Pepper": PEPPER,
+               "Pricing__TonUsdRate": "3.6", "PaymentProcessor__BaseUrl": sim_url, "PaymentProcessor__ApiToken": "bench-token",
+               "PaymentProcessor__WebhookToken": webhook_token, "RateLimiting__PerKeyPerMinute": "1000000000",
+               "RateLimiting__OrderCreationPerKeyPerMinute": "1000000000", "Fulfillment__Enabled": "false", "Bench__Enabled": "true",
+               "Logging__Json": "true"}
+        start(["dotnet", "TheOpenMoney.Simulators.dll", "--urls", sim_url], {**os.environ, "Simulator__ApiToken": "bench-token"}, sim_dir, os.path.join(root, "sim.log"))
+        run(["dotnet", "TheOpenMoney.Api.dll", "migrate"], env=env, cwd=api_dir)
+        api = start(["dotnet", "TheOpenMoney.Api.dll", "--urls", api_url], env, api_dir, os.path.join(root, "api.log"))
+        wait_healthy(f"{api_url}/api/v1/health")
+        rss = RssSampler(api.pid)
+        key = run(["dotnet", "TheOpenMoney.Api.dll", "keys", "create", "--telegram-user-id", "900001"], env=env, cwd=api_dir).stdout.strip()
+        reader = run(["dotnet", "TheOpenMoney.Api.dll", "keys", "create", "--telegram-user-id", "900002"], env=env, cwd=api_dir).stdout.strip()
+        partner_id = pg.sql("SELECT id FROM partners WHERE telegram_user_id = 900001")
+        key_hash = pg.sql(f"SELECT encode(key_hash, 'hex') FROM api_keys WHERE partner_id = {partner_id} AND revoked_at IS NULL")
+        pg.sql("INSERT INTO partners (telegram_user_id, username, created_at, updated_at) SELECT 800000000 + g, 'filler', now(), now() FROM generate_series(0, 999) g")
+        # The reader partner has a fixed 50 orders: list/get figures do not move with the POST runs.
+        ids = []
+        for _ in range(50):
+            body = http("POST", f"{api_url}/api/v1/orders/stars", {"recipient_username": "pandus", "quantity": 100}, {"Authorization": f"Bearer {reader}"})
+            ids.append(body["data"]["id"])
+        get_path = f"/api/v1/orders/{ids[25]}"
+        list_path = "/api/v1/orders?limit=20"
+        get_size = len(urllib.request.urlopen(urllib.request.Request(api_url + get_path, headers={"Authorization": f"Bearer {reader}"})).read())
+        list_size = len(urllib.request.urlopen(urllib.request.Request(api_url + list_path, headers={"Authorization": f"Bearer {reader}"})).read())
+        results["body_bytes"] = {"get_order": get_size, "list_orders": list_size}
+        warm = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": get_path}
+        run(["wrk", "-t", "2", "-c", "8", "-d", "3s", "-s", str(BENCH / "get.lua"), api_url], env={**os.environ, **warm})
+
+        det_partner = pg.sql("SELECT id FROM partners WHERE telegram_user_id = 800000000")
+        for size in SIZES:
+            actual = fill_orders(pg, size, 1000)
+            figures = {"orders_in_table": actual}
+            for name, path, anon, parts in [
+                ("get_order", get_path, False, ["get.lua"]),
+                ("bare_get_order_size", f"/bench/fixed/{get_size}", True, ["get.lua"]),
+                ("list_orders", list_path, False, ["get.lua"]),
+                ("bare_list_size", f"/bench/fixed/{list_size}", True, ["get.lua"]),
+            ]:
+                rss.reset()
+                extra = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": path}
+                if anon:
+                    extra["TOM_BENCH_ANON"] = "1"
+                figures[name] = wrk(api_url, parts, extra)
+                figures[name]["peak_rss_mb"] = rss.peak_mb()
+                log(f"{size}: {name} {figures[name]['rps']} req/s p99 {figures[name]['p99_ms']} ms")
+            rss.reset()
+            figures["create_order"] = wrk(api_url, ["create_order.lua"], {"TOM_BENCH_KEY": key})
+            figures["create_order"]["peak_rss_mb"] = rss.peak_mb()
+            log(f"{size}: create_order {figures['create_order']['rps']} req/s p99 {figures['create_order']['p99_ms']} ms")
+            figures["pgbench_order_tx"] = pgbench(pg, partner_id, key_hash)
+            log(f"{size}: pgbench {figures['pgbench_order_tx']['rps']} tps p99 {figures['pgbench_order_tx']['p99_ms']} ms")
+            figures["ratios"] = {
+                "create_vs_pgbench": round(figures["create_order"]["rps"] / figures["pgbench_order_tx"]["rps"], 3),
+                "get_vs_bare": round(figures["get_order"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
+                "list_vs_bare": round(figures["list_orders"]["rps"] / figures["bare_list_size"]["rps"], 3),
+            }
+            results["sizes"][str(size)] = figures
+            if size == SIZES[0]:
+                rss.reset()
+                results["detection"] = {
+                    "poll_burst": detection(pg, api_url, sim_url, det_partner, 10_000, False, webhook_token),
+                    "webhook_burst": detection(pg, api_url, sim_url, det_partner, 10_000, True, webhook_token),
+                    "poll_trickle": trickle(pg, sim_url, api_url, det_partner, 100, False, webhook_token),
+                    "webhook_trickle": trickle(pg, sim_url, api_url, det_partner, 100, True, webhook_token),
+                    "poll_interval_s": 5,
+                    "peak_rss_mb": rss.peak_mb(),
+                }
+                log(f"detection: {json.dumps(results['detection'])}")
+        results["peak_rss_mb_overall"] = round(int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{api.pid}/status").read()).group(1)) / 1024, 1)
+    finally:
+        stop_all()
+        pg.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    out = BENCH / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"{started.replace(':', '')}.json"
+    path.write_text(json.dumps(results, indent=2))
+    log(f"results written to {path}")
+    print(json.dumps(results, indent=2))
+
+
+def machine():
+    cpus = os.cpu_count()
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1))
+    model = re.search(r"model name\s+:\s+(.*)", open("/proc/cpuinfo").read())
+    return {"cores": cpus, "memory_gib": round(mem_kb / 1024 / 1024, 1), "cpu": model.group(1) if model else "unknown",
+            "dotnet": run(["dotnet", "--version"]).stdout.strip(), "postgres": run([f"{PG_BIN}/postgres", "--version"]).stdout.strip()}
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception:
+        stop_all()
+        raise
