@@ -10,6 +10,7 @@ using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
+using TheOpenMoney.Api.Telegram;
 
 var cli = OperatorCli.TryParse(args);
 var builder = WebApplication.CreateBuilder(cli is null ? args : []);
@@ -24,6 +25,7 @@ builder.Services.AddPricing(builder.Configuration);
 builder.Services.AddRecipients(builder.Configuration);
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddPayments(builder.Configuration);
+builder.Services.AddTelegramBot(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);
