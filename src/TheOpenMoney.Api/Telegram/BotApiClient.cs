@@ -101,7 +101,8 @@ public sealed partial class BotApiClient(
         }
 
         var json = payload is null ? "{}" : JsonSerializer.Serialize(payload, payload.GetType(), BotJson.Options);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"bot{token}/{method}", UriKind.Relative))
+        // "./" keeps the token's colon from being read as a URI scheme; relative to ApiBaseUrl (which may have a path).
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"./bot{token}/{method}", UriKind.Relative))
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
@@ -162,7 +163,7 @@ public sealed partial class BotApiClient(
     private BotApiException Failure(string method, int? code, string description, TimeSpan? retryAfter = null)
     {
         var exception = new BotApiException(method, code, Redact(description), retryAfter);
-        status.Failed(time.GetUtcNow(), exception.Message);
+        status.Failed(time.GetUtcNow(), exception.Message, serviceLevel: code is not (400 or 403));
         return exception;
     }
 

@@ -64,7 +64,8 @@ public sealed partial class BotCommandHandler(
         var command = ParseCommand(text, status.Username);
         if (command is null)
         {
-            if (chat.IsPrivate)
+            // Plain text in a private chat gets a hint; a command for another bot gets nothing.
+            if (chat.IsPrivate && !text.TrimStart().StartsWith('/'))
             {
                 await ReplyAsync(chat, HtmlText.Format($"I answer commands only. Send /help to see them."), cancellationToken);
             }
@@ -168,7 +169,7 @@ public sealed partial class BotCommandHandler(
         {
             await bot.SendMessageAsync(chat.Id, KeyIssued(issued), protectContent: true, cancellationToken);
         }
-        catch (Exception ex) when (ex is BotApiException or OperationCanceledException)
+        catch
         {
             // A key nobody saw must not stay usable: revoke it, so the next /api issues a fresh one.
             await keys.RevokeAsync(from.Id, CancellationToken.None);

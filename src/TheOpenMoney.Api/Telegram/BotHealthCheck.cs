@@ -5,8 +5,9 @@ namespace TheOpenMoney.Api.Telegram;
 
 /// <summary>
 /// The <c>bot</c> component of health: the mode (and why it is disabled), the bot's username, the
-/// last successful Bot API call and the last error. Degraded when the last call failed, when the
-/// bot has not reached the Bot API yet, or when the poller has not succeeded for a while.
+/// last successful Bot API call and the last error. Degraded when the Bot API failed (transport,
+/// 5xx, 429, 401, 409; not a 400/403 about one chat) after the last success, when the bot has not
+/// reached the Bot API yet, or when the poller has not succeeded for a while.
 /// </summary>
 public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> options, TimeProvider time) : IHealthCheck
 {
@@ -34,7 +35,7 @@ public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> o
         }
 
         string? problem = null;
-        if (snapshot.LastErrorAt is { } failedAt && (snapshot.LastSuccessAt is not { } succeededAt || failedAt > succeededAt))
+        if (snapshot.LastServiceErrorAt is { } failedAt && (snapshot.LastSuccessAt is not { } succeededAt || failedAt > succeededAt))
         {
             problem = "the last Bot API call failed";
         }

@@ -15,6 +15,12 @@ public sealed class BotStatus
     /// <summary>A short description of the last failure; never contains the token.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// The last failure that says something about the bot itself (transport, 5xx, 429, 401, 409 …),
+    /// not about one request (400 bad request, 403 a user blocked the bot).
+    /// </summary>
+    public DateTimeOffset? LastServiceErrorAt { get; private set; }
+
     /// <summary>Polling mode: this instance holds the poller lock.</summary>
     public bool IsPollingLeader { get; private set; }
 
@@ -34,12 +40,16 @@ public sealed class BotStatus
         }
     }
 
-    public void Failed(DateTimeOffset at, string error)
+    public void Failed(DateTimeOffset at, string error, bool serviceLevel)
     {
         lock (_gate)
         {
             LastErrorAt = at;
             LastError = error;
+            if (serviceLevel)
+            {
+                LastServiceErrorAt = at;
+            }
         }
     }
 
@@ -52,11 +62,19 @@ public sealed class BotStatus
     }
 
     /// <summary>A consistent copy.</summary>
-    public (string? Username, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastErrorAt, string? LastError, bool IsPollingLeader) Snapshot()
+    public BotStatusSnapshot Snapshot()
     {
         lock (_gate)
         {
-            return (Username, LastSuccessAt, LastErrorAt, LastError, IsPollingLeader);
+            return new BotStatusSnapshot(Username, LastSuccessAt, LastErrorAt, LastError, LastServiceErrorAt, IsPollingLeader);
         }
     }
 }
+
+public sealed record BotStatusSnapshot(
+    string? Username,
+    DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastErrorAt,
+    string? LastError,
+    DateTimeOffset? LastServiceErrorAt,
+    bool IsPollingLeader);
