@@ -30,6 +30,7 @@ public sealed partial class TelegramBotService(
 
     private static readonly TimeSpan SweepInterval = TimeSpan.FromHours(1);
     private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LockCommandTimeout = TimeSpan.FromSeconds(10);
 
     private NpgsqlConnection? _leaderConnection;
     private DateTimeOffset _nextSweepAt = DateTimeOffset.MinValue;
@@ -42,7 +43,7 @@ public sealed partial class TelegramBotService(
 
     public override void Dispose()
     {
-        _leaderConnection?.Dispose();
+        Interlocked.Exchange(ref _leaderConnection, null)?.Dispose();
         base.Dispose();
     }
 
@@ -210,44 +211,84 @@ public sealed partial class TelegramBotService(
         await BotUpdateProcessor.SweepAsync(dataSource, now - options.Value.UpdateRetention, cancellationToken);
     }
 
-    /// <summary>True while this instance holds the poller lock (taken, or re-taken after its connection died).</summary>
+    /// <summary>
+    /// True while this instance holds the poller lock (taken, or re-taken after its connection died).
+    /// The lock's connection only ever runs short commands under their own timeout, never the
+    /// stopping token: a cancellation racing a finished command could hit the next one on that session.
+    /// </summary>
     private async Task<bool> EnsureLeaderAsync(CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var timeout = new CancellationTokenSource(LockCommandTimeout);
         if (_leaderConnection is { State: System.Data.ConnectionState.Open })
         {
             try
             {
                 await using var ping = new NpgsqlCommand("SELECT 1", _leaderConnection);
-                await ping.ExecuteScalarAsync(cancellationToken);
+                await ping.ExecuteScalarAsync(timeout.Token);
                 return true;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or OperationCanceledException)
             {
                 // The connection, and the lock with it, is gone: compete again.
             }
         }
 
         await ReleaseLeadershipAsync();
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({PollerLockKey})", connection);
-        if ((bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
+        var connection = await dataSource.OpenConnectionAsync(timeout.Token);
+        try
         {
-            _leaderConnection = connection;
-            LogLeader(logger);
-            return true;
+            await using var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({PollerLockKey})", connection);
+            if ((bool)(await tryLock.ExecuteScalarAsync(timeout.Token))!)
+            {
+                _leaderConnection = connection;
+                connection = null;
+                LogLeader(logger);
+                return true;
+            }
+
+            return false;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unlocks explicitly before handing the connection back: a pooled connection stays open (and a
+    /// session lock with it) until the pool reuses or prunes it, which would keep another instance
+    /// from taking over.
+    /// </summary>
+    private async Task ReleaseLeadershipAsync()
+    {
+        // Taken atomically: the host may stop its services more than once, concurrently.
+        var connection = Interlocked.Exchange(ref _leaderConnection, null);
+        if (connection is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                using var timeout = new CancellationTokenSource(LockCommandTimeout);
+                await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({PollerLockKey})", connection);
+                await unlock.ExecuteScalarAsync(timeout.Token);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Make the pool close this physical connection instead of keeping it: that ends the session and the lock.
+            NpgsqlConnection.ClearPool(connection);
+            LogUnlockFailed(logger, ex);
         }
 
         await connection.DisposeAsync();
-        return false;
-    }
-
-    private async Task ReleaseLeadershipAsync()
-    {
-        if (_leaderConnection is not null)
-        {
-            await _leaderConnection.DisposeAsync();
-            _leaderConnection = null;
-        }
     }
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
@@ -285,6 +326,9 @@ public sealed partial class TelegramBotService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping old Telegram update ids failed")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing the Telegram poller lock failed")]
+    private static partial void LogUnlockFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The Telegram bot loop stopped unexpectedly")]
     private static partial void LogStopped(ILogger logger, Exception exception);

@@ -51,17 +51,17 @@ public sealed partial class TelegramWebhookController(
         {
             // It will never parse: answering an error would only make Telegram send it forever.
             LogUnreadable(logger);
-            return Ok(ApiResponse.Of(new WebhookReceipt(null, false)));
+            return Ok(ApiResponse.Of(new TelegramWebhookReceipt(null, false)));
         }
 
         if (update is null)
         {
-            return Ok(ApiResponse.Of(new WebhookReceipt(null, false)));
+            return Ok(ApiResponse.Of(new TelegramWebhookReceipt(null, false)));
         }
 
         // Not the request's token: a client that hangs up must not leave a claimed update half handled.
         var handled = await processor.ProcessAsync(update, lifetime.ApplicationStopping);
-        return Ok(ApiResponse.Of(new WebhookReceipt(update.UpdateId, handled)));
+        return Ok(ApiResponse.Of(new TelegramWebhookReceipt(update.UpdateId, handled)));
     }
 
     private static bool SecretMatches(string presented, string expected) =>
@@ -75,4 +75,4 @@ public sealed partial class TelegramWebhookController(
 
 /// <param name="UpdateId">The update received.</param>
 /// <param name="Handled">False when it had been handled before (or could not be read).</param>
-public sealed record WebhookReceipt(long? UpdateId, bool Handled);
+public sealed record TelegramWebhookReceipt(long? UpdateId, bool Handled);

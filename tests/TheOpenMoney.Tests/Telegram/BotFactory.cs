@@ -22,7 +22,7 @@ public class BotFactory : ApiFactory
     public override async Task InitializeAsync()
     {
         Bot = await FakeBotApi.StartAsync(Token);
-        await base.InitializeAsync();
+        await StartAppAsync();
     }
 
     public override async ValueTask DisposeAsync()
@@ -30,6 +30,9 @@ public class BotFactory : ApiFactory
         await base.DisposeAsync();
         await Bot.DisposeAsync();
     }
+
+    /// <summary>A fresh database and the app on it.</summary>
+    protected virtual Task StartAppAsync() => base.InitializeAsync();
 
     protected override void Configure(IDictionary<string, string?> settings)
     {
@@ -72,5 +75,21 @@ public sealed class WebhookBotFactory : BotFactory
         base.Configure(settings);
         settings["Telegram:WebhookSecret"] = Secret;
         settings["Telegram:WebhookUrl"] = WebhookUrl;
+    }
+}
+
+/// <summary>A second instance of the deployment: the same database as <paramref name="first"/>, its own fake Bot API.</summary>
+public sealed class SecondBotInstance(BotFactory first) : BotFactory
+{
+    protected override Task StartAppAsync()
+    {
+        _ = Services;
+        return Task.CompletedTask;
+    }
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["ConnectionStrings:Postgres"] = first.ConnectionString;
     }
 }

@@ -50,6 +50,23 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
     }
 
     [Fact]
+    public async Task Keys_follow_the_telegram_id_and_the_username_is_kept_up_to_date()
+    {
+        const long user = 910_017;
+        Bot.EnqueueMessage(user, "/api", username: "bob");
+        var key = FakeBotApi.FullKey().Match(await Bot.WaitForReplyTextAsync(user)).Value;
+
+        Bot.EnqueueMessage(user, "/keys", username: "bobby");
+        await Bot.WaitForRepliesAsync(user, 2);
+        Bot.EnqueueMessage(user, "hello", username: "bobby");
+        Assert.Contains("/help", await Bot.WaitForReplyTextAsync(user, 3), StringComparison.Ordinal);
+
+        var partner = await (await factory.CreateClient(key).GetAsync("/api/v1/partner")).AssertOkAsync();
+        Assert.Equal(user, partner.GetProperty("telegram_user_id").GetInt64());
+        Assert.Equal("bobby", partner.GetProperty("username").GetString());
+    }
+
+    [Fact]
     public async Task Api_again_with_an_active_key_shows_its_prefix_and_date_and_points_to_revoke()
     {
         const long user = 910_002;
