@@ -11,8 +11,9 @@ namespace TheOpenMoney.Api.Telegram;
 /// <para>
 /// Retries: <see cref="GetUpdatesAsync"/> makes one attempt (the receiver's loop owns its pacing).
 /// Every other call retries up to <see cref="TelegramOptions.MaxAttempts"/> times: after a 429 it
-/// waits the <c>retry_after</c> Telegram asked for; after a transport failure, a timeout or a 5xx it
-/// waits an exponential backoff with jitter; other errors (400, 403, 409 …) are not retried.
+/// waits the <c>retry_after</c> Telegram asked for (up to a minute; a longer one fails the call);
+/// after a transport failure, a timeout or a 5xx it waits an exponential backoff with jitter; other
+/// errors (400, 403, 409 …) are not retried.
 /// </para>
 /// <para>
 /// The token is in every request URL, so nothing here puts a URL in a log line or an exception
@@ -30,6 +31,12 @@ public sealed partial class BotApiClient(
 
     /// <summary>Only messages are asked for; the bot acts on nothing else.</summary>
     internal static readonly IReadOnlyList<string> AllowedUpdates = ["message"];
+
+    /// <summary>
+    /// The longest <c>retry_after</c> one call waits out; past it the call fails at once (the poll loop
+    /// must not stall for minutes behind one reply, and retrying sooner is never done).
+    /// </summary>
+    private static readonly TimeSpan MaxRetryAfterWait = TimeSpan.FromSeconds(60);
 
     /// <summary>Small margin on top of <c>retry_after</c>, so the retry lands after the window.</summary>
     private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(100);
@@ -83,7 +90,7 @@ public sealed partial class BotApiClient(
             {
                 return await SendOnceAsync<T>(method, payload, settings.RequestTimeout, cancellationToken);
             }
-            catch (BotApiException ex) when (ex.IsTransient && attempt < settings.MaxAttempts)
+            catch (BotApiException ex) when (ex.IsTransient && attempt < settings.MaxAttempts && !(ex.RetryAfter > MaxRetryAfterWait))
             {
                 var delay = ex.RetryAfter is { } asked ? asked + RetryAfterMargin : backoff.Next();
                 LogRetrying(logger, method, ex.ErrorCode, (long)delay.TotalMilliseconds, attempt);

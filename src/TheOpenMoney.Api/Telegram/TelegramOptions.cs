@@ -38,7 +38,7 @@ public sealed partial class TelegramOptions
     /// <summary>The API's public base URL, linked from <c>/help</c> (Swagger at <c>{PublicApiUrl}/swagger</c>).</summary>
     public string? PublicApiUrl { get; set; }
 
-    /// <summary><c>getUpdates</c> long-poll timeout (at most 50 s).</summary>
+    /// <summary><c>getUpdates</c> long-poll timeout (1–50 s; whole seconds are sent).</summary>
     public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Timeout of every other Bot API call (and the margin added to the long poll).</summary>
@@ -90,9 +90,9 @@ public sealed partial class TelegramOptions
             return "Telegram:BotToken does not look like a bot token (digits, a colon, then letters, digits, _ or -)";
         }
 
-        if (LongPollTimeout < TimeSpan.Zero || LongPollTimeout > TimeSpan.FromSeconds(50))
+        if (LongPollTimeout < TimeSpan.FromSeconds(1) || LongPollTimeout > TimeSpan.FromSeconds(50))
         {
-            return "Telegram:LongPollTimeout must be between 0 and 50 seconds";
+            return "Telegram:LongPollTimeout must be between 1 and 50 seconds";
         }
 
         if (RequestTimeout <= TimeSpan.Zero || RetryBaseDelay <= TimeSpan.Zero || MaxRetryDelay < RetryBaseDelay
