@@ -46,6 +46,9 @@ if [ -z "${ApiKeys__Pepper:-}" ]; then
   export ApiKeys__Pepper
 fi
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+# The bot's /help links to this API (the bot itself runs only when Telegram__BotToken is set).
+export Telegram__PublicApiUrl=${Telegram__PublicApiUrl:-$api_url}
+if [ -n "${Telegram__BotToken:-}" ]; then bot_state="on (${Telegram__Mode:-Polling})"; else bot_state="off (set Telegram__BotToken)"; fi
 
 echo ">> building (Release)"
 dotnet build "$root/src/TheOpenMoney.Api/TheOpenMoney.Api.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly
@@ -89,6 +92,7 @@ cat <<BANNER
   Demo partner key   $demo_key
   Demo balance       $demo_balance TON
   Processor          ${PaymentProcessor__BaseUrl}  (simulator: also the supplier and TonRamp)
+  Telegram bot       $bot_state
 
   Try it:  curl -s $api_url/api/v1/balance -H "Authorization: Bearer $demo_key"
            curl -s -X POST $api_url/api/v1/orders/stars -H "Authorization: Bearer $demo_key" \\

@@ -12,6 +12,7 @@ using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
+using TheOpenMoney.Api.Telegram;
 using TheOpenMoney.Api.TonRamp;
 
 var cli = OperatorCli.TryParse(args);
@@ -29,6 +30,7 @@ builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddPayments(builder.Configuration);
 builder.Services.AddFulfillment(builder.Configuration);
 builder.Services.AddTonRamp(builder.Configuration);
+builder.Services.AddTelegramBot(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);

@@ -15,7 +15,7 @@ namespace TheOpenMoney.Api.Balance;
 [Route("api/v1/balance")]
 [Tags("Balance")]
 [Produces("application/json")]
-public sealed class BalanceController(AppDbContext db, IPaymentAddresses addresses) : ControllerBase
+public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPaymentAddresses addresses) : ControllerBase
 {
     /// <summary>Partner balance and top-up address.</summary>
     /// <remarks>TON sent to <c>topup_address</c> (any comment) is credited to the balance.</remarks>
@@ -24,10 +24,7 @@ public sealed class BalanceController(AppDbContext db, IPaymentAddresses address
     public async Task<ActionResult<ApiResponse<BalanceResponse>>> Get(CancellationToken cancellationToken)
     {
         var partnerId = User.GetPartnerId();
-        var balance = await db.PartnerBalances.AsNoTracking()
-            .Where(b => b.PartnerId == partnerId)
-            .Select(b => (long?)b.BalanceNanoton)
-            .FirstOrDefaultAsync(cancellationToken) ?? 0;
+        var balance = await ledger.GetBalanceAsync(partnerId, cancellationToken);
         var topup = await addresses.GetTopupAddressAsync(partnerId, cancellationToken);
         return Ok(ApiResponse.Of(new BalanceResponse(Ton.FromNano(balance), "TON", topup)));
     }

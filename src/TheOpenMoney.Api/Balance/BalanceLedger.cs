@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Balance;
@@ -48,6 +49,13 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return result is long balance ? balance : null;
     }
+
+    /// <summary>The partner's balance in nanoTON (0 before its balance row exists); a plain read, no transaction needed.</summary>
+    public async Task<long> GetBalanceAsync(long partnerId, CancellationToken cancellationToken) =>
+        await db.PartnerBalances.AsNoTracking()
+            .Where(b => b.PartnerId == partnerId)
+            .Select(b => (long?)b.BalanceNanoton)
+            .FirstOrDefaultAsync(cancellationToken) ?? 0;
 
     /// <summary>Makes sure the partner has a balance row (new partners start at zero).</summary>
     public async Task EnsureAccountAsync(long partnerId, CancellationToken cancellationToken) =>

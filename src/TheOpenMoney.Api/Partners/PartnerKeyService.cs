@@ -11,6 +11,9 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
 
     public sealed record KeyInfo(long Id, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 
+    /// <summary>Either a key was issued now (<see cref="Issued"/>) or one was already active (<see cref="Active"/>).</summary>
+    public sealed record KeyRequestOutcome(IssuedKey? Issued, KeyInfo? Active);
+
     /// <summary>
     /// Creates the partner when new (keeping its username current), revokes its active key if
     /// any, and issues a new one: all in one transaction. The partner row lock taken by the
@@ -27,12 +30,52 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
             .Where(k => k.PartnerId == partnerId && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
 
-        var key = hasher.Generate();
-        db.ApiKeys.Add(new ApiKey { PartnerId = partnerId, KeyHash = key.Hash, Prefix = key.Prefix, CreatedAt = now });
-        await db.SaveChangesAsync(cancellationToken);
+        var issued = await AddKeyAsync(partnerId, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        return new IssuedKey(partnerId, key.Plaintext, key.Prefix, now);
+        return issued;
+    }
+
+    /// <summary>
+    /// The bot's <c>/api</c>: creates the partner when new (keeping its username current) and issues
+    /// a key only when it has no active one; otherwise returns the active key's details and issues
+    /// nothing. One transaction: the partner row lock taken by the upsert serialises concurrent
+    /// calls for one partner, so two requests never both issue.
+    /// </summary>
+    public async Task<KeyRequestOutcome> IssueIfNoneActiveAsync(long telegramUserId, string? username, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(telegramUserId);
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var partnerId = await UpsertPartnerAsync(telegramUserId, username, now, cancellationToken);
+        await ledger.EnsureAccountAsync(partnerId, cancellationToken);
+        var active = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.PartnerId == partnerId && k.RevokedAt == null)
+            .Select(k => new KeyInfo(k.Id, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
+            .FirstOrDefaultAsync(cancellationToken);
+        if (active is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return new KeyRequestOutcome(null, active);
+        }
+
+        var issued = await AddKeyAsync(partnerId, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new KeyRequestOutcome(issued, null);
+    }
+
+    /// <summary>Keeps a known partner's username current (a missing username keeps the stored one); no-op for unknown users.</summary>
+    public async Task UpdateUsernameAsync(long telegramUserId, string? username, CancellationToken cancellationToken)
+    {
+        var cleanUsername = CleanUsername(username);
+        if (cleanUsername is null)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        await db.Partners
+            .Where(p => p.TelegramUserId == telegramUserId && (p.Username == null || p.Username != cleanUsername))
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Username, cleanUsername).SetProperty(p => p.UpdatedAt, now), cancellationToken);
     }
 
     /// <summary>The partner's id for a Telegram user, or null when there is no such partner.</summary>
@@ -56,9 +99,22 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
             .Select(k => new KeyInfo(k.Id, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
             .ToListAsync(cancellationToken);
 
+    private static string? CleanUsername(string? username) =>
+        string.IsNullOrWhiteSpace(username) ? null : username.Trim().TrimStart('@');
+
+    /// <summary>Adds a new key for the partner inside the caller's transaction (which must have revoked any active one).</summary>
+    private async Task<IssuedKey> AddKeyAsync(long partnerId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var key = hasher.Generate();
+        db.ApiKeys.Add(new ApiKey { PartnerId = partnerId, KeyHash = key.Hash, Prefix = key.Prefix, CreatedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return new IssuedKey(partnerId, key.Plaintext, key.Prefix, now);
+    }
+
     private async Task<long> UpsertPartnerAsync(long telegramUserId, string? username, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var cleanUsername = string.IsNullOrWhiteSpace(username) ? null : username.Trim().TrimStart('@');
+        var cleanUsername = CleanUsername(username);
         var ids = await db.Database.SqlQuery<long>(
             $"""
             INSERT INTO partners (telegram_user_id, username, created_at, updated_at)

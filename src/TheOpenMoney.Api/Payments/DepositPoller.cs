@@ -111,17 +111,32 @@ public sealed partial class DepositPoller(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (_leaderConnection is not null)
+        // Taken atomically: the host may stop its services more than once.
+        var connection = Interlocked.Exchange(ref _leaderConnection, null);
+        if (connection is null)
         {
-            await _leaderConnection.DisposeAsync();
-            _leaderConnection = null;
+            return;
+        }
+
+        var idle = await _oneAtATime.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        try
+        {
+            await AdvisoryLocks.ReleaseAsync(connection, LeaderLockKey);
+        }
+        finally
+        {
+            if (idle)
+            {
+                _oneAtATime.Release();
+            }
         }
     }
 
     public override void Dispose()
     {
-        _leaderConnection?.Dispose();
-        _oneAtATime.Dispose();
+        // The semaphore is not disposed: the host may still be inside StopAsync when it disposes
+        // services, and a SemaphoreSlim without a wait handle holds nothing to release.
+        Interlocked.Exchange(ref _leaderConnection, null)?.Dispose();
         base.Dispose();
     }
 

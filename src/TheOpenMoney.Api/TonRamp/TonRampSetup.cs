@@ -89,11 +89,12 @@ public sealed partial class TonRampStatusRefresher(
     /// <summary>One pass over the open TonRamp orders; returns how many were refreshed.</summary>
     public async Task<int> RefreshOnceAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockKey})", connection))
         {
             if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
             {
+                await connection.DisposeAsync();
                 return 0;
             }
         }
@@ -134,8 +135,7 @@ public sealed partial class TonRampStatusRefresher(
         }
         finally
         {
-            await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockKey})", connection);
-            await unlock.ExecuteScalarAsync(CancellationToken.None);
+            await Infrastructure.Data.AdvisoryLocks.ReleaseAsync(connection, LockKey);
         }
     }
 

@@ -5,6 +5,7 @@ using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments;
+using TheOpenMoney.Api.Telegram;
 
 namespace TheOpenMoney.Api.Infrastructure.Data;
 
@@ -31,6 +32,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Deposit> Deposits => Set<Deposit>();
 
     public DbSet<ProcessorCursor> ProcessorCursors => Set<ProcessorCursor>();
+
+    public DbSet<TelegramUpdateRecord> TelegramUpdates => Set<TelegramUpdateRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

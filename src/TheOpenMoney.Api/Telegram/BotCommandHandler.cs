@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Payments;
+
+namespace TheOpenMoney.Api.Telegram;
+
+/// <summary>
+/// The bot's commands. Keys are tied to the sender's Telegram id (<c>from.id</c>), never the
+/// username. Everything is answered only in private chats; in groups, supergroups and channels a
+/// known command gets a short pointer to the private chat and never a key. Every reply is
+/// Telegram HTML built with <see cref="HtmlText.Format"/>, so interpolated values are escaped.
+/// </summary>
+public sealed partial class BotCommandHandler(
+    BotApiClient bot,
+    PartnerKeyService keys,
+    BalanceLedger ledger,
+    IPaymentAddresses addresses,
+    KeyCommandLimiter limiter,
+    BotStatus status,
+    IOptions<TelegramOptions> options,
+    ILogger<BotCommandHandler> logger)
+{
+    /// <summary>The command menu set with <c>setMyCommands</c> at start.</summary>
+    internal static readonly IReadOnlyList<BotCommand> Menu =
+    [
+        new("api", "Get your API key (shown once)"),
+        new("keys", "Your keys: prefix, created, last used"),
+        new("revoke", "Revoke your active key at once"),
+        new("balance", "Your balance and top-up address"),
+        new("help", "What this bot does"),
+    ];
+
+    private static readonly Dictionary<string, string> Known = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["start"] = "start",
+        ["help"] = "help",
+        ["api"] = "api",
+        ["keys"] = "keys",
+        ["revoke"] = "revoke",
+        ["balance"] = "balance",
+    };
+
+    public async Task HandleAsync(BotUpdate update, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var message = update.Message;
+        if (message?.Text is not { } text || message.From is not { IsBot: false } from || message.Chat is null)
+        {
+            return;
+        }
+
+        var chat = message.Chat;
+        if (KeyShape().IsMatch(text))
+        {
+            await HandlePostedKeyAsync(message, cancellationToken);
+            return;
+        }
+
+        var command = ParseCommand(text, status.Username);
+        if (command is null)
+        {
+            // Plain text in a private chat gets a hint; a command for another bot gets nothing.
+            if (chat.IsPrivate && !text.TrimStart().StartsWith('/'))
+            {
+                await ReplyAsync(chat, HtmlText.Format($"I answer commands only. Send /help to see them."), cancellationToken);
+            }
+
+            return;
+        }
+
+        var known = Known.TryGetValue(command, out var canonical);
+        if (!chat.IsPrivate)
+        {
+            // Never a key, nor anything about one, outside a private chat.
+            if (known)
+            {
+                await ReplyAsync(chat, GroupPointer(), cancellationToken);
+            }
+
+            return;
+        }
+
+        LogCommand(logger, canonical ?? "unknown", from.Id);
+        switch (canonical)
+        {
+            case "start":
+            case "help":
+                await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
+                await ReplyAsync(chat, Help(from), cancellationToken);
+                break;
+            case "api":
+                await ApiAsync(chat, from, cancellationToken);
+                break;
+            case "revoke":
+                await RevokeAsync(chat, from, cancellationToken);
+                break;
+            case "keys":
+                await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
+                await KeysAsync(chat, from, cancellationToken);
+                break;
+            case "balance":
+                await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
+                await BalanceAsync(chat, from, cancellationToken);
+                break;
+            default:
+                await ReplyAsync(chat, HtmlText.Format($"Unknown command. Send /help to see what I can do."), cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The command name of a message (<c>/api</c>, <c>/api@ThisBot</c>, <c>/start payload</c> → <c>api</c>, <c>start</c>),
+    /// or null when the text is not a command or the command is addressed to another bot.
+    /// </summary>
+    internal static string? ParseCommand(string text, string? botUsername)
+    {
+        var trimmed = text.TrimStart();
+        if (trimmed.Length < 2 || trimmed[0] != '/')
+        {
+            return null;
+        }
+
+        var end = trimmed.AsSpan().IndexOfAny(" \t\r\n");
+        var token = end < 0 ? trimmed[1..] : trimmed[1..end];
+        var at = token.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var target = token[(at + 1)..];
+            if (botUsername is not null && !string.Equals(target, botUsername, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            token = token[..at];
+        }
+
+        return token.Length == 0 ? null : token;
+    }
+
+    private async Task ApiAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    {
+        if (!limiter.TryAcquire(from.Id, out var retryAfter))
+        {
+            await SlowDownAsync(chat, retryAfter, cancellationToken);
+            return;
+        }
+
+        var outcome = await keys.IssueIfNoneActiveAsync(from.Id, from.Username, cancellationToken);
+        if (outcome.Active is { } active)
+        {
+            await ReplyAsync(
+                chat,
+                HtmlText.Format($"""
+                    You already have an active key: <code>{active.Prefix}…</code>, created {Date(active.CreatedAt)}.
+                    A key is shown only once, when it is issued. If you lost it, send /revoke and then /api for a new one.
+                    """),
+                cancellationToken);
+            return;
+        }
+
+        var issued = outcome.Issued!;
+        LogIssued(logger, issued.PartnerId, issued.Prefix);
+        try
+        {
+            await bot.SendMessageAsync(chat.Id, KeyIssued(issued), protectContent: true, cancellationToken);
+        }
+        catch
+        {
+            // A key nobody saw must not stay usable: revoke it, so the next /api issues a fresh one.
+            await keys.RevokeAsync(from.Id, CancellationToken.None);
+            LogUndeliveredKeyRevoked(logger, issued.PartnerId, issued.Prefix);
+            throw;
+        }
+    }
+
+    private async Task RevokeAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    {
+        if (!limiter.TryAcquire(from.Id, out var retryAfter))
+        {
+            await SlowDownAsync(chat, retryAfter, cancellationToken);
+            return;
+        }
+
+        await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
+        var active = (await keys.ListKeysAsync(from.Id, cancellationToken)).FirstOrDefault(k => k.RevokedAt is null);
+        var revoked = await keys.RevokeAsync(from.Id, cancellationToken);
+        if (revoked == 0)
+        {
+            await ReplyAsync(chat, HtmlText.Format($"You have no active key. Send /api to get one."), cancellationToken);
+            return;
+        }
+
+        LogRevoked(logger, from.Id, active?.Prefix);
+        var which = active is null ? new RawHtml("Your key") : new RawHtml(HtmlText.Format($"Your key <code>{active.Prefix}…</code>"));
+        await ReplyAsync(
+            chat,
+            HtmlText.Format($"{which} is revoked: requests with it are refused from now on. Send /api for a new key."),
+            cancellationToken);
+    }
+
+    private async Task KeysAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    {
+        var list = await keys.ListKeysAsync(from.Id, cancellationToken);
+        if (list.Count == 0)
+        {
+            await ReplyAsync(chat, HtmlText.Format($"You have no keys yet. Send /api to get one."), cancellationToken);
+            return;
+        }
+
+        var text = new StringBuilder(HtmlText.Format($"Your keys, newest first (a key itself is never stored, only its prefix):"));
+        foreach (var key in list.Take(10))
+        {
+            var state = key.RevokedAt is { } revokedAt ? HtmlText.Format($"revoked {Date(revokedAt)}") : "<b>active</b>";
+            var lastUsed = key.LastUsedAt is { } used ? Date(used) : "never";
+            text.Append('\n').Append(HtmlText.Format(
+                $"• <code>{key.Prefix}…</code> {new RawHtml(state)}; created {Date(key.CreatedAt)}; last used {lastUsed}"));
+        }
+
+        if (list.Count > 10)
+        {
+            text.Append('\n').Append(HtmlText.Format($"… and {list.Count - 10} older, all revoked."));
+        }
+
+        await ReplyAsync(chat, text.ToString(), cancellationToken);
+    }
+
+    private async Task BalanceAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    {
+        var partnerId = await keys.FindPartnerIdAsync(from.Id, cancellationToken);
+        if (partnerId is null)
+        {
+            await ReplyAsync(chat, HtmlText.Format($"You are not a partner yet. Send /api to get a key first."), cancellationToken);
+            return;
+        }
+
+        var balance = Ton.FromNano(await ledger.GetBalanceAsync(partnerId.Value, cancellationToken));
+        var topup = await addresses.GetTopupAddressAsync(partnerId.Value, cancellationToken);
+        var address = topup is null
+            ? new RawHtml("Top-up address: not available yet, try again later.")
+            : new RawHtml(HtmlText.Format($"Top-up address (send TON with any comment; it is credited to your balance):\n<code>{topup}</code>"));
+        await ReplyAsync(chat, HtmlText.Format($"Balance: <b>{balance} TON</b>\n{address}"), cancellationToken);
+    }
+
+    /// <summary>
+    /// A message that contains something shaped like a key: deleted where the bot may (best effort)
+    /// and answered with advice, never echoing the key. Nothing is revoked automatically.
+    /// </summary>
+    private async Task HandlePostedKeyAsync(BotMessage message, CancellationToken cancellationToken)
+    {
+        var deleted = true;
+        try
+        {
+            await bot.DeleteMessageAsync(message.Chat.Id, message.MessageId, cancellationToken);
+        }
+        catch (BotApiException)
+        {
+            deleted = false;
+        }
+
+        LogPostedKey(logger, message.Chat.Type ?? "unknown", deleted);
+        var what = deleted ? "That message contained an API key, so I deleted it." : "That message contains an API key.";
+        var advice = message.Chat.IsPrivate
+            ? HtmlText.Format($"{what} Never share your key; if it was real, send /revoke and then /api for a new one.")
+            : HtmlText.Format($"{what} Keys must stay private: its owner should revoke it in a private chat with me.");
+        await ReplyAsync(message.Chat, advice, cancellationToken);
+    }
+
+    private Task SlowDownAsync(BotChat chat, TimeSpan retryAfter, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        return ReplyAsync(
+            chat,
+            HtmlText.Format($"Slow down: at most {settings.KeyCommandsPerWindow} key requests (/api, /revoke) per {Duration(settings.KeyCommandsWindow)}. Try again in {Duration(retryAfter)}."),
+            cancellationToken);
+    }
+
+    private string Help(BotUser from)
+    {
+        var links = options.Value.PublicApiUrl?.TrimEnd('/') is { } api
+            ? new RawHtml(HtmlText.Format($"\nAPI: {api}/api/v1\nDocs and Swagger: {api}/swagger\n"))
+            : new RawHtml("");
+        return HtmlText.Format($"""
+            Hello, {from.FirstName ?? from.Username ?? "partner"}!
+            This bot gives partners of <b>TheOpenMoney</b> their API key: buy Telegram Stars and Premium for any username through the API and pay in TON.
+
+            /api — get your API key (shown once)
+            /keys — your keys: prefix, created, last used
+            /revoke — revoke your active key at once
+            /balance — your balance and top-up address
+            /help — this message
+            {links}
+            Keep your key secret: anyone who has it can spend your balance. I answer only in this private chat.
+            """);
+    }
+
+    private string KeyIssued(PartnerKeyService.IssuedKey issued)
+    {
+        var docs = options.Value.PublicApiUrl?.TrimEnd('/') is { } api
+            ? new RawHtml(HtmlText.Format($"\nDocs and Swagger: {api}/swagger"))
+            : new RawHtml("");
+        return HtmlText.Format($"""
+            Your API key (shown only this once; store it now):
+
+            <code>{issued.Plaintext}</code>
+
+            Send it as <code>Authorization: Bearer &lt;key&gt;</code>.{docs}
+            Lost it? Send /revoke, then /api for a new one. Never share it: anyone who has it can spend your balance.
+            """);
+    }
+
+    private RawHtml GroupPointer() => status.Username is { } username
+        ? new RawHtml(HtmlText.Format($"For your safety I answer only in a private chat: open https://t.me/{username} and send /help."))
+        : new RawHtml("For your safety I answer only in a private chat with me: open it and send /help.");
+
+    private Task ReplyAsync(BotChat chat, RawHtml html, CancellationToken cancellationToken) => ReplyAsync(chat, html.Value, cancellationToken);
+
+    private async Task ReplyAsync(BotChat chat, string html, CancellationToken cancellationToken) =>
+        _ = await bot.SendMessageAsync(chat.Id, html, protectContent: false, cancellationToken);
+
+    private static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    private static string Duration(TimeSpan span) => span >= TimeSpan.FromMinutes(1)
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, (int)Math.Ceiling(span.TotalMinutes))} min")
+        : string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, (int)Math.Ceiling(span.TotalSeconds))} s");
+
+    [GeneratedRegex("osk_[0-9A-Za-z]{43}(?![0-9A-Za-z])")]
+    private static partial Regex KeyShape();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bot command /{Command} from Telegram user {TelegramUserId}")]
+    private static partial void LogCommand(ILogger logger, string command, long telegramUserId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bot issued key {Prefix}… to partner {PartnerId}")]
+    private static partial void LogIssued(ILogger logger, long partnerId, string prefix);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bot revoked key {Prefix}… of Telegram user {TelegramUserId}")]
+    private static partial void LogRevoked(ILogger logger, long telegramUserId, string? prefix);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The message with key {Prefix}… for partner {PartnerId} was not delivered; the key is revoked")]
+    private static partial void LogUndeliveredKeyRevoked(ILogger logger, long partnerId, string prefix);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A message in a {ChatType} chat contained an API key (deleted: {Deleted})")]
+    private static partial void LogPostedKey(ILogger logger, string chatType, bool deleted);
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Health;
+
+namespace TheOpenMoney.Api.Telegram;
+
+public static class TelegramSetup
+{
+    /// <summary>
+    /// The Telegram bot: options (validated at start), the Bot API client, the command handler, the
+    /// receiver for <c>Telegram:Mode</c> and the <c>bot</c> health component. Always registered; with
+    /// no token the receiver does nothing, the webhook route is 404 and health says "disabled".
+    /// </summary>
+    public static IServiceCollection AddTelegramBot(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TelegramOptions>()
+            .Bind(configuration.GetSection(TelegramOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TelegramOptions>, TelegramOptionsValidator>();
+        services.AddSingleton<BotStatus>();
+        services.AddSingleton<KeyCommandLimiter>();
+        // No logging handlers on this client: the token is part of every request URL.
+        services.AddHttpClient(BotApiClient.HttpClientName)
+            .ConfigureHttpClient((sp, client) => BotApiClient.Configure(client, sp.GetRequiredService<IOptions<TelegramOptions>>().Value))
+            .RemoveAllLoggers();
+        services.AddSingleton<BotApiClient>();
+        services.AddScoped<BotCommandHandler>();
+        services.AddScoped<BotUpdateProcessor>();
+        services.AddHostedService<TelegramBotService>();
+        services.AddHealthChecks().AddCheck<BotHealthCheck>(HealthComponents.Bot, failureStatus: HealthStatus.Degraded);
+        return services;
+    }
+
+    private sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, TelegramOptions options) =>
+            options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Errors;
+
+namespace TheOpenMoney.Api.Telegram;
+
+/// <summary>
+/// Telegram's pushes in Webhook mode (404 in any other mode). Authenticated by the
+/// <c>X-Telegram-Bot-Api-Secret-Token</c> header, compared in constant time with
+/// <c>Telegram:WebhookSecret</c> (401 envelope otherwise). Each update is handled at most once
+/// (<see cref="BotUpdateProcessor"/>), and the answer is 200 even when its command failed: any other
+/// answer makes Telegram deliver the same update again and again. Only when the update cannot even
+/// be recorded (database down) is the answer an error, so Telegram delivers it again later.
+/// </summary>
+[ApiController]
+[Route("telegram/webhook")]
+[AllowAnonymous]
+[ApiExplorerSettings(IgnoreApi = true)]
+public sealed partial class TelegramWebhookController(
+    BotUpdateProcessor processor,
+    IOptions<TelegramOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<TelegramWebhookController> logger) : ControllerBase
+{
+    public const string SecretHeader = "X-Telegram-Bot-Api-Secret-Token";
+
+    [HttpPost]
+    public async Task<IActionResult> Receive()
+    {
+        var settings = options.Value;
+        if (settings.EffectiveMode != TelegramMode.Webhook)
+        {
+            throw ApiException.NotFound("route");
+        }
+
+        if (!SecretMatches(Request.Headers[SecretHeader].ToString(), settings.WebhookSecret!))
+        {
+            throw new ApiException(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "invalid webhook secret token");
+        }
+
+        BotUpdate? update;
+        try
+        {
+            update = await JsonSerializer.DeserializeAsync<BotUpdate>(Request.Body, BotJson.Options, HttpContext.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            // It will never parse: answering an error would only make Telegram send it forever.
+            LogUnreadable(logger);
+            return Ok(ApiResponse.Of(new TelegramWebhookReceipt(null, false)));
+        }
+
+        if (update is null)
+        {
+            return Ok(ApiResponse.Of(new TelegramWebhookReceipt(null, false)));
+        }
+
+        // Not the request's token: a client that hangs up must not leave a claimed update half handled.
+        var handled = await processor.ProcessAsync(update, lifetime.ApplicationStopping);
+        return Ok(ApiResponse.Of(new TelegramWebhookReceipt(update.UpdateId, handled)));
+    }
+
+    private static bool SecretMatches(string presented, string expected) =>
+        CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram webhook body is not a readable update; ignored")]
+    private static partial void LogUnreadable(ILogger logger);
+}
+
+/// <param name="UpdateId">The update received.</param>
+/// <param name="Handled">False when it had been handled before (or could not be read).</param>
+public sealed record TelegramWebhookReceipt(long? UpdateId, bool Handled);
