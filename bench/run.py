@@ -194,7 +194,7 @@ def fill_orders(pg, target, filler_partners):
                now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval, now(), now(), 417000000, 'FILL'
           FROM generate_series(1, {missing}) g
           JOIN LATERAL (SELECT id FROM partners WHERE telegram_user_id = 800000000 + (g % {filler_partners})) p ON true""")
-    pg.sql("ANALYZE orders")
+    pg.sql("VACUUM ANALYZE orders")
     return int(pg.sql("SELECT count(*) FROM orders"))
 
 
@@ -324,14 +324,15 @@ def main():
             results["sizes"][str(size)] = figures
             if size == SIZES[0]:
                 rss.reset()
-                results["detection"] = {
-                    "poll_burst": detection(pg, api_url, sim_url, det_partner, 10_000, False, webhook_token),
+                # Webhook phases first: the simulator pushes every not-yet-pushed deposit in order, so
+                # deposits injected while the webhook was off would be replayed ahead of new ones.
+                detection_results = {
+                    "webhook_trickle": trickle(pg, sim_url, api_url, det_partner, 100, True, webhook_token),
                     "webhook_burst": detection(pg, api_url, sim_url, det_partner, 10_000, True, webhook_token),
                     "poll_trickle": trickle(pg, sim_url, api_url, det_partner, 100, False, webhook_token),
-                    "webhook_trickle": trickle(pg, sim_url, api_url, det_partner, 100, True, webhook_token),
-                    "poll_interval_s": 5,
-                    "peak_rss_mb": rss.peak_mb(),
+                    "poll_burst": detection(pg, api_url, sim_url, det_partner, 10_000, False, webhook_token),
                 }
+                results["detection"] = {**detection_results, "poll_interval_s": 5, "peak_rss_mb": rss.peak_mb()}
                 log(f"detection: {json.dumps(results['detection'])}")
         results["peak_rss_mb_overall"] = round(int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{api.pid}/status").read()).group(1)) / 1024, 1)
     finally:
