@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Orders;
+using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Fulfillment;
 
@@ -82,19 +83,7 @@ public sealed partial class FulfillmentWorker(
                 LogPassFailed(logger, ex);
             }
         }
-        while (await NextTickAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.NextTickAsync(stoppingToken));
     }
 
     private sealed record Claimed(Order Order, bool Recovering);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Payments;
 
@@ -160,19 +161,7 @@ public sealed partial class DepositPoller(
                 LogPollFailed(logger, ex);
             }
         }
-        while (await NextTickAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.NextTickAsync(stoppingToken));
     }
 
     private async Task<bool> EnsureLeaderAsync(CancellationToken cancellationToken)

@@ -58,29 +58,8 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
 
     private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
 
-    private FulfillmentWorker Worker => factory.Services.GetRequiredService<FulfillmentWorker>();
-
     private static async Task<JsonElement> OrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();
-
-    /// <summary>Runs the worker until the order leaves paid/processing (bounded).</summary>
-    private async Task<JsonElement> DeliverAsync(PartnerApi partner, long id)
-    {
-        for (var pass = 0; pass < 100; pass++)
-        {
-            await Worker.RunOnceAsync(CancellationToken.None);
-            var order = await OrderAsync(partner, id);
-            if (order.GetProperty("status").GetString() is not ("paid" or "processing"))
-            {
-                return order;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.Fail($"order {id} was not delivered");
-        return default;
-    }
 
     [Fact]
     public async Task Ton_memo_order_goes_from_creation_to_completed()
@@ -91,7 +70,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         await factory.DepositAsync(0.417m, created.GetProperty("payment_memo").GetString());
         await factory.PollAsync();
 
-        var completed = await DeliverAsync(partner, id);
+        var completed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("completed", completed.GetProperty("status").GetString());
         Assert.Equal($"SIM-{id}", completed.GetProperty("supplier_reference").GetString());
@@ -109,7 +88,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         await partner.CreditAsync(5m, "fulfil");
         var id = (await (await partner.CreatePremiumAsync(months: 6, method: "balance")).AssertOkAsync()).GetProperty("id").GetInt64();
 
-        var completed = await DeliverAsync(partner, id);
+        var completed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("completed", completed.GetProperty("status").GetString());
         var stats = await (await partner.Client.GetAsync("/api/v1/orders/stats/summary")).AssertOkAsync();
@@ -124,7 +103,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         await partner.CreditAsync(1m, "refuse");
         var id = (await partner.CreatedStarsOrderAsync("failing_fred", method: "balance")).GetProperty("id").GetInt64();
 
-        var failed = await DeliverAsync(partner, id);
+        var failed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Contains("refused", failed.GetProperty("failure_reason").GetString(), StringComparison.Ordinal);
@@ -145,7 +124,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         await factory.DepositAsync(0.417m, created.GetProperty("payment_memo").GetString());
         await factory.PollAsync();
 
-        var failed = await DeliverAsync(partner, created.GetProperty("id").GetInt64());
+        var failed = await Delivery.DeliverAsync(factory, partner, created.GetProperty("id").GetInt64());
 
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Equal(0.417m, await partner.BalanceTonAsync());
@@ -159,7 +138,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         var id = (await partner.CreatedStarsOrderAsync(method: "balance")).GetProperty("id").GetInt64();
         factory.Supplier.FailTransiently[id] = 2;
 
-        var completed = await DeliverAsync(partner, id);
+        var completed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("completed", completed.GetProperty("status").GetString());
         Assert.Equal(3, factory.Supplier.DeliverCalls[id]);
@@ -175,7 +154,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         var id = (await partner.CreatedStarsOrderAsync(method: "balance")).GetProperty("id").GetInt64();
         factory.Supplier.FailTransiently[id] = 100;
 
-        var failed = await DeliverAsync(partner, id);
+        var failed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Contains("after 4 attempts", failed.GetProperty("failure_reason").GetString(), StringComparison.Ordinal);
@@ -222,7 +201,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         await factory.Supplier.DeliverAsync(new DeliveryRequest(id, $"order-{id}", TheOpenMoney.Api.Orders.OrderType.Stars, "pandus", 100, null), CancellationToken.None);
         await Db.ScalarAsync(factory, "UPDATE orders SET status = 'processing', delivery_attempts = 1, delivery_lease_until = now() - interval '1 second' WHERE id = $1 RETURNING 1", id);
 
-        var completed = await DeliverAsync(partner, id);
+        var completed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("completed", completed.GetProperty("status").GetString());
         Assert.Equal($"SIM-{id}", completed.GetProperty("supplier_reference").GetString());

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.TonRamp;
 using TheOpenMoney.Simulators;
@@ -44,25 +43,6 @@ public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRamp
     private static async Task<JsonElement> OrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();
 
-    private async Task<JsonElement> DeliverAsync(PartnerApi partner, long id)
-    {
-        var worker = factory.Services.GetRequiredService<FulfillmentWorker>();
-        for (var pass = 0; pass < 100; pass++)
-        {
-            await worker.RunOnceAsync(CancellationToken.None);
-            var order = await OrderAsync(partner, id);
-            if (order.GetProperty("status").GetString() is not ("paid" or "processing"))
-            {
-                return order;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.Fail($"order {id} was not delivered");
-        return default;
-    }
-
     [Fact]
     public async Task Tonramp_order_carries_links_is_paid_by_memo_and_completes()
     {
@@ -88,7 +68,7 @@ public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRamp
 
         await factory.DepositAsync(0.417m, memo);
         await factory.PollAsync();
-        var completed = await DeliverAsync(partner, id);
+        var completed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("completed", completed.GetProperty("status").GetString());
         Assert.StartsWith("SUP-", completed.GetProperty("supplier_reference").GetString(), StringComparison.Ordinal);
@@ -125,8 +105,8 @@ public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRamp
         var good = (await partner.CreatedStarsOrderAsync(method: "balance")).GetProperty("id").GetInt64();
         var refused = (await partner.CreatedStarsOrderAsync("failing_frank", method: "balance")).GetProperty("id").GetInt64();
 
-        Assert.Equal("completed", (await DeliverAsync(partner, good)).GetProperty("status").GetString());
-        var failed = await DeliverAsync(partner, refused);
+        Assert.Equal("completed", (await Delivery.DeliverAsync(factory, partner, good)).GetProperty("status").GetString());
+        var failed = await Delivery.DeliverAsync(factory, partner, refused);
 
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Equal(0.417m, failed.GetProperty("refunded_ton").GetDecimal());
@@ -143,7 +123,7 @@ public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRamp
         var id = (await partner.CreatedStarsOrderAsync(method: "balance")).GetProperty("id").GetInt64();
         factory.Supplier.FailNext(5);
 
-        var completed = await DeliverAsync(partner, id);
+        var completed = await Delivery.DeliverAsync(factory, partner, id);
 
         Assert.Equal("completed", completed.GetProperty("status").GetString());
         Assert.Equal(1, factory.Supplier.DeliveriesFor(id));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 
@@ -37,7 +38,7 @@ public sealed partial class IdempotencySweeper(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
-        while (await NextTickAsync(timer, stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             try
             {
@@ -51,18 +52,6 @@ public sealed partial class IdempotencySweeper(
             {
                 LogFailed(logger, ex);
             }
-        }
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 
