@@ -26,8 +26,7 @@ public sealed class ProcessorState
     private readonly Dictionary<string, int> _requests = new(StringComparer.Ordinal);
 
     private long _lagSeconds;
-    private int _failRemaining;
-    private int _failStatus = StatusCodes.Status500InternalServerError;
+    private readonly InjectedFailures _failures = new(StatusCodes.Status500InternalServerError);
 
     private string? _webhookEndpoint;
     private string? _webhookToken;
@@ -102,13 +101,7 @@ public sealed class ProcessorState
     /// <summary>Remaining /v1/* requests that will be answered with the injected failure.</summary>
     public int PendingFailures
     {
-        get
-        {
-            lock (_gate)
-            {
-                return _failRemaining;
-            }
-        }
+        get => _failures.Pending;
     }
 
     public bool WebhookEnabled
@@ -341,33 +334,13 @@ public sealed class ProcessorState
     /// <summary>The next <paramref name="count"/> /v1/* requests answer <paramref name="status"/> with {"error": "simulated failure"}.</summary>
     public void FailNext(int count, int status = StatusCodes.Status500InternalServerError)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (status is < 100 or > 599)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status));
-        }
-
-        lock (_gate)
-        {
-            _failRemaining = count;
-            _failStatus = status;
-        }
+        _failures.FailNext(count, status);
     }
 
     /// <summary>Consumes one injected failure, if any is pending.</summary>
     public bool TryConsumeFailure(out int status)
     {
-        lock (_gate)
-        {
-            status = _failStatus;
-            if (_failRemaining <= 0)
-            {
-                return false;
-            }
-
-            _failRemaining--;
-            return true;
-        }
+        return _failures.TryConsume(out status);
     }
 
     // ---------------------------------------------------------------- withdrawals
@@ -545,8 +518,7 @@ public sealed class ProcessorState
             _txHashCounts.Clear();
             _pushed.Clear();
             _lagSeconds = 0;
-            _failRemaining = 0;
-            _failStatus = StatusCodes.Status500InternalServerError;
+            _failures.Reset();
             _requests.Clear();
             _webhookDeliveries = 0;
         }

@@ -73,8 +73,7 @@ public sealed class SupplierState
     private readonly List<SupplierDelivery> _deliveries = [];
     private readonly Dictionary<long, int> _byOrder = [];
     private readonly HashSet<string> _references = new(StringComparer.Ordinal);
-    private int _failRemaining;
-    private int _failStatus = StatusCodes.Status503ServiceUnavailable;
+    private readonly InjectedFailures _failures = new(StatusCodes.Status503ServiceUnavailable);
     private int _delayMs;
 
     public SupplierState(TimeProvider? timeProvider = null)
@@ -120,13 +119,7 @@ public sealed class SupplierState
     /// <summary>Delivery POSTs still to be answered with the injected failure.</summary>
     public int PendingFailures
     {
-        get
-        {
-            lock (_gate)
-            {
-                return _failRemaining;
-            }
-        }
+        get => _failures.Pending;
     }
 
     /// <summary>How many real deliveries happened for <paramref name="orderId"/>.</summary>
@@ -172,33 +165,13 @@ public sealed class SupplierState
     /// </summary>
     public void FailNext(int count, int status = StatusCodes.Status503ServiceUnavailable)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (status is < 100 or > 599)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status));
-        }
-
-        lock (_gate)
-        {
-            _failRemaining = count;
-            _failStatus = status;
-        }
+        _failures.FailNext(count, status);
     }
 
     /// <summary>Consumes one injected failure, if any is pending.</summary>
     public bool TryConsumeFailure(out int status)
     {
-        lock (_gate)
-        {
-            status = _failStatus;
-            if (_failRemaining <= 0)
-            {
-                return false;
-            }
-
-            _failRemaining--;
-            return true;
-        }
+        return _failures.TryConsume(out status);
     }
 
     /// <summary>
@@ -250,8 +223,7 @@ public sealed class SupplierState
             _deliveries.Clear();
             _byOrder.Clear();
             _references.Clear();
-            _failRemaining = 0;
-            _failStatus = StatusCodes.Status503ServiceUnavailable;
+            _failures.Reset();
             _delayMs = 0;
         }
     }

@@ -69,8 +69,7 @@ public sealed class TonRampState
     };
 
     private readonly Dictionary<string, TonRampTransaction> _transactions = new(StringComparer.Ordinal);
-    private int _failRemaining;
-    private int _failStatus = StatusCodes.Status503ServiceUnavailable;
+    private readonly InjectedFailures _failures = new(StatusCodes.Status503ServiceUnavailable);
 
     public TonRampState(TimeProvider? timeProvider = null)
     {
@@ -94,13 +93,7 @@ public sealed class TonRampState
     /// <summary>Generate/status requests still to be answered with the injected failure.</summary>
     public int PendingFailures
     {
-        get
-        {
-            lock (_gate)
-            {
-                return _failRemaining;
-            }
-        }
+        get => _failures.Pending;
     }
 
     /// <summary>The per-minute limit of <paramref name="route"/>.</summary>
@@ -187,7 +180,7 @@ public sealed class TonRampState
                 counter.Accepted.Dequeue();
             }
 
-            failStatus = _failStatus;
+            failStatus = 0;
             if (counter.Accepted.Count >= counter.Limit)
             {
                 counter.Rejected++;
@@ -195,9 +188,8 @@ public sealed class TonRampState
             }
 
             counter.Accepted.Enqueue(now);
-            if (route != PreferenceRoute && _failRemaining > 0)
+            if (route != PreferenceRoute && _failures.TryConsume(out failStatus))
             {
-                _failRemaining--;
                 return TonRampAdmission.Failed;
             }
 
@@ -211,17 +203,7 @@ public sealed class TonRampState
     /// </summary>
     public void FailNext(int count, int status = StatusCodes.Status503ServiceUnavailable)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (status is < 100 or > 599)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status));
-        }
-
-        lock (_gate)
-        {
-            _failRemaining = count;
-            _failStatus = status;
-        }
+        _failures.FailNext(count, status);
     }
 
     /// <summary>
@@ -303,8 +285,7 @@ public sealed class TonRampState
                 counter.Rejected = 0;
             }
 
-            _failRemaining = 0;
-            _failStatus = StatusCodes.Status503ServiceUnavailable;
+            _failures.Reset();
         }
     }
 

@@ -1,0 +1,62 @@
+namespace TheOpenMoney.Simulators;
+
+/// <summary>"The next N requests fail with this status": the failure switch every fake in this app offers tests.</summary>
+public sealed class InjectedFailures
+{
+    private readonly object _gate = new();
+    private readonly int _defaultStatus;
+    private int _remaining;
+    private int _status;
+
+    public InjectedFailures(int defaultStatus)
+    {
+        _defaultStatus = defaultStatus;
+        _status = defaultStatus;
+    }
+
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _remaining;
+            }
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests fail with <paramref name="status"/> (the default when null); replaces any pending.</summary>
+    public void FailNext(int count, int? status = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var code = status ?? _defaultStatus;
+        if (code is < 100 or > 599)
+        {
+            throw new ArgumentOutOfRangeException(nameof(status));
+        }
+
+        lock (_gate)
+        {
+            _remaining = count;
+            _status = code;
+        }
+    }
+
+    /// <summary>Consumes one injected failure, if any is pending.</summary>
+    public bool TryConsume(out int status)
+    {
+        lock (_gate)
+        {
+            status = _status;
+            if (_remaining <= 0)
+            {
+                return false;
+            }
+
+            _remaining--;
+            return true;
+        }
+    }
+
+    public void Reset() => FailNext(0, _defaultStatus);
+}
