@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace TheOpenMoney.Simulators;
 
 /// <summary>"The next N requests fail with this status": the failure switch every fake in this app offers tests.</summary>
@@ -59,4 +61,32 @@ public sealed class InjectedFailures
     }
 
     public void Reset() => FailNext(0, _defaultStatus);
+
+    /// <summary>
+    /// The shared <c>/_sim/…/fail</c> control route: reads <c>{"count": n, "status": s}</c> (count 1 and
+    /// <paramref name="defaultStatus"/> when absent), hands them to <paramref name="failNext"/> and echoes them.
+    /// </summary>
+    public static async Task HandleFailRequestAsync(HttpContext context, int defaultStatus, Action<int, int> failNext)
+    {
+        ArgumentNullException.ThrowIfNull(failNext);
+        var body = await Json.ReadObjectAsync(context, "invalid body");
+        var count = Json.OptionalLong(body, "count") ?? 1;
+        var status = Json.OptionalLong(body, "status") ?? defaultStatus;
+        if (count > int.MaxValue)
+        {
+            throw new SimulatorInputException("count is too large");
+        }
+
+        if (status is < 100 or > 599)
+        {
+            throw new SimulatorInputException("status must be an HTTP status code");
+        }
+
+        failNext((int)count, (int)status);
+        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["count"] = count,
+            ["status"] = status,
+        });
+    }
 }

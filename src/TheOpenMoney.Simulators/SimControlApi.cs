@@ -103,28 +103,8 @@ internal static class SimControlApi
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject { ["lag_seconds"] = seconds });
     }
 
-    private static async Task FailAsync(HttpContext context, ProcessorState state)
-    {
-        var body = await Json.ReadObjectAsync(context, "invalid body");
-        var count = Json.OptionalLong(body, "count") ?? 1;
-        var status = Json.OptionalLong(body, "status") ?? StatusCodes.Status500InternalServerError;
-        if (count > int.MaxValue)
-        {
-            throw new SimulatorInputException("count is too large");
-        }
-
-        if (status is < 100 or > 599)
-        {
-            throw new SimulatorInputException("status must be an HTTP status code");
-        }
-
-        state.FailNext((int)count, (int)status);
-        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
-        {
-            ["count"] = count,
-            ["status"] = status,
-        });
-    }
+    private static Task FailAsync(HttpContext context, ProcessorState state) =>
+        InjectedFailures.HandleFailRequestAsync(context, StatusCodes.Status500InternalServerError, (count, status) => state.FailNext(count, status));
 
     private static async Task WebhookAsync(HttpContext context, ProcessorState state)
     {

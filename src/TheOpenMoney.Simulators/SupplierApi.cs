@@ -186,28 +186,8 @@ internal static class SupplierApi
         return new SupplierDeliveryRequest(orderId, product, username, Quantity: null, (int)months);
     }
 
-    private static async Task FailAsync(HttpContext context, SupplierState state)
-    {
-        var body = await Json.ReadObjectAsync(context, "invalid body");
-        var count = Json.OptionalLong(body, "count") ?? 1;
-        var status = Json.OptionalLong(body, "status") ?? StatusCodes.Status503ServiceUnavailable;
-        if (count > int.MaxValue)
-        {
-            throw new SimulatorInputException("count is too large");
-        }
-
-        if (status is < 100 or > 599)
-        {
-            throw new SimulatorInputException("status must be an HTTP status code");
-        }
-
-        state.FailNext((int)count, (int)status);
-        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
-        {
-            ["count"] = count,
-            ["status"] = status,
-        });
-    }
+    private static Task FailAsync(HttpContext context, SupplierState state) =>
+        InjectedFailures.HandleFailRequestAsync(context, StatusCodes.Status503ServiceUnavailable, (count, status) => state.FailNext(count, status));
 
     private static async Task DelayAsync(HttpContext context, SupplierState state)
     {
