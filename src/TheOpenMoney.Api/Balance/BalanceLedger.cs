@@ -15,7 +15,8 @@ public sealed record LedgerChange(
     long? DepositId = null);
 
 /// <summary>
-/// The only writer of balances. Each change is one statement that updates the partner's balance
+/// The only writer of balances (through the database function <c>ledger_apply</c>, which
+/// <c>apply_deposit</c> uses too). Each change is one statement that updates the partner's balance
 /// row (taking its row lock, so concurrent changes queue) only if the result stays ≥ 0, and
 /// appends the ledger row with the resulting balance: balance = sum(ledger) always holds.
 /// Runs inside the caller's transaction.
@@ -27,24 +28,15 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(change);
         await using var command = db.Command(
-            """
-            WITH updated AS (
-                UPDATE partner_balances
-                   SET balance_nanoton = balance_nanoton + $2, updated_at = $3
-                 WHERE partner_id = $1 AND balance_nanoton + $2 >= 0
-             RETURNING balance_nanoton)
-            INSERT INTO balance_ledger (partner_id, type, amount_nanoton, balance_after_nanoton, order_id, tx_hash, operator_ref, description, created_at, deposit_id)
-            SELECT $1, $4, $2, updated.balance_nanoton, $5, $6, $7, $8, $3, $9 FROM updated
-            RETURNING balance_after_nanoton
-            """,
+            "SELECT ledger_apply($1::bigint, $2::text, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $8::timestamptz, $9::bigint)",
             change.PartnerId,
-            change.AmountNanoton,
-            time.GetUtcNow(),
             EnumText<LedgerEntryType>.ToText(change.Type),
+            change.AmountNanoton,
             change.OrderId,
             change.TxHash,
             change.OperatorRef,
             change.Description,
+            time.GetUtcNow(),
             change.DepositId);
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return result is long balance ? balance : null;

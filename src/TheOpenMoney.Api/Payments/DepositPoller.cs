@@ -52,8 +52,8 @@ public sealed class PollerStatus
 /// <summary>
 /// Polls the processor's deposit history for the orders and top-ups user_ids, oldest first, from a
 /// cursor kept in the database (re-reading some rows before it, and the whole history now and then,
-/// because offsets can shift), and applies each deposit in its own transaction together with the
-/// cursor. Deposits stored by the webhook but not applied yet are applied too. Then expires the
+/// because offsets can shift), and applies each deposit in its own transaction (a page at a time, on a few connections
+/// at once); the cursor moves once the whole page is committed. Deposits stored by the webhook but not applied yet are applied too. Then expires the
 /// orders whose <c>expires_at</c> the processor has provably scanned past. One instance polls at a
 /// time: the leader holds a session advisory lock on a dedicated connection.
 /// </summary>
@@ -202,7 +202,6 @@ public sealed partial class DepositPoller(
     private async Task PollUserAsync(IServiceProvider services, ProcessorClient processor, string userId, ProcessorSync sync, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var db = services.GetRequiredService<AppDbContext>();
         var deposits = services.GetRequiredService<DepositProcessor>();
         var now = time.GetUtcNow();
         var cursor = await LoadCursorAsync(userId, now, cancellationToken);
@@ -211,21 +210,19 @@ public sealed partial class DepositPoller(
         while (true)
         {
             var page = await processor.HistoryAsync(userId, offset, settings.PageSize, cancellationToken);
-            for (var i = 0; i < page.Count; i++)
+            await ApplyPageAsync(deposits, page, settings.ApplyLanes, cancellationToken);
+            offset += page.Count;
+            if (page.Count > 0)
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                await deposits.RecordAsync(page[i], "poll", cancellationToken);
-                await deposits.ApplyAsync(page[i].TxHash, cancellationToken);
-                await db.ExecuteAsync(
-                    "UPDATE processor_cursors SET next_offset = GREATEST(next_offset, $2), updated_at = $3 WHERE processor_user_id = $1",
-                    cancellationToken,
-                    userId,
-                    offset + i + 1,
-                    time.GetUtcNow());
-                await transaction.CommitAsync(cancellationToken);
+                // Only after every deposit of the page is committed: a crash before this re-reads the page (tx_hash dedupes it).
+                await using var advance = dataSource.CreateCommand(
+                    "UPDATE processor_cursors SET next_offset = GREATEST(next_offset, $2), updated_at = $3 WHERE processor_user_id = $1");
+                advance.Parameters.Add(new NpgsqlParameter { Value = userId });
+                advance.Parameters.Add(new NpgsqlParameter { Value = offset });
+                advance.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+                await advance.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            offset += page.Count;
             if (page.Count < settings.PageSize)
             {
                 break;
@@ -269,19 +266,38 @@ public sealed partial class DepositPoller(
         };
     }
 
+    /// <summary>
+    /// Applies a page on <paramref name="lanes"/> connections at once, one round trip per lane. Deposits
+    /// that could touch the same order (same memo) or the same top-up account (same address) share a
+    /// lane, so they are applied in the processor's order; each deposit is still its own transaction.
+    /// </summary>
+    private static async Task ApplyPageAsync(DepositProcessor deposits, IReadOnlyList<IncomingDeposit> page, int lanes, CancellationToken cancellationToken)
+    {
+        if (page.Count == 0)
+        {
+            return;
+        }
+
+        var split = new List<IncomingDeposit>[Math.Clamp(Math.Min(lanes, page.Count), 1, 64)];
+        foreach (var deposit in page)
+        {
+            var key = Orders.PaymentMemo.Normalize(deposit.Comment) ?? deposit.DepositAddress;
+            var lane = (int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)split.Length);
+            (split[lane] ??= []).Add(deposit);
+        }
+
+        await Task.WhenAll(split.Where(l => l is not null).Select(l => deposits.RecordAndApplyAsync(l, "poll", cancellationToken)));
+    }
+
     /// <summary>Deposits the webhook stored but could not apply (a failure after storing) are applied here.</summary>
     private static async Task ApplyStoredAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<AppDbContext>();
         var deposits = services.GetRequiredService<DepositProcessor>();
-        var pending = await db.Deposits.Where(d => d.AppliedAt == null).OrderBy(d => d.Id).Select(d => d.TxHash).Take(1000)
+        var pending = await db.Deposits.Where(d => d.AppliedAt == null).OrderBy(d => d.Id)
+            .Select(d => new { d.TxHash, d.DepositAddress, d.Comment }).Take(1000)
             .ToListAsync(cancellationToken);
-        foreach (var txHash in pending)
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await deposits.ApplyAsync(txHash, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
+        await deposits.ApplyStoredAsync(pending.Select(d => (d.TxHash, d.DepositAddress, d.Comment)).ToList(), cancellationToken);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
-using TheOpenMoney.Api.Balance;
-using TheOpenMoney.Api.Infrastructure.Data;
+using Npgsql;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;
@@ -7,9 +6,15 @@ namespace TheOpenMoney.Api.Payments;
 /// <summary>Where one deposit's TON went.</summary>
 public sealed record DepositOutcome(string Kind, long? OrderId, long? PartnerId, long OrderNanoton, long CreditedNanoton, long UnmatchedNanoton);
 
+/// <summary>What became of one deposit handed to <see cref="DepositProcessor"/>.</summary>
+/// <param name="TxHash">The deposit.</param>
+/// <param name="Stored">False when its tx_hash was already known.</param>
+/// <param name="Outcome">How it was applied now; null when it had been applied before.</param>
+public sealed record DepositResult(string TxHash, bool Stored, DepositOutcome? Outcome);
+
 /// <summary>
-/// Stores deposits (once per <c>tx_hash</c>) and applies the matching rules, each deposit in the
-/// caller's transaction:
+/// Stores deposits (once per <c>tx_hash</c>) and applies the matching rules of API.md through the
+/// database function <c>apply_deposit</c> (migration 0006), so that a deposit costs one statement:
 /// <list type="bullet">
 /// <item>orders address, comment = memo of a <c>pending_payment</c> order, dated before its
 /// <c>expires_at</c>: added to what the order has received; reaching the price pays it and any
@@ -20,181 +25,164 @@ public sealed record DepositOutcome(string Kind, long? OrderId, long? PartnerId,
 /// <item>anything else: kept as <c>unmatched</c> for operators, never dropped.</item>
 /// </list>
 /// The deposit row is locked while applied and marked applied with the split of its amount, so
-/// the poller and the webhook can both see it and it is applied exactly once.
+/// the poller and the webhook can both see it and it is applied exactly once. Several deposits go
+/// to PostgreSQL in one round trip (a pipelined batch), each deposit still its own transaction: an
+/// error barrier (a protocol Sync) closes each one.
 /// </summary>
-public sealed partial class DepositProcessor(AppDbContext db, BalanceLedger ledger, TimeProvider time, PaymentMetrics metrics, ILogger<DepositProcessor> logger)
+public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimeProvider time, PaymentMetrics metrics, ILogger<DepositProcessor> logger)
 {
-    /// <summary>Stores the deposit unless its tx_hash is known; true when it was new.</summary>
-    public async Task<bool> RecordAsync(IncomingDeposit deposit, string via, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(deposit);
-        return await db.ExecuteAsync(
-            """
-            INSERT INTO deposits (tx_hash, processor_user_id, deposit_address, source_address, amount_nanoton, comment, chain_time, received_via, received_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            ON CONFLICT (tx_hash) DO NOTHING
-            """,
-            cancellationToken,
-            deposit.TxHash,
-            deposit.ProcessorUserId,
-            deposit.DepositAddress,
-            deposit.SourceAddress,
-            deposit.AmountNanoton,
-            deposit.Comment,
-            deposit.ChainTime,
-            via,
-            time.GetUtcNow()) == 1;
-    }
+    private const string RecordSql =
+        """
+        INSERT INTO deposits (tx_hash, processor_user_id, deposit_address, source_address, amount_nanoton, comment, chain_time, received_via, received_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (tx_hash) DO NOTHING
+        RETURNING id
+        """;
 
-    /// <summary>Applies a stored deposit if it is not applied yet; null when there was nothing to do.</summary>
-    public async Task<DepositOutcome?> ApplyAsync(string txHash, CancellationToken cancellationToken)
+    private const string ApplySql = "SELECT * FROM apply_deposit($1, $2, $3, $4)";
+
+    /// <summary>
+    /// Stores and applies each deposit, all in one round trip; each deposit's store and apply form
+    /// one transaction, committed whatever happens to the others. Deposits of one order must be
+    /// passed in their chain order (they are applied in the order given).
+    /// Throws the first database error after the whole batch has run.
+    /// </summary>
+    public async Task<IReadOnlyList<DepositResult>> RecordAndApplyAsync(IReadOnlyList<IncomingDeposit> deposits, string via, CancellationToken cancellationToken)
     {
-        long depositId, amount;
-        string address;
-        string? comment;
-        DateTimeOffset chainTime;
-        await using (var select = db.Command(
-            "SELECT id, deposit_address, amount_nanoton, comment, chain_time FROM deposits WHERE tx_hash = $1 AND applied_at IS NULL FOR UPDATE",
-            txHash))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        ArgumentNullException.ThrowIfNull(deposits);
+        if (deposits.Count == 0)
         {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return null;
-            }
-
-            depositId = reader.GetInt64(0);
-            address = reader.GetString(1);
-            amount = reader.GetInt64(2);
-            comment = reader.Get<string>(3);
-            chainTime = reader.GetFieldValue<DateTimeOffset>(4);
+            return [];
         }
 
-        var context = new ApplyContext(depositId, txHash, amount, comment, chainTime);
-        var (purpose, partnerId) = await FindAddressAsync(address, cancellationToken);
-        var outcome = purpose switch
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        var now = time.GetUtcNow();
+        foreach (var deposit in deposits)
         {
-            "orders" => await ApplyToOrderAsync(context, cancellationToken),
-            "topup" => await CreditAsync(context, partnerId!.Value, LedgerEntryType.Topup, null, "topup", $"top-up {Short(txHash)}", cancellationToken),
-            _ => Unmatched(context, "not one of our deposit addresses"),
-        };
+            batch.BatchCommands.Add(RecordCommand(deposit, via, now, barrier: false));
+            batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now));
+        }
 
-        await db.ExecuteAsync(
-            """
-            UPDATE deposits
-               SET kind = $2, order_id = $3, partner_id = $4, order_nanoton = $5, credited_nanoton = $6, unmatched_nanoton = $7, applied_at = $8
-             WHERE id = $1
-            """,
-            cancellationToken,
-            depositId,
-            outcome.Kind,
-            outcome.OrderId,
-            outcome.PartnerId,
-            outcome.OrderNanoton,
-            outcome.CreditedNanoton,
-            outcome.UnmatchedNanoton,
-            time.GetUtcNow());
+        var results = new List<DepositResult>(deposits.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var deposit in deposits)
+        {
+            var stored = await reader.ReadAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var outcome = await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            results.Add(new DepositResult(deposit.TxHash, stored, outcome));
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// The webhook's path: stores the deposit (committed on its own, so the answer can be 200 even if
+    /// applying fails), then applies it, in one round trip. An error while applying is returned, not
+    /// thrown: the poller applies the stored deposit later.
+    /// </summary>
+    public async Task<(DepositResult Result, Exception? ApplyError)> StoreThenApplyAsync(IncomingDeposit deposit, string via, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deposit);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        var now = time.GetUtcNow();
+        batch.BatchCommands.Add(RecordCommand(deposit, via, now, barrier: true));
+        batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var stored = await reader.ReadAsync(cancellationToken);
+        try
+        {
+            await reader.NextResultAsync(cancellationToken);
+            var outcome = await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken);
+            return (new DepositResult(deposit.TxHash, stored, outcome), null);
+        }
+        catch (PostgresException ex)
+        {
+            return (new DepositResult(deposit.TxHash, stored, null), ex);
+        }
+    }
+
+    /// <summary>Applies deposits that are stored but not applied yet (one transaction each, one round trip); the rest are skipped.</summary>
+    public async Task<IReadOnlyList<DepositResult>> ApplyStoredAsync(IReadOnlyList<(string TxHash, string DepositAddress, string? Comment)> deposits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deposits);
+        if (deposits.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        var now = time.GetUtcNow();
+        foreach (var (txHash, address, comment) in deposits)
+        {
+            batch.BatchCommands.Add(ApplyCommand(txHash, address, comment, now));
+        }
+
+        var results = new List<DepositResult>(deposits.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var (txHash, _, _) in deposits)
+        {
+            results.Add(new DepositResult(txHash, false, await ReadOutcomeAsync(reader, txHash, cancellationToken)));
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        return results;
+    }
+
+    private static NpgsqlBatchCommand RecordCommand(IncomingDeposit deposit, string via, DateTimeOffset now, bool barrier)
+    {
+        var command = new NpgsqlBatchCommand(RecordSql) { AppendErrorBarrier = barrier };
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deposit.TxHash });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deposit.ProcessorUserId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deposit.DepositAddress });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)deposit.SourceAddress ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = deposit.AmountNanoton });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)deposit.Comment ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = deposit.ChainTime });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = via });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        return command;
+    }
+
+    /// <summary>apply_deposit with the address in canonical form and the comment read as a memo; closes the deposit's transaction.</summary>
+    private static NpgsqlBatchCommand ApplyCommand(string txHash, string address, string? comment, DateTimeOffset now)
+    {
+        var command = new NpgsqlBatchCommand(ApplySql) { AppendErrorBarrier = true };
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = txHash, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TonAddress.IsValid(address) ? TonAddress.ToNonBounceable(address) : address, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)PaymentMemo.Normalize(comment) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        return command;
+    }
+
+    private async Task<DepositOutcome?> ReadOutcomeAsync(NpgsqlDataReader reader, string txHash, CancellationToken cancellationToken)
+    {
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var outcome = new DepositOutcome(
+            reader.GetString(0),
+            reader.IsDBNull(1) ? null : reader.GetInt64(1),
+            reader.IsDBNull(2) ? null : reader.GetInt64(2),
+            reader.GetInt64(3),
+            reader.GetInt64(4),
+            reader.GetInt64(5));
+        var amount = reader.GetInt64(6);
+        var chainTime = reader.GetFieldValue<DateTimeOffset>(7);
+        if (outcome.Kind == "unmatched")
+        {
+            LogUnmatched(logger, txHash, amount, reader.IsDBNull(8) ? "unknown" : reader.GetString(8));
+        }
+
         metrics.DepositApplied(outcome.Kind, amount, time.GetUtcNow() - chainTime);
         return outcome;
     }
-
-    private async Task<DepositOutcome> ApplyToOrderAsync(ApplyContext deposit, CancellationToken cancellationToken)
-    {
-        var memo = PaymentMemo.Normalize(deposit.Comment);
-        if (memo is null)
-        {
-            return Unmatched(deposit, "no memo in the comment");
-        }
-
-        long orderId, partnerId, price, paid;
-        string status;
-        DateTimeOffset expiresAt;
-        await using (var select = db.Command(
-            "SELECT id, partner_id, status, price_nanoton, paid_nanoton, expires_at FROM orders WHERE payment_memo = $1 FOR UPDATE",
-            memo))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
-        {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return Unmatched(deposit, "memo matches no order");
-            }
-
-            (orderId, partnerId, status, price, paid, expiresAt) =
-                (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetFieldValue<DateTimeOffset>(5));
-        }
-
-        if (status != "pending_payment" || deposit.ChainTime >= expiresAt)
-        {
-            await db.ExecuteAsync(
-                "UPDATE orders SET late_paid_nanoton = late_paid_nanoton + $2, updated_at = $3 WHERE id = $1",
-                cancellationToken,
-                orderId,
-                deposit.Amount,
-                time.GetUtcNow());
-            return await CreditAsync(
-                deposit, partnerId, LedgerEntryType.LatePayment, orderId, "late_payment", $"late payment for order {orderId} ({status})", cancellationToken);
-        }
-
-        var total = paid + deposit.Amount;
-        if (total < price)
-        {
-            await db.ExecuteAsync(
-                "UPDATE orders SET paid_nanoton = $2, updated_at = $3 WHERE id = $1 AND status = 'pending_payment'",
-                cancellationToken,
-                orderId,
-                total,
-                time.GetUtcNow());
-            return new DepositOutcome("partial_payment", orderId, partnerId, deposit.Amount, 0, 0);
-        }
-
-        var toOrder = price - paid;
-        var excess = total - price;
-        await db.ExecuteAsync(
-            """
-            UPDATE orders SET status = 'paid', paid_at = $2, paid_nanoton = price_nanoton, payment_tx_hash = $3, updated_at = $4
-             WHERE id = $1 AND status = 'pending_payment'
-            """,
-            cancellationToken,
-            orderId,
-            deposit.ChainTime,
-            deposit.TxHash,
-            time.GetUtcNow());
-        if (excess == 0)
-        {
-            return new DepositOutcome("order_payment", orderId, partnerId, toOrder, 0, 0);
-        }
-
-        var credit = await CreditAsync(
-            deposit with { Amount = excess }, partnerId, LedgerEntryType.Overpayment, orderId, "overpayment", $"overpayment of order {orderId}", cancellationToken);
-        return credit with { OrderNanoton = toOrder };
-    }
-
-    private async Task<DepositOutcome> CreditAsync(
-        ApplyContext deposit, long partnerId, LedgerEntryType type, long? orderId, string kind, string description, CancellationToken cancellationToken)
-    {
-        var change = new LedgerChange(partnerId, type, deposit.Amount, orderId, deposit.TxHash, description, DepositId: deposit.Id);
-        _ = await ledger.TryApplyAsync(change, cancellationToken)
-            ?? throw new InvalidOperationException($"partner {partnerId} has no balance account");
-        return new DepositOutcome(kind, orderId, partnerId, 0, deposit.Amount, 0);
-    }
-
-    private DepositOutcome Unmatched(ApplyContext deposit, string why)
-    {
-        LogUnmatched(logger, deposit.TxHash, deposit.Amount, why);
-        return new DepositOutcome("unmatched", null, null, 0, 0, deposit.Amount);
-    }
-
-    private async Task<(string? Purpose, long? PartnerId)> FindAddressAsync(string address, CancellationToken cancellationToken)
-    {
-        var canonical = TonAddress.IsValid(address) ? TonAddress.ToNonBounceable(address) : address;
-        await using var command = db.Command("SELECT purpose, partner_id FROM deposit_addresses WHERE address = $1", canonical);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)) : (null, null);
-    }
-
-    private static string Short(string txHash) => txHash.Length > 12 ? txHash[..12] : txHash;
-
-    private sealed record ApplyContext(long Id, string TxHash, long Amount, string? Comment, DateTimeOffset ChainTime);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unmatched deposit {TxHash} of {Nanoton} nanoTON kept for operators: {Reason}")]
     private static partial void LogUnmatched(ILogger logger, string txHash, long nanoton, string reason);

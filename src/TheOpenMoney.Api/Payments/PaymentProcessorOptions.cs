@@ -29,6 +29,9 @@ public sealed class PaymentProcessorOptions
     /// <summary>History page size.</summary>
     public int PageSize { get; set; } = 100;
 
+    /// <summary>Connections a history page is applied on at once (deposits of one order or top-up account share one).</summary>
+    public int ApplyLanes { get; set; } = 4;
+
     /// <summary>Rows re-read before the cursor on every poll, in case the processor's offsets shifted.</summary>
     public int RescanOverlap { get; set; } = 100;
 

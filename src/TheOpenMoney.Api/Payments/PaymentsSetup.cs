@@ -17,14 +17,14 @@ public static class PaymentsSetup
         services.AddOptions<PaymentProcessorOptions>()
             .Bind(section)
             .Validate(o => !o.Enabled || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "PaymentProcessor:BaseUrl must be an absolute URL")
-            .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0, "PaymentProcessor poll settings are invalid")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0 && o.ApplyLanes is > 0 and <= 64, "PaymentProcessor poll settings are invalid")
             .ValidateOnStart();
         services.AddOptions<PaymentAddressOptions>()
             .Bind(configuration.GetSection(PaymentAddressOptions.Section))
             .Validate(o => o.OrdersAddress is null || TonAddress.IsValid(o.OrdersAddress), "Payments:OrdersAddress is not a valid TON address")
             .ValidateOnStart();
         services.AddSingleton<PaymentMetrics>();
-        services.AddScoped<DepositProcessor>();
+        services.AddSingleton<DepositProcessor>();
         var enabled = !string.IsNullOrWhiteSpace(section["BaseUrl"]);
         if (!enabled)
         {

@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
 
 namespace TheOpenMoney.Api.Payments;
@@ -21,7 +20,6 @@ namespace TheOpenMoney.Api.Payments;
 [AllowAnonymous]
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed partial class ProcessorWebhookController(
-    AppDbContext db,
     DepositProcessor deposits,
     IOptions<PaymentProcessorOptions> options,
     ILogger<ProcessorWebhookController> logger) : ControllerBase
@@ -53,26 +51,14 @@ public sealed partial class ProcessorWebhookController(
             throw ApiException.Validation(ex.Message);
         }
 
-        bool stored;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        // Stored and committed first (the 200 promises that), then applied, in one round trip.
+        var (result, applyError) = await deposits.StoreThenApplyAsync(deposit, "webhook", cancellationToken);
+        if (applyError is not null)
         {
-            stored = await deposits.RecordAsync(deposit, "webhook", cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            LogApplyDeferred(logger, deposit.TxHash, applyError);
         }
 
-        string? kind = null;
-        try
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            kind = (await deposits.ApplyAsync(deposit.TxHash, cancellationToken))?.Kind;
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogApplyDeferred(logger, deposit.TxHash, ex);
-        }
-
-        return Ok(ApiResponse.Of(new WebhookReceipt(deposit.TxHash, stored, kind)));
+        return Ok(ApiResponse.Of(new WebhookReceipt(deposit.TxHash, result.Stored, result.Outcome?.Kind)));
     }
 
     private static bool TokenMatches(string header, string expected)
