@@ -30,6 +30,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DURATION = int(os.environ.get("BENCH_DURATION", "15"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000 100000 1000000").split()]
+# For quick iterations: a subset of "reads create detection" (the report needs all three).
+PHASES = set(os.environ.get("BENCH_PHASES", "reads create detection").split())
 CONNECTIONS = 32
 THREADS = 2
 PG_BIN = os.environ["PG_BIN"]
@@ -297,32 +299,35 @@ def main():
         for size in SIZES:
             actual = fill_orders(pg, size, 1000)
             figures = {"orders_in_table": actual}
-            for name, path, anon, parts in [
-                ("get_order", get_path, False, ["get.lua"]),
-                ("bare_get_order_size", f"/bench/fixed/{get_size}", True, ["get.lua"]),
-                ("list_orders", list_path, False, ["get.lua"]),
-                ("bare_list_size", f"/bench/fixed/{list_size}", True, ["get.lua"]),
-            ]:
+            if "reads" in PHASES:
+                for name, path, anon, parts in [
+                    ("get_order", get_path, False, ["get.lua"]),
+                    ("bare_get_order_size", f"/bench/fixed/{get_size}", True, ["get.lua"]),
+                    ("list_orders", list_path, False, ["get.lua"]),
+                    ("bare_list_size", f"/bench/fixed/{list_size}", True, ["get.lua"]),
+                ]:
+                    rss.reset()
+                    extra = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": path}
+                    if anon:
+                        extra["TOM_BENCH_ANON"] = "1"
+                    figures[name] = wrk(api_url, parts, extra)
+                    figures[name]["peak_rss_mb"] = rss.peak_mb()
+                    log(f"{size}: {name} {figures[name]['rps']} req/s p99 {figures[name]['p99_ms']} ms")
+            if "create" in PHASES:
                 rss.reset()
-                extra = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": path}
-                if anon:
-                    extra["TOM_BENCH_ANON"] = "1"
-                figures[name] = wrk(api_url, parts, extra)
-                figures[name]["peak_rss_mb"] = rss.peak_mb()
-                log(f"{size}: {name} {figures[name]['rps']} req/s p99 {figures[name]['p99_ms']} ms")
-            rss.reset()
-            figures["create_order"] = wrk(api_url, ["create_order.lua"], {"TOM_BENCH_KEY": key})
-            figures["create_order"]["peak_rss_mb"] = rss.peak_mb()
-            log(f"{size}: create_order {figures['create_order']['rps']} req/s p99 {figures['create_order']['p99_ms']} ms")
-            figures["pgbench_order_tx"] = pgbench(pg, partner_id, key_hash)
-            log(f"{size}: pgbench {figures['pgbench_order_tx']['rps']} tps p99 {figures['pgbench_order_tx']['p99_ms']} ms")
-            figures["ratios"] = {
-                "create_vs_pgbench": round(figures["create_order"]["rps"] / figures["pgbench_order_tx"]["rps"], 3),
-                "get_vs_bare": round(figures["get_order"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
-                "list_vs_bare": round(figures["list_orders"]["rps"] / figures["bare_list_size"]["rps"], 3),
-            }
+                figures["create_order"] = wrk(api_url, ["create_order.lua"], {"TOM_BENCH_KEY": key})
+                figures["create_order"]["peak_rss_mb"] = rss.peak_mb()
+                log(f"{size}: create_order {figures['create_order']['rps']} req/s p99 {figures['create_order']['p99_ms']} ms")
+                figures["pgbench_order_tx"] = pgbench(pg, partner_id, key_hash)
+                log(f"{size}: pgbench {figures['pgbench_order_tx']['rps']} tps p99 {figures['pgbench_order_tx']['p99_ms']} ms")
+            if {"reads", "create"} <= PHASES:
+                figures["ratios"] = {
+                    "create_vs_pgbench": round(figures["create_order"]["rps"] / figures["pgbench_order_tx"]["rps"], 3),
+                    "get_vs_bare": round(figures["get_order"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
+                    "list_vs_bare": round(figures["list_orders"]["rps"] / figures["bare_list_size"]["rps"], 3),
+                }
             results["sizes"][str(size)] = figures
-            if size == SIZES[0]:
+            if size == SIZES[0] and "detection" in PHASES:
                 rss.reset()
                 # Webhook phases first: the simulator pushes every not-yet-pushed deposit in order, so
                 # deposits injected while the webhook was off would be replayed ahead of new ones.
@@ -339,8 +344,9 @@ def main():
         stop_all()
         pg.stop()
         shutil.rmtree(root, ignore_errors=True)
-    out = BENCH / "results"
-    out.mkdir(exist_ok=True)
+    # A partial run (BENCH_PHASES) is kept apart: the report is rendered from complete runs only.
+    out = BENCH / "results" if PHASES >= {"reads", "create", "detection"} else BENCH / "results" / "partial"
+    out.mkdir(parents=True, exist_ok=True)
     path = out / f"{started.replace(':', '')}.json"
     path.write_text(json.dumps(results, indent=2))
     log(f"results written to {path}")

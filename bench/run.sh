@@ -2,7 +2,8 @@
 # Benchmarks (not tests): builds Release, starts a throwaway PostgreSQL, the simulator and the API on
 # loopback, runs wrk and pgbench side by side, and writes bench/results/<time>.json and bench/RESULTS.md.
 # Bounded: about 10 minutes. BENCH_DURATION (seconds per wrk/pgbench run, default 15) and
-# BENCH_SIZES (default "10000 100000 1000000") shorten it.
+# BENCH_SIZES (default "10000 100000 1000000") shorten it; BENCH_PHASES (a subset of
+# "reads create detection") runs part of it into bench/results/partial/ without rendering the report.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/scripts/lib/postgres.sh"
@@ -14,4 +15,6 @@ if ! command -v wrk >/dev/null 2>&1 || ! command -v pgbench >/dev/null 2>&1; the
 fi
 export PG_BIN
 python3 "$root/bench/run.py" "$@"
-python3 "$root/bench/render.py"
+if [[ -z "${BENCH_PHASES:-}" ]]; then
+  python3 "$root/bench/render.py"
+fi

@@ -20,6 +20,14 @@ public sealed class ProcessorState
     private readonly List<DepositRecord> _deposits = [];
     private readonly Dictionary<string, int> _txHashCounts = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<long> _pushed = [];
+
+    // Indexes over _deposits, so that a history page and the next webhook push cost O(log n) and
+    // not a scan of everything (a 10,000-deposit burst would otherwise be quadratic).
+    private static readonly Comparer<DepositRecord> ChainOrder = Comparer<DepositRecord>.Create(
+        (a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Sequence.CompareTo(b.Sequence));
+
+    private readonly Dictionary<string, List<DepositRecord>> _historyByUser = new(StringComparer.Ordinal);
+    private readonly SortedSet<DepositRecord> _unpushed = new(ChainOrder);
     private long _nextSequence;
 
     private readonly List<WithdrawalRecord> _withdrawals = [];
@@ -264,12 +272,26 @@ public sealed class ProcessorState
         lock (_gate)
         {
             var until = VisibleUntilLocked();
-            var ordered = _deposits
-                .Where(d => d.Time <= until && string.Equals(d.UserId, userId, StringComparison.Ordinal))
-                .OrderBy(d => d.Time)
-                .ThenBy(d => d.Sequence);
-            var sorted = ascending ? ordered.ToList() : ordered.Reverse().ToList();
-            return sorted.Skip(offset).Take(limit).ToArray();
+            if (!_historyByUser.TryGetValue(userId, out var history))
+            {
+                return [];
+            }
+
+            // Sorted by time: the visible deposits are a prefix.
+            var visible = UpperBound(history, until);
+            if (offset >= visible)
+            {
+                return [];
+            }
+
+            var count = Math.Min(limit, visible - offset);
+            var page = new DepositRecord[count];
+            for (var i = 0; i < count; i++)
+            {
+                page[i] = ascending ? history[offset + i] : history[visible - 1 - offset - i];
+            }
+
+            return page;
         }
     }
 
@@ -434,20 +456,10 @@ public sealed class ProcessorState
             }
 
             var until = VisibleUntilLocked();
-            DepositRecord? next = null;
-            foreach (var deposit in _deposits)
+            var next = _unpushed.Count > 0 ? _unpushed.Min : null;
+            if (next is not null && next.Time > until)
             {
-                if (deposit.Time > until || _pushed.Contains(deposit.Sequence))
-                {
-                    continue;
-                }
-
-                if (next is null
-                    || deposit.Time < next.Time
-                    || (deposit.Time == next.Time && deposit.Sequence < next.Sequence))
-                {
-                    next = deposit;
-                }
+                next = null;
             }
 
             return next is null ? null : new WebhookWork(next, _webhookEndpoint, _webhookToken, _webhookGeneration);
@@ -460,6 +472,7 @@ public sealed class ProcessorState
         {
             if (delivered)
             {
+                _unpushed.Remove(work.Deposit);
                 if (_pushed.Add(work.Deposit.Sequence))
                 {
                     _webhookDeliveries++;
@@ -517,6 +530,8 @@ public sealed class ProcessorState
             _deposits.Clear();
             _txHashCounts.Clear();
             _pushed.Clear();
+            _unpushed.Clear();
+            _historyByUser.Clear();
             _lagSeconds = 0;
             _failures.Reset();
             _requests.Clear();
@@ -525,6 +540,26 @@ public sealed class ProcessorState
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// <summary>How many deposits of a time-sorted list are dated at or before <paramref name="until"/>.</summary>
+    private static int UpperBound(List<DepositRecord> sorted, long until)
+    {
+        int low = 0, high = sorted.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (sorted[middle].Time <= until)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
 
     private long VisibleUntilLocked() => NowUnixSeconds - _lagSeconds;
 
@@ -611,6 +646,15 @@ public sealed class ProcessorState
         var record = new DepositRecord(
             ++_nextSequence, p.Address.UserId, p.Address.Address, p.Time, p.Amount, p.Comment, p.SourceAddress, p.TxHash);
         _deposits.Add(record);
+        _unpushed.Add(record);
+        if (!_historyByUser.TryGetValue(record.UserId, out var history))
+        {
+            _historyByUser[record.UserId] = history = [];
+        }
+
+        // Usually the newest, so appended; a deposit dated earlier goes to its place.
+        var at = history.Count > 0 && ChainOrder.Compare(history[^1], record) > 0 ? ~history.BinarySearch(record, ChainOrder) : history.Count;
+        history.Insert(at, record);
         _txHashCounts[p.TxHash] = _txHashCounts.GetValueOrDefault(p.TxHash) + 1;
         return record;
     }

@@ -209,8 +209,12 @@ public sealed partial class DepositPoller(
         var offset = fullScan ? 0 : Math.Max(0, cursor.NextOffset - settings.RescanOverlap);
         while (true)
         {
+            var fetchStarted = Stopwatch.GetTimestamp();
             var page = await processor.HistoryAsync(userId, offset, settings.PageSize, cancellationToken);
+            var applyStarted = Stopwatch.GetTimestamp();
             await ApplyPageAsync(deposits, page, settings.ApplyLanes, cancellationToken);
+            var (fetchMs, applyMs) = (Stopwatch.GetElapsedTime(fetchStarted, applyStarted).TotalMilliseconds, Stopwatch.GetElapsedTime(applyStarted).TotalMilliseconds);
+            LogPage(logger, userId, offset, page.Count, fetchMs, applyMs);
             offset += page.Count;
             if (page.Count > 0)
             {
@@ -352,6 +356,9 @@ public sealed partial class DepositPoller(
             await transaction.CommitAsync(cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "History of {UserId} at offset {Offset}: {Count} deposits fetched in {FetchMs:F1} ms, applied in {ApplyMs:F1} ms")]
+    private static partial void LogPage(ILogger logger, string userId, long offset, int count, double fetchMs, double applyMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This instance now polls the payment processor")]
     private static partial void LogLeader(ILogger logger);

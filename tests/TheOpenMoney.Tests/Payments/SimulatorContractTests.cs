@@ -79,6 +79,40 @@ public sealed class SimulatorContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task History_is_in_chain_time_order_whatever_the_injection_order_and_pages_cover_it_exactly()
+    {
+        var address = await NewAddressAsync("o1");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // Injected out of order; two share a time (then injection order decides).
+        var times = new long[] { now - 50, now - 90, now - 10, now - 90, now - 70, now - 30, now - 60 };
+        for (var i = 0; i < times.Length; i++)
+        {
+            (await _client.PostAsJsonAsync("/_sim/deposits", new { deposit_address = address, amount = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), time = times[i] }))
+                .EnsureSuccessStatusCode();
+        }
+
+        var expected = new[] { "2", "4", "5", "7", "1", "6", "3" };
+        var paged = new List<string>();
+        for (var offset = 0; offset < 10; offset += 3)
+        {
+            paged.AddRange((await IncomesAsync($"/v1/deposit/history?user_id=o1&currency=TON&limit=3&offset={offset}&sort_order=asc"))
+                .Select(i => i.GetProperty("amount").GetString()!));
+        }
+
+        var desc = await IncomesAsync("/v1/deposit/history?user_id=o1&currency=TON&limit=2&offset=1");
+
+        Assert.Equal(expected, paged);
+        Assert.Equal(["6", "1"], desc.Select(i => i.GetProperty("amount").GetString()!).ToArray());
+        Assert.Empty(await IncomesAsync("/v1/deposit/history?user_id=o1&currency=TON&limit=3&offset=7&sort_order=asc"));
+        Assert.Empty(await IncomesAsync("/v1/deposit/history?user_id=nobody&currency=TON&limit=3&offset=0"));
+
+        // A processor 40 s behind shows only what it has scanned: the five oldest.
+        (await _client.PostAsJsonAsync("/_sim/lag", new { seconds = 40 })).EnsureSuccessStatusCode();
+        var lagging = await IncomesAsync("/v1/deposit/history?user_id=o1&currency=TON&limit=10&offset=0&sort_order=asc");
+        Assert.Equal(expected[..5], lagging.Select(i => i.GetProperty("amount").GetString()!).ToArray());
+    }
+
+    [Fact]
     public async Task Lag_hides_recent_deposits_and_shows_in_sync()
     {
         var address = await NewAddressAsync("l1");
