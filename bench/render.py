@@ -54,6 +54,20 @@ def render(results, notes):
         g, gb, l, lb = f["get_order"], f["bare_get_order_size"], f["list_orders"], f["bare_list_size"]
         lines.append(f"| {f['orders_in_table']:,} | {g['rps']:,} | {g['p99_ms']} | {gb['rps']:,} | {f['ratios']['get_vs_bare']} "
                      f"({mark(f['ratios']['get_vs_bare'] >= 0.4)}) | {l['rps']:,} | {l['p99_ms']} | {lb['rps']:,} | {f['ratios']['list_vs_bare']} |")
+    if all("keyed_get_order_size" in f for f in sizes.values()):
+        lines += [
+            "",
+            "Where a keyed read's time goes: the same fixed body behind the partner key check (`/bench/keyed`, one "
+            "indexed lookup per request, no cache, so a revoked key fails on the next request), next to the bare "
+            "endpoint and the real GET (key check plus the order query).",
+            "",
+            "| orders in table | bare req/s | key check only req/s | ratio to bare | GET order req/s | ratio to bare |",
+            "|---|---|---|---|---|---|",
+        ]
+        for size, f in sizes.items():
+            gb, k, g = f["bare_get_order_size"], f["keyed_get_order_size"], f["get_order"]
+            lines.append(f"| {f['orders_in_table']:,} | {gb['rps']:,} | {k['rps']:,} | {f['ratios']['keyed_vs_bare']} | {g['rps']:,} | "
+                         f"{f['ratios']['get_vs_bare']} |")
     d = results.get("detection")
     if d:
         lines += [

@@ -92,7 +92,7 @@ class Postgres:
                    "-c shared_buffers=512MB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=30min")
         run(as_owner([f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-t", "60", "-l", os.path.join(self.data, "log"), "-o", options, "start"]))
         self.sql("CREATE DATABASE tom", db="postgres")
-        self.dsn = f"Host=127.0.0.1;Port={self.port};Username=postgres;Database=tom;Maximum Pool Size=100"
+        self.dsn = f"Host=127.0.0.1;Port={self.port};Username=postgres;Database=tom;Maximum Pool Size=100" + os.environ.get("BENCH_DSN_EXTRA", "")
 
     def sql(self, statement, db="tom"):
         return run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db, "-tAq", "-v", "ON_ERROR_STOP=1", "-c", statement]).stdout.strip()
@@ -303,6 +303,7 @@ def main():
                 for name, path, anon, parts in [
                     ("get_order", get_path, False, ["get.lua"]),
                     ("bare_get_order_size", f"/bench/fixed/{get_size}", True, ["get.lua"]),
+                    ("keyed_get_order_size", f"/bench/keyed/{get_size}", False, ["get.lua"]),
                     ("list_orders", list_path, False, ["get.lua"]),
                     ("bare_list_size", f"/bench/fixed/{list_size}", True, ["get.lua"]),
                 ]:
@@ -325,6 +326,7 @@ def main():
                     "create_vs_pgbench": round(figures["create_order"]["rps"] / figures["pgbench_order_tx"]["rps"], 3),
                     "get_vs_bare": round(figures["get_order"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
                     "list_vs_bare": round(figures["list_orders"]["rps"] / figures["bare_list_size"]["rps"], 3),
+                    "keyed_vs_bare": round(figures["keyed_get_order_size"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
                 }
             results["sizes"][str(size)] = figures
             if size == SIZES[0] and "detection" in PHASES:

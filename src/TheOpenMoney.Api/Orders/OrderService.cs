@@ -212,12 +212,15 @@ public sealed class OrderService(
             orders = orders.Where(o => o.ClientReference == reference);
         }
 
-        var total = await orders.CountAsync(cancellationToken);
-        var items = await orders
+        // One round trip: the total rides along with each row (an uncorrelated subquery PostgreSQL
+        // runs once); only a page past the end needs its own count.
+        var rows = await orders
             .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
             .Skip(query.Skip).Take(query.Take)
+            .Select(o => new { Order = o, Total = orders.Count() })
             .ToListAsync(cancellationToken);
-        return new Page<OrderResponse>(items.Select(o => o.ToResponse()).ToList(), total, query.Take, query.Skip);
+        var total = rows.Count > 0 ? rows[0].Total : await orders.CountAsync(cancellationToken);
+        return new Page<OrderResponse>(rows.Select(r => r.Order.ToResponse()).ToList(), total, query.Take, query.Skip);
     }
 
     /// <summary>Counts and sums over the partner's orders created in [from, to).</summary>

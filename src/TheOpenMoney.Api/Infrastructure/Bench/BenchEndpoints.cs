@@ -6,7 +6,8 @@ namespace TheOpenMoney.Api.Infrastructure.Bench;
 /// <summary>
 /// Only with <c>Bench:Enabled=true</c> (the benchmark sets it): <c>GET /bench/fixed/{bytes}</c> answers a
 /// fixed JSON body of that size with no key and no database, in the same process and pipeline: the
-/// framework's ceiling the real endpoints are compared with.
+/// framework's ceiling the real endpoints are compared with. <c>GET /bench/keyed/{bytes}</c> is the same
+/// behind the key check.
 /// </summary>
 public static class BenchEndpoints
 {
@@ -23,6 +24,12 @@ public static class BenchEndpoints
         app.MapGet("/bench/fixed/{bytes:int:range(16,1048576)}", (int bytes) =>
                 Results.Bytes(Bodies.GetOrAdd(bytes, Body), "application/json; charset=utf-8"))
             .AllowAnonymous()
+            .ExcludeFromDescription();
+        // The same body behind the partner key check (one database lookup), to split a keyed
+        // endpoint's cost into the key check and the rest.
+        app.MapGet("/bench/keyed/{bytes:int:range(16,1048576)}", (int bytes) =>
+                Results.Bytes(Bodies.GetOrAdd(bytes, Body), "application/json; charset=utf-8"))
+            .RequireAuthorization()
             .ExcludeFromDescription();
         return app;
     }
