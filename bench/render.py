@@ -102,6 +102,12 @@ def render(results, notes):
             a, b = first[name]["rps"], last[name]["rps"]
             change = (b - a) / a * 100
             lines.append(f"| {name} req/s | {a:,} | {b:,} | {change:+.1f} % ({mark(change >= -20)}) |")
+        # The same figures as ratios to the ceiling measured beside them, which cancels most of the
+        # machine's own drift between sizes (the absolute rows above include it).
+        for name, ratio in (("create_order / pgbench", "create_vs_pgbench"), ("get_order / bare", "get_vs_bare"), ("list_orders / bare", "list_vs_bare")):
+            a, b = first["ratios"][ratio], last["ratios"][ratio]
+            change = (b - a) / a * 100
+            lines.append(f"| {name} (ratio) | {a} | {b} | {change:+.1f} % ({mark(change >= -20)}) |")
     if notes:
         lines += ["", "## Notes", "", notes.strip()]
     return "\n".join(lines) + "\n"

@@ -292,8 +292,11 @@ def main():
         get_size = len(urllib.request.urlopen(urllib.request.Request(api_url + get_path, headers={"Authorization": f"Bearer {reader}"})).read())
         list_size = len(urllib.request.urlopen(urllib.request.Request(api_url + list_path, headers={"Authorization": f"Bearer {reader}"})).read())
         results["body_bytes"] = {"get_order": get_size, "list_orders": list_size}
-        warm = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": get_path}
-        run(["wrk", "-t", "2", "-c", "8", "-d", "3s", "-s", str(BENCH / "get.lua"), api_url], env={**os.environ, **warm})
+        # Warm-up (JIT tiers, connection pool, plan caches) on every path measured, so the first size is not slower for it.
+        for path in [get_path, list_path, f"/bench/keyed/{get_size}", f"/bench/fixed/{get_size}"]:
+            warm = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": path}
+            run(["wrk", "-t", "2", "-c", "32", "-d", "4s", "-s", str(BENCH / "get.lua"), api_url], env={**os.environ, **warm})
+        run(["wrk", "-t", "2", "-c", "32", "-d", "4s", "-s", str(BENCH / "create_order.lua"), api_url], env={**os.environ, "TOM_BENCH_KEY": key})
 
         det_partner = pg.sql("SELECT id FROM partners WHERE telegram_user_id = 800000000")
         for size in SIZES:
