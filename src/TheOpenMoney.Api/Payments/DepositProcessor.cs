@@ -55,38 +55,23 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
     /// longer shows depends on it.
     /// </para>
     /// </summary>
-    public async Task<IReadOnlyList<DepositResult>> RecordAndApplyAsync(IReadOnlyList<IncomingDeposit> deposits, string via, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(deposits);
-        if (deposits.Count == 0)
-        {
-            return [];
-        }
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        var now = time.GetUtcNow();
-        foreach (var deposit in deposits)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off") { AppendErrorBarrier = false });
-            batch.BatchCommands.Add(RecordCommand(deposit, via, now, barrier: false));
-            batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now));
-        }
-
-        var results = new List<DepositResult>(deposits.Count);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        foreach (var deposit in deposits)
-        {
-            // The SETs have no result set: the reader skips them.
-            var stored = await reader.ReadAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            var outcome = await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            results.Add(new DepositResult(deposit.TxHash, stored, outcome));
-        }
-
-        return results;
-    }
+    public Task<IReadOnlyList<DepositResult>> RecordAndApplyAsync(IReadOnlyList<IncomingDeposit> deposits, string via, CancellationToken cancellationToken) =>
+        RunBatchAsync(
+            deposits,
+            (batch, deposit, now) =>
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off") { AppendErrorBarrier = false });
+                batch.BatchCommands.Add(RecordCommand(deposit, via, now, barrier: false));
+                batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now));
+            },
+            async (reader, deposit) =>
+            {
+                // The SETs have no result set: the reader skips them.
+                var stored = await reader.ReadAsync(cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
+                return new DepositResult(deposit.TxHash, stored, await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken));
+            },
+            cancellationToken);
 
     /// <summary>
     /// The webhook's path: stores the deposit (committed on its own, so the answer can be 200 even if
@@ -116,10 +101,22 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
     }
 
     /// <summary>Applies deposits that are stored but not applied yet (one transaction each, one round trip); the rest are skipped.</summary>
-    public async Task<IReadOnlyList<DepositResult>> ApplyStoredAsync(IReadOnlyList<(string TxHash, string DepositAddress, string? Comment)> deposits, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DepositResult>> ApplyStoredAsync(IReadOnlyList<(string TxHash, string DepositAddress, string? Comment)> deposits, CancellationToken cancellationToken) =>
+        RunBatchAsync(
+            deposits,
+            (batch, deposit, now) => batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now)),
+            async (reader, deposit) => new DepositResult(deposit.TxHash, false, await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken)),
+            cancellationToken);
+
+    /// <summary>One batch (one round trip) on its own connection: the commands for each item, then each item's results in turn.</summary>
+    private async Task<IReadOnlyList<DepositResult>> RunBatchAsync<T>(
+        IReadOnlyList<T> items,
+        Action<NpgsqlBatch, T, DateTimeOffset> addCommands,
+        Func<NpgsqlDataReader, T, Task<DepositResult>> readResults,
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(deposits);
-        if (deposits.Count == 0)
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Count == 0)
         {
             return [];
         }
@@ -127,16 +124,16 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         var now = time.GetUtcNow();
-        foreach (var (txHash, address, comment) in deposits)
+        foreach (var item in items)
         {
-            batch.BatchCommands.Add(ApplyCommand(txHash, address, comment, now));
+            addCommands(batch, item, now);
         }
 
-        var results = new List<DepositResult>(deposits.Count);
+        var results = new List<DepositResult>(items.Count);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        foreach (var (txHash, _, _) in deposits)
+        foreach (var item in items)
         {
-            results.Add(new DepositResult(txHash, false, await ReadOutcomeAsync(reader, txHash, cancellationToken)));
+            results.Add(await readResults(reader, item));
             await reader.NextResultAsync(cancellationToken);
         }
 
