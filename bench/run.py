@@ -200,29 +200,35 @@ def fill_orders(pg, target, filler_partners):
     return int(pg.sql("SELECT count(*) FROM orders"))
 
 
-def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
-    """Inserts `count` pending orders, injects one exact deposit per order at once, waits until all are paid."""
-    tag = uuid.uuid4().hex[:6]
+def pending_orders(pg, sim_url, api, partner_id, kind, count, webhook, webhook_token):
+    """Inserts `count` pending orders with memos <memo prefix>1..count, points the simulator's webhook at the API
+    (or turns it off), and returns the memo prefix."""
+    memo = f"{kind}-{uuid.uuid4().hex[:6]}"
     pg.sql(f"""
         INSERT INTO orders (partner_id, status, order_type, stars_amount, recipient_username, recipient_check, price_nanoton, price_usd,
                             fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency, payment_address, payment_memo,
                             expires_at, created_at, updated_at)
         SELECT {partner_id}, 'pending_payment', 'stars', 100, 'pandus', 'ELIGIBLE', 417000000, 1.5, 0, 3.6, 'fixed', 'ton_memo', 'TON',
-               (SELECT address FROM deposit_addresses WHERE purpose = 'orders'), 'DET-{tag}' || g,
-               now() + interval '1 hour', now(), now()
+               (SELECT address FROM deposit_addresses WHERE purpose = 'orders'), '{memo}' || g, now() + interval '1 hour', now(), now()
           FROM generate_series(1, {count}) g""")
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": f"{api}/internal/processor/webhook" if webhook else None, "token": webhook_token})
-    deposits = [{"user_id": "orders", "amount": "417000000", "comment": f"DET-{tag}{i}"} for i in range(1, count + 1)]
+    return memo
+
+
+def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
+    """Inserts `count` pending orders, injects one exact deposit per order at once, waits until all are paid."""
+    memo = pending_orders(pg, sim_url, api, partner_id, "DET", count, webhook, webhook_token)
+    deposits = [{"user_id": "orders", "amount": "417000000", "comment": f"{memo}{i}"} for i in range(1, count + 1)]
     injected = time.time()
     http("POST", f"{sim_url}/_sim/deposits/batch", {"deposits": deposits})
     deadline = injected + 300
     while time.time() < deadline:
-        paid = int(pg.sql(f"SELECT count(*) FROM orders WHERE payment_memo LIKE 'DET-{tag}%' AND status = 'paid'"))
+        paid = int(pg.sql(f"SELECT count(*) FROM orders WHERE payment_memo LIKE '{memo}%' AND status = 'paid'"))
         if paid == count:
             break
         time.sleep(0.05)
     total = time.time() - injected
-    rows = pg.sql(f"SELECT extract(epoch FROM d.applied_at) FROM deposits d WHERE d.comment LIKE 'DET-{tag}%' AND d.applied_at IS NOT NULL")
+    rows = pg.sql(f"SELECT extract(epoch FROM d.applied_at) FROM deposits d WHERE d.comment LIKE '{memo}%' AND d.applied_at IS NOT NULL")
     latencies = sorted((float(v) - injected) * 1000 for v in rows.split())
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
     return {"deposits": count, "all_paid_seconds": round(total, 2), "paid": len(latencies), "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
@@ -230,24 +236,16 @@ def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
 
 def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_per_second=20):
     """Single deposits at a steady pace; latency from each injection to its order being paid."""
-    tag = uuid.uuid4().hex[:6]
-    pg.sql(f"""
-        INSERT INTO orders (partner_id, status, order_type, stars_amount, recipient_username, recipient_check, price_nanoton, price_usd,
-                            fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency, payment_address, payment_memo,
-                            expires_at, created_at, updated_at)
-        SELECT {partner_id}, 'pending_payment', 'stars', 100, 'pandus', 'ELIGIBLE', 417000000, 1.5, 0, 3.6, 'fixed', 'ton_memo', 'TON',
-               (SELECT address FROM deposit_addresses WHERE purpose = 'orders'), 'TRK-{tag}' || g, now() + interval '1 hour', now(), now()
-          FROM generate_series(1, {count}) g""")
-    http("POST", f"{sim_url}/_sim/webhook", {"endpoint": f"{api}/internal/processor/webhook" if webhook else None, "token": webhook_token})
+    memo = pending_orders(pg, sim_url, api, partner_id, "TRK", count, webhook, webhook_token)
     sent = {}
     for i in range(1, count + 1):
-        sent[f"TRK-{tag}{i}"] = time.time()
-        http("POST", f"{sim_url}/_sim/deposits", {"user_id": "orders", "amount": "417000000", "comment": f"TRK-{tag}{i}"})
+        sent[f"{memo}{i}"] = time.time()
+        http("POST", f"{sim_url}/_sim/deposits", {"user_id": "orders", "amount": "417000000", "comment": f"{memo}{i}"})
         time.sleep(1 / rate_per_second)
     deadline = time.time() + 120
-    while time.time() < deadline and int(pg.sql(f"SELECT count(*) FROM deposits WHERE comment LIKE 'TRK-{tag}%' AND applied_at IS NOT NULL")) < count:
+    while time.time() < deadline and int(pg.sql(f"SELECT count(*) FROM deposits WHERE comment LIKE '{memo}%' AND applied_at IS NOT NULL")) < count:
         time.sleep(0.1)
-    rows = pg.sql(f"SELECT comment, extract(epoch FROM applied_at) FROM deposits WHERE comment LIKE 'TRK-{tag}%' AND applied_at IS NOT NULL")
+    rows = pg.sql(f"SELECT comment, extract(epoch FROM applied_at) FROM deposits WHERE comment LIKE '{memo}%' AND applied_at IS NOT NULL")
     latencies = sorted((float(line.split("|")[1]) - sent[line.split("|")[0]]) * 1000 for line in rows.splitlines())
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
     return {"deposits": count, "rate_per_second": rate_per_second, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "max_ms": round(latencies[-1], 1) if latencies else None}
