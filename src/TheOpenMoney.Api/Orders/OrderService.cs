@@ -22,7 +22,8 @@ public sealed record NewOrder(OrderType Type, string RecipientUsername, int? Sta
 /// </summary>
 public sealed class OrderService(
     AppDbContext db,
-    NpgsqlDataSource dataSource,
+    ReadOnlyDbContext reads,
+    [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource readSource,
     IdempotencyService idempotency,
     PricingService pricing,
     IRecipientDirectory recipients,
@@ -33,6 +34,11 @@ public sealed class OrderService(
     IOptions<OrderOptions> options)
 {
     private const int MemoAttempts = 8;
+
+    // The hottest read: compiled once, so a request skips EF's query-cache lookup.
+    private static readonly Func<ReadOnlyDbContext, long, long, CancellationToken, Task<Order?>> FindById =
+        EF.CompileAsyncQuery((ReadOnlyDbContext context, long orderId, long partnerId, CancellationToken _) =>
+            context.Orders.FirstOrDefault(o => o.Id == orderId && o.PartnerId == partnerId));
 
     /// <summary>
     /// Prices the order, checks the recipient, and then, in one transaction with the idempotency
@@ -159,7 +165,8 @@ public sealed class OrderService(
                     _ = await ledger.TryApplyAsync(credit, token) ?? throw new InvalidOperationException("partner has no balance account");
                 }
 
-                var order = await FindAsync(partnerId, orderId, token);
+                // Inside the transaction: it must see the update above.
+                var order = await FindAsync(db, partnerId, orderId, token);
                 if (held is null && order.Status != OrderStatus.Cancelled)
                 {
                     throw ApiException.Conflict(
@@ -173,20 +180,19 @@ public sealed class OrderService(
     }
 
     public async Task<Order> FindAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
-        await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.Id == orderId && o.PartnerId == partnerId, cancellationToken)
-        ?? throw ApiException.NotFound("order");
+        await FindById(reads, orderId, partnerId, cancellationToken) ?? throw ApiException.NotFound("order");
 
     public async Task<Order> FindByMemoAsync(long partnerId, string memo, CancellationToken cancellationToken)
     {
         var canonical = PaymentMemo.Normalize(memo) ?? throw ApiException.NotFound("order");
-        return await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.PaymentMemo == canonical && o.PartnerId == partnerId, cancellationToken)
+        return await reads.Orders.FirstOrDefaultAsync(o => o.PaymentMemo == canonical && o.PartnerId == partnerId, cancellationToken)
             ?? throw ApiException.NotFound("order");
     }
 
     public async Task<Page<OrderResponse>> ListAsync(long partnerId, ListOrdersQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var orders = db.Orders.AsNoTracking().Where(o => o.PartnerId == partnerId);
+        var orders = reads.Orders.Where(o => o.PartnerId == partnerId);
         if (EnumText<OrderStatus>.TryParse(query.Status, out var status))
         {
             orders = orders.Where(o => o.Status == status);
@@ -227,7 +233,7 @@ public sealed class OrderService(
     public async Task<OrderStatsResponse> StatsAsync(long partnerId, StatsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var command = dataSource.CreateCommand(
+        await using var command = readSource.CreateCommand(
             """
             SELECT status, order_type, payment_method, count(*),
                    coalesce(sum(stars_amount) FILTER (WHERE status = 'completed'), 0),
@@ -266,6 +272,10 @@ public sealed class OrderService(
         return new OrderStatsResponse(
             query.From, query.To, total, byStatus, byType, byMethod, stars, months, Ton.FromNano(received), Ton.FromNano(spent), Ton.FromNano(refunded));
     }
+
+    private static async Task<Order> FindAsync(AppDbContext context, long partnerId, long orderId, CancellationToken cancellationToken) =>
+        await context.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.Id == orderId && o.PartnerId == partnerId, cancellationToken)
+        ?? throw ApiException.NotFound("order");
 
     private async Task<long> InsertWithUniqueMemoAsync(Order order, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Partners;
 
@@ -7,10 +8,11 @@ namespace TheOpenMoney.Api.Partners;
 /// Resolves a presented key to its partner: one indexed lookup by HMAC, no cache, so a
 /// revocation takes effect on the very next request. <c>last_used_at</c> is written at most
 /// once per <see cref="ApiKeyOptions.LastUsedWriteInterval"/> (guarded in SQL, so concurrent
-/// requests do not all write).
+/// requests do not all write). Both statements go over the multiplexed read connections
+/// (<see cref="DataSources.Reads"/>).
 /// </summary>
 public sealed class ApiKeyAuthenticator(
-    NpgsqlDataSource dataSource,
+    [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource dataSource,
     ApiKeyHasher hasher,
     TimeProvider time,
     IOptions<ApiKeyOptions> options)

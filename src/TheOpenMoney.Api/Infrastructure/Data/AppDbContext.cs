@@ -13,8 +13,19 @@ namespace TheOpenMoney.Api.Infrastructure.Data;
 /// The EF Core model. The schema itself lives in the SQL files under Migrations/ (applied by
 /// <see cref="Migrator"/>); a test proves the two agree.
 /// </summary>
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
+public class AppDbContext : DbContext
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For <see cref="ReadOnlyDbContext"/>: the same model over other options.</summary>
+    protected AppDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<Partner> Partners => Set<Partner>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
