@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
@@ -11,16 +10,29 @@ public static class DbCommands
     /// <summary>A command enlisted in <paramref name="db"/>'s open transaction (one is required).</summary>
     public static NpgsqlCommand Command(this AppDbContext db, string sql, params object?[] parameters)
     {
-        ArgumentNullException.ThrowIfNull(db);
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("raw commands run inside a transaction");
-        var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction);
-        foreach (var value in parameters)
+        var transaction = OpenTransaction(db);
+        var command = new NpgsqlCommand(sql, transaction.Connection, transaction);
+        AddParameters(command.Parameters, parameters);
+        return command;
+    }
+
+    /// <summary>
+    /// Several statements in <paramref name="db"/>'s open transaction, sent in one round trip. Each
+    /// entry is the SQL and its positional parameters.
+    /// </summary>
+    public static NpgsqlBatch Batch(this AppDbContext db, params (string Sql, object?[] Parameters)[] statements)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        var transaction = OpenTransaction(db);
+        var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        foreach (var (sql, parameters) in statements)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            var command = new NpgsqlBatchCommand(sql);
+            AddParameters(command.Parameters, parameters);
+            batch.BatchCommands.Add(command);
         }
 
-        return command;
+        return batch;
     }
 
     public static async Task<int> ExecuteAsync(this AppDbContext db, string sql, CancellationToken cancellationToken, params object?[] parameters)
@@ -31,4 +43,19 @@ public static class DbCommands
 
     public static T? Get<T>(this DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? default : reader.GetFieldValue<T>(ordinal);
+
+    private static NpgsqlTransaction OpenTransaction(AppDbContext db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("raw commands run inside a transaction");
+    }
+
+    private static void AddParameters(NpgsqlParameterCollection collection, object?[] parameters)
+    {
+        foreach (var value in parameters)
+        {
+            collection.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+    }
 }

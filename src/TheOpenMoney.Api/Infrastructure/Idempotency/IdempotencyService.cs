@@ -70,7 +70,11 @@ public sealed record IdempotentResult(byte[] Body, bool Replayed);
 /// duplicate wait for that transaction, then replay what it stored (or proceed if it rolled
 /// back). Only 2xx bodies are stored, byte for byte, so the replay is identical.
 /// </summary>
-public sealed class IdempotencyService(AppDbContext db, TimeProvider time, IOptions<IdempotencyOptions> options)
+public sealed class IdempotencyService(
+    AppDbContext db,
+    [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads,
+    TimeProvider time,
+    IOptions<IdempotencyOptions> options)
 {
     /// <summary>Replays a finished request without starting any work; throws when the key was used for another request.</summary>
     public async Task<IdempotentResult?> TryReplayAsync(long partnerId, IdempotentRequest? request, CancellationToken cancellationToken)
@@ -80,11 +84,15 @@ public sealed class IdempotencyService(AppDbContext db, TimeProvider time, IOpti
             return null;
         }
 
-        var stored = await db.IdempotencyRecords.AsNoTracking()
-            .Where(r => r.PartnerId == partnerId && r.IdempotencyKey == request.Key)
-            .Select(r => new { r.RequestHash, r.ResponseBody })
-            .FirstOrDefaultAsync(cancellationToken);
-        return stored is null ? null : Replay(request, stored.RequestHash, stored.ResponseBody);
+        // Outside any transaction, over the multiplexed read connections: most keys are new.
+        await using var command = reads.CreateCommand(
+            "SELECT request_hash, response_body FROM idempotency_records WHERE partner_id = $1 AND idempotency_key = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = partnerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.Key });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? Replay(request, reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1))
+            : null;
     }
 
     /// <summary>
@@ -130,25 +138,20 @@ public sealed class IdempotencyService(AppDbContext db, TimeProvider time, IOpti
     {
         var now = time.GetUtcNow();
         var waitMs = (long)options.Value.WaitForConcurrent.TotalMilliseconds;
-        await db.ExecuteAsync($"SET LOCAL lock_timeout = {waitMs}", cancellationToken);
-        int inserted;
+        // One round trip: bounded wait on a concurrent claim of the same key, the claim, no bound after.
+        await using var claim = db.Batch(
+            ($"SET LOCAL lock_timeout = {waitMs}", []),
+            ("""
+             INSERT INTO idempotency_records
+                 (partner_id, idempotency_key, request_method, request_path, request_hash, response_status, response_body, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, 200, '\x'::bytea, $6, $7)
+             ON CONFLICT (partner_id, idempotency_key) DO NOTHING
+             """,
+             [partnerId, request.Key, request.Method, request.Path, request.Hash, now, now + options.Value.Retention]),
+            ("SET LOCAL lock_timeout = 0", []));
         try
         {
-            inserted = await db.ExecuteAsync(
-                """
-                INSERT INTO idempotency_records
-                    (partner_id, idempotency_key, request_method, request_path, request_hash, response_status, response_body, created_at, expires_at)
-                VALUES ($1, $2, $3, $4, $5, 200, '\x'::bytea, $6, $7)
-                ON CONFLICT (partner_id, idempotency_key) DO NOTHING
-                """,
-                cancellationToken,
-                partnerId,
-                request.Key,
-                request.Method,
-                request.Path,
-                request.Hash,
-                now,
-                now + options.Value.Retention);
+            await claim.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
@@ -161,7 +164,7 @@ public sealed class IdempotencyService(AppDbContext db, TimeProvider time, IOpti
             };
         }
 
-        await db.ExecuteAsync("SET LOCAL lock_timeout = 0", cancellationToken);
+        var inserted = claim.BatchCommands[1].RecordsAffected;
         if (inserted == 1)
         {
             return null;
