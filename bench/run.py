@@ -242,7 +242,10 @@ def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
     rows = pg.sql(f"SELECT extract(epoch FROM d.applied_at) FROM deposits d WHERE d.comment LIKE '{memo}%' AND d.applied_at IS NOT NULL")
     latencies = sorted((float(v) - injected) * 1000 for v in rows.split())
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
-    return {"deposits": count, "all_paid_seconds": round(total, 2), "paid": len(latencies), "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
+    # The first deposit applied marks the poll (or webhook) that picked the burst up; from there to the last is the applying.
+    first = latencies[0] if latencies else None
+    return {"deposits": count, "all_paid_seconds": round(total, 2), "paid": len(latencies), "first_ms": round(first, 1) if first is not None else None,
+            "applying_seconds": round(total - first / 1000, 2) if first is not None else None, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
 
 
 def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_per_second=20):

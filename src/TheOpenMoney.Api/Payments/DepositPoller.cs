@@ -207,29 +207,39 @@ public sealed partial class DepositPoller(
         var cursor = await LoadCursorAsync(userId, now, cancellationToken);
         var fullScan = cursor.LastFullScanAt is null || now - cursor.LastFullScanAt >= settings.FullRescanInterval;
         var offset = fullScan ? 0 : Math.Max(0, cursor.NextOffset - settings.RescanOverlap);
-        while (true)
+        // The next page is fetched while this one is applied: a full page means there may be more.
+        var next = processor.HistoryAsync(userId, offset, settings.PageSize, cancellationToken);
+        try
         {
-            var fetchStarted = Stopwatch.GetTimestamp();
-            var page = await processor.HistoryAsync(userId, offset, settings.PageSize, cancellationToken);
-            var applyStarted = Stopwatch.GetTimestamp();
-            await ApplyPageAsync(deposits, page, settings.ApplyLanes, cancellationToken);
-            var (fetchMs, applyMs) = (Stopwatch.GetElapsedTime(fetchStarted, applyStarted).TotalMilliseconds, Stopwatch.GetElapsedTime(applyStarted).TotalMilliseconds);
-            LogPage(logger, userId, offset, page.Count, fetchMs, applyMs);
-            offset += page.Count;
-            if (page.Count > 0)
+            while (next is not null)
             {
-                // Only after every deposit of the page is committed: a crash before this re-reads the page (tx_hash dedupes it).
-                await using var advance = dataSource.CreateCommand(
-                    "UPDATE processor_cursors SET next_offset = GREATEST(next_offset, $2), updated_at = $3 WHERE processor_user_id = $1");
-                advance.Parameters.Add(new NpgsqlParameter { Value = userId });
-                advance.Parameters.Add(new NpgsqlParameter { Value = offset });
-                advance.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-                await advance.ExecuteNonQueryAsync(cancellationToken);
+                var waitStarted = Stopwatch.GetTimestamp();
+                var page = await next;
+                var waitMs = Stopwatch.GetElapsedTime(waitStarted).TotalMilliseconds;
+                next = page.Count < settings.PageSize ? null : processor.HistoryAsync(userId, offset + page.Count, settings.PageSize, cancellationToken);
+                var applyStarted = Stopwatch.GetTimestamp();
+                await ApplyPageAsync(deposits, page, settings.ApplyLanes, cancellationToken);
+                var applyMs = Stopwatch.GetElapsedTime(applyStarted).TotalMilliseconds;
+                LogPage(logger, userId, offset, page.Count, waitMs, applyMs);
+                offset += page.Count;
+                if (page.Count > 0)
+                {
+                    // Only after every deposit of the page is committed: a crash before this re-reads the page (tx_hash dedupes it).
+                    await using var advance = dataSource.CreateCommand(
+                        "UPDATE processor_cursors SET next_offset = GREATEST(next_offset, $2), updated_at = $3 WHERE processor_user_id = $1");
+                    advance.Parameters.Add(new NpgsqlParameter { Value = userId });
+                    advance.Parameters.Add(new NpgsqlParameter { Value = offset });
+                    advance.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+                    await advance.ExecuteNonQueryAsync(cancellationToken);
+                }
             }
-
-            if (page.Count < settings.PageSize)
+        }
+        finally
+        {
+            // A failed apply leaves the prefetched page unread; its outcome (even a failure) is observed and dropped.
+            if (next is not null)
             {
-                break;
+                await next.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
 
@@ -357,8 +367,8 @@ public sealed partial class DepositPoller(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "History of {UserId} at offset {Offset}: {Count} deposits fetched in {FetchMs:F1} ms, applied in {ApplyMs:F1} ms")]
-    private static partial void LogPage(ILogger logger, string userId, long offset, int count, double fetchMs, double applyMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "History of {UserId} at offset {Offset}: {Count} deposits, waited {WaitMs:F1} ms for the page (fetched while the previous one was applied), applied in {ApplyMs:F1} ms")]
+    private static partial void LogPage(ILogger logger, string userId, long offset, int count, double waitMs, double applyMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This instance now polls the payment processor")]
     private static partial void LogLeader(ILogger logger);

@@ -26,8 +26,11 @@ public sealed class PaymentProcessorOptions
 
     public string Currency { get; set; } = "TON";
 
-    /// <summary>History page size.</summary>
-    public int PageSize { get; set; } = 100;
+    /// <summary>
+    /// History page size (1-1000). Each page costs a cursor commit and a wait for its slowest lane, so a
+    /// burst applies faster with bigger pages: 10,000 deposits took 4.9 s at 100 and 3.8 s at 500 (bench/NOTES.md).
+    /// </summary>
+    public int PageSize { get; set; } = 500;
 
     /// <summary>Connections a history page is applied on at once (deposits of one order or top-up account share one).</summary>
     public int ApplyLanes { get; set; } = 4;
