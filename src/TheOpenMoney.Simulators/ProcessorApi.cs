@@ -223,6 +223,12 @@ internal static class ProcessorApi
             throw new SimulatorInputException("invalid sort order");
         }
 
+        if (state.TryConsumeHistoryFailure(offset, out var failure))
+        {
+            await Json.WriteErrorAsync(context, failure, "simulated failure");
+            return;
+        }
+
         var incomes = new JsonArray();
         foreach (var deposit in state.GetHistory(userId, limit, offset, ascending: sort == "asc"))
         {

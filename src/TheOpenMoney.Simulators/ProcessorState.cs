@@ -35,6 +35,8 @@ public sealed class ProcessorState
 
     private long _lagSeconds;
     private readonly InjectedFailures _failures = new(StatusCodes.Status500InternalServerError);
+    private readonly InjectedFailures _historyFailures = new(StatusCodes.Status500InternalServerError);
+    private long _historyFailFromOffset;
 
     private string? _webhookEndpoint;
     private string? _webhookToken;
@@ -365,6 +367,24 @@ public sealed class ProcessorState
         return _failures.TryConsume(out status);
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> history requests at offset <paramref name="fromOffset"/> or later fail
+    /// with <paramref name="status"/>; earlier pages still answer (a processor that breaks in the middle of a walk).
+    /// </summary>
+    public void FailHistoryFrom(long fromOffset, int count, int status = StatusCodes.Status500InternalServerError)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromOffset);
+        Interlocked.Exchange(ref _historyFailFromOffset, fromOffset);
+        _historyFailures.FailNext(count, status);
+    }
+
+    /// <summary>Consumes one history failure when one is pending and <paramref name="offset"/> is in its range.</summary>
+    public bool TryConsumeHistoryFailure(long offset, out int status)
+    {
+        status = 0;
+        return offset >= Interlocked.Read(ref _historyFailFromOffset) && _historyFailures.TryConsume(out status);
+    }
+
     // ---------------------------------------------------------------- withdrawals
 
     /// <summary>Stores a pending withdrawal; (user_id, query_id) must be unique.</summary>
@@ -534,6 +554,7 @@ public sealed class ProcessorState
             _historyByUser.Clear();
             _lagSeconds = 0;
             _failures.Reset();
+            _historyFailures.Reset();
             _requests.Clear();
             _webhookDeliveries = 0;
         }
