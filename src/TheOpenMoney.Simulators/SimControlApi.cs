@@ -18,19 +18,7 @@ internal static class SimControlApi
         routes.MapPost("/_sim/reset", Handle(ResetAsync));
     }
 
-    private static RequestDelegate Handle(Func<HttpContext, ProcessorState, Task> handler) =>
-        async context =>
-        {
-            var state = context.RequestServices.GetRequiredService<ProcessorState>();
-            try
-            {
-                await handler(context, state);
-            }
-            catch (SimulatorInputException ex)
-            {
-                await Json.WriteErrorAsync(context, ex.StatusCode, ex.Message);
-            }
-        };
+    private static RequestDelegate Handle(Func<HttpContext, ProcessorState, Task> handler) => StateHandler.For(handler);
 
     private static async Task InjectDepositAsync(HttpContext context, ProcessorState state)
     {

@@ -40,19 +40,7 @@ internal static class SupplierApi
             await Control(handler)(context);
         };
 
-    private static RequestDelegate Control(Func<HttpContext, SupplierState, Task> handler) =>
-        async context =>
-        {
-            var state = context.RequestServices.GetRequiredService<SupplierState>();
-            try
-            {
-                await handler(context, state);
-            }
-            catch (SimulatorInputException ex)
-            {
-                await Json.WriteErrorAsync(context, ex.StatusCode, ex.Message);
-            }
-        };
+    private static RequestDelegate Control(Func<HttpContext, SupplierState, Task> handler) => StateHandler.For(handler);
 
     private static async Task DeliverAsync(HttpContext context, SupplierState state)
     {

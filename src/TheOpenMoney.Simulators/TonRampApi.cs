@@ -93,19 +93,7 @@ internal static class TonRampApi
             }
         };
 
-    private static RequestDelegate Control(Func<HttpContext, TonRampState, Task> handler) =>
-        async context =>
-        {
-            var state = context.RequestServices.GetRequiredService<TonRampState>();
-            try
-            {
-                await handler(context, state);
-            }
-            catch (SimulatorInputException ex)
-            {
-                await Json.WriteErrorAsync(context, ex.StatusCode, ex.Message);
-            }
-        };
+    private static RequestDelegate Control(Func<HttpContext, TonRampState, Task> handler) => StateHandler.For(handler);
 
     private static bool HasApiKey(HttpRequest request, string key) =>
         CryptographicOperations.FixedTimeEquals(
