@@ -76,6 +76,8 @@ public sealed class IdempotencyService(
     TimeProvider time,
     IOptions<IdempotencyOptions> options)
 {
+    private const string StoredSql = "SELECT request_hash, response_body FROM idempotency_records WHERE partner_id = $1 AND idempotency_key = $2";
+
     /// <summary>Replays a finished request without starting any work; throws when the key was used for another request.</summary>
     public async Task<IdempotentResult?> TryReplayAsync(long partnerId, IdempotentRequest? request, CancellationToken cancellationToken)
     {
@@ -85,14 +87,10 @@ public sealed class IdempotencyService(
         }
 
         // Outside any transaction, over the multiplexed read connections: most keys are new.
-        await using var command = reads.CreateCommand(
-            "SELECT request_hash, response_body FROM idempotency_records WHERE partner_id = $1 AND idempotency_key = $2");
+        await using var command = reads.CreateCommand(StoredSql);
         command.Parameters.Add(new NpgsqlParameter { Value = partnerId });
         command.Parameters.Add(new NpgsqlParameter { Value = request.Key });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? Replay(request, reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1))
-            : null;
+        return await ReplayStoredAsync(command, request, cancellationToken);
     }
 
     /// <summary>
@@ -171,19 +169,18 @@ public sealed class IdempotencyService(
         }
 
         // The key was committed by another request (we waited for it if it was in flight).
-        await using var command = db.Command(
-            "SELECT request_hash, response_body FROM idempotency_records WHERE partner_id = $1 AND idempotency_key = $2",
-            partnerId,
-            request.Key);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            throw new InvalidOperationException("idempotency record vanished while claimed");
-        }
+        await using var command = db.Command(StoredSql, partnerId, request.Key);
+        return await ReplayStoredAsync(command, request, cancellationToken)
+            ?? throw new InvalidOperationException("idempotency record vanished while claimed");
+    }
 
-        var hash = reader.GetFieldValue<byte[]>(0);
-        var body = reader.GetFieldValue<byte[]>(1);
-        return Replay(request, hash, body);
+    /// <summary>The stored request's replay (or 422 when it was another request); null when nothing is stored under the key.</summary>
+    private static async Task<IdempotentResult?> ReplayStoredAsync(NpgsqlCommand command, IdempotentRequest request, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? Replay(request, reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1))
+            : null;
     }
 
     private static IdempotentResult Replay(IdempotentRequest request, byte[] storedHash, byte[] body)
