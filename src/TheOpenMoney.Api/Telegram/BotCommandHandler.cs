@@ -2,6 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Partners;
@@ -16,7 +20,7 @@ namespace TheOpenMoney.Api.Telegram;
 /// Telegram HTML built with <see cref="HtmlText.Format"/>, so interpolated values are escaped.
 /// </summary>
 public sealed partial class BotCommandHandler(
-    BotApiClient bot,
+    ITelegramBotClient bot,
     PartnerKeyService keys,
     BalanceLedger ledger,
     IPaymentAddresses addresses,
@@ -45,7 +49,7 @@ public sealed partial class BotCommandHandler(
         ["balance"] = "balance",
     };
 
-    public async Task HandleAsync(BotUpdate update, CancellationToken cancellationToken)
+    public async Task HandleAsync(Update update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         var message = update.Message;
@@ -65,7 +69,7 @@ public sealed partial class BotCommandHandler(
         if (command is null)
         {
             // Plain text in a private chat gets a hint; a command for another bot gets nothing.
-            if (chat.IsPrivate && !text.TrimStart().StartsWith('/'))
+            if (IsPrivate(chat) && !text.TrimStart().StartsWith('/'))
             {
                 await ReplyAsync(chat, HtmlText.Format($"I answer commands only. Send /help to see them."), cancellationToken);
             }
@@ -74,7 +78,7 @@ public sealed partial class BotCommandHandler(
         }
 
         var known = Known.TryGetValue(command, out var canonical);
-        if (!chat.IsPrivate)
+        if (!IsPrivate(chat))
         {
             // Never a key, nor anything about one, outside a private chat.
             if (known)
@@ -142,7 +146,7 @@ public sealed partial class BotCommandHandler(
         return token.Length == 0 ? null : token;
     }
 
-    private async Task ApiAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    private async Task ApiAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
         if (!limiter.TryAcquire(from.Id, out var retryAfter))
         {
@@ -167,7 +171,7 @@ public sealed partial class BotCommandHandler(
         LogIssued(logger, issued.PartnerId, issued.Prefix);
         try
         {
-            await bot.SendMessageAsync(chat.Id, KeyIssued(issued), protectContent: true, cancellationToken);
+            await SendHtmlAsync(chat, KeyIssued(issued), protectContent: true, cancellationToken);
         }
         catch
         {
@@ -178,7 +182,7 @@ public sealed partial class BotCommandHandler(
         }
     }
 
-    private async Task RevokeAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    private async Task RevokeAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
         if (!limiter.TryAcquire(from.Id, out var retryAfter))
         {
@@ -203,7 +207,7 @@ public sealed partial class BotCommandHandler(
             cancellationToken);
     }
 
-    private async Task KeysAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    private async Task KeysAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
         var list = await keys.ListKeysAsync(from.Id, cancellationToken);
         if (list.Count == 0)
@@ -229,7 +233,7 @@ public sealed partial class BotCommandHandler(
         await ReplyAsync(chat, text.ToString(), cancellationToken);
     }
 
-    private async Task BalanceAsync(BotChat chat, BotUser from, CancellationToken cancellationToken)
+    private async Task BalanceAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
         var partnerId = await keys.FindPartnerIdAsync(from.Id, cancellationToken);
         if (partnerId is null)
@@ -250,27 +254,27 @@ public sealed partial class BotCommandHandler(
     /// A message that contains something shaped like a key: deleted where the bot may (best effort)
     /// and answered with advice, never echoing the key. Nothing is revoked automatically.
     /// </summary>
-    private async Task HandlePostedKeyAsync(BotMessage message, CancellationToken cancellationToken)
+    private async Task HandlePostedKeyAsync(Message message, CancellationToken cancellationToken)
     {
         var deleted = true;
         try
         {
-            await bot.DeleteMessageAsync(message.Chat.Id, message.MessageId, cancellationToken);
+            await bot.DeleteMessage(message.Chat.Id, message.Id, cancellationToken);
         }
-        catch (BotApiException)
+        catch (RequestException)
         {
             deleted = false;
         }
 
-        LogPostedKey(logger, message.Chat.Type ?? "unknown", deleted);
+        LogPostedKey(logger, message.Chat.Type, deleted);
         var what = deleted ? "That message contained an API key, so I deleted it." : "That message contains an API key.";
-        var advice = message.Chat.IsPrivate
+        var advice = IsPrivate(message.Chat)
             ? HtmlText.Format($"{what} Never share your key; if it was real, send /revoke and then /api for a new one.")
             : HtmlText.Format($"{what} Keys must stay private: its owner should revoke it in a private chat with me.");
         await ReplyAsync(message.Chat, advice, cancellationToken);
     }
 
-    private Task SlowDownAsync(BotChat chat, TimeSpan retryAfter, CancellationToken cancellationToken)
+    private Task SlowDownAsync(Chat chat, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         return ReplyAsync(
@@ -279,7 +283,7 @@ public sealed partial class BotCommandHandler(
             cancellationToken);
     }
 
-    private string Help(BotUser from)
+    private string Help(User from)
     {
         var links = options.Value.PublicApiUrl?.TrimEnd('/') is { } api
             ? new RawHtml(HtmlText.Format($"\nAPI: {api}/api/v1\nDocs and Swagger: {api}/swagger\n"))
@@ -317,10 +321,22 @@ public sealed partial class BotCommandHandler(
         ? new RawHtml(HtmlText.Format($"For your safety I answer only in a private chat: open https://t.me/{username} and send /help."))
         : new RawHtml("For your safety I answer only in a private chat with me: open it and send /help.");
 
-    private Task ReplyAsync(BotChat chat, RawHtml html, CancellationToken cancellationToken) => ReplyAsync(chat, html.Value, cancellationToken);
+    private static bool IsPrivate(Chat chat) => chat.Type == ChatType.Private;
 
-    private async Task ReplyAsync(BotChat chat, string html, CancellationToken cancellationToken) =>
-        _ = await bot.SendMessageAsync(chat.Id, html, protectContent: false, cancellationToken);
+    private Task ReplyAsync(Chat chat, RawHtml html, CancellationToken cancellationToken) => ReplyAsync(chat, html.Value, cancellationToken);
+
+    private Task ReplyAsync(Chat chat, string html, CancellationToken cancellationToken) =>
+        SendHtmlAsync(chat, html, protectContent: false, cancellationToken);
+
+    /// <summary>Sends Telegram HTML (values already escaped: see <see cref="HtmlText"/>), link previews off.</summary>
+    private async Task SendHtmlAsync(Chat chat, string html, bool protectContent, CancellationToken cancellationToken) =>
+        _ = await bot.SendMessage(
+            chat.Id,
+            html,
+            ParseMode.Html,
+            linkPreviewOptions: LinkPreviewOptions.Disabled,
+            protectContent: protectContent,
+            cancellationToken: cancellationToken);
 
     private static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
@@ -344,5 +360,5 @@ public sealed partial class BotCommandHandler(
     private static partial void LogUndeliveredKeyRevoked(ILogger logger, long partnerId, string prefix);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A message in a {ChatType} chat contained an API key (deleted: {Deleted})")]
-    private static partial void LogPostedKey(ILogger logger, string chatType, bool deleted);
+    private static partial void LogPostedKey(ILogger logger, ChatType chatType, bool deleted);
 }

@@ -5,9 +5,10 @@ namespace TheOpenMoney.Api.Telegram;
 
 /// <summary>
 /// The <c>bot</c> component of health: the mode (and why it is disabled), the bot's username, the
-/// last successful Bot API call and the last error. Degraded when the Bot API failed (transport,
-/// 5xx, 429, 401, 409; not a 400/403 about one chat) after the last success, when the bot has not
-/// reached the Bot API yet, or when the poller has not succeeded for a while.
+/// last successful Bot API call and the kind of the last error (<see cref="BotErrorKind"/>, never its
+/// text). Degraded when the Bot API failed (transport, 5xx, 429, 401, 409; not a 400/403 about one
+/// chat) after the last success, when the bot has not reached the Bot API yet, or when the poller has
+/// not succeeded for a while.
 /// </summary>
 public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> options, TimeProvider time) : IHealthCheck
 {
@@ -28,7 +29,8 @@ public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> o
         data["bot_username"] = snapshot.Username!;
         data["last_success_at"] = snapshot.LastSuccessAt!;
         data["last_error_at"] = snapshot.LastErrorAt!;
-        data["last_error"] = snapshot.LastError!;
+        // The kind only (rate_limited, server_error …): the details are in the log.
+        data["last_error"] = snapshot.LastError?.ToText()!;
         if (mode == TelegramMode.Polling)
         {
             data["polling_leader"] = snapshot.IsPollingLeader;

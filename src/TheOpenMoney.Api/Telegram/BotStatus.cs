@@ -12,8 +12,8 @@ public sealed class BotStatus
 
     public DateTimeOffset? LastErrorAt { get; private set; }
 
-    /// <summary>A short description of the last failure; never contains the token.</summary>
-    public string? LastError { get; private set; }
+    /// <summary>The kind of the last failure (its details are only logged).</summary>
+    public BotErrorKind? LastError { get; private set; }
 
     /// <summary>
     /// The last failure that says something about the bot itself (transport, 5xx, 429, 401, 409 …),
@@ -40,13 +40,13 @@ public sealed class BotStatus
         }
     }
 
-    public void Failed(DateTimeOffset at, string error, bool serviceLevel)
+    public void Failed(DateTimeOffset at, BotErrorKind error)
     {
         lock (_gate)
         {
             LastErrorAt = at;
             LastError = error;
-            if (serviceLevel)
+            if (error.IsAboutTheBot())
             {
                 LastServiceErrorAt = at;
             }
@@ -75,6 +75,6 @@ public sealed record BotStatusSnapshot(
     string? Username,
     DateTimeOffset? LastSuccessAt,
     DateTimeOffset? LastErrorAt,
-    string? LastError,
+    BotErrorKind? LastError,
     DateTimeOffset? LastServiceErrorAt,
     bool IsPollingLeader);

@@ -1,4 +1,5 @@
 using Npgsql;
+using Telegram.Bot.Types;
 
 namespace TheOpenMoney.Api.Telegram;
 
@@ -16,12 +17,12 @@ public sealed partial class BotUpdateProcessor(
     ILogger<BotUpdateProcessor> logger)
 {
     /// <summary>False when the update had been handled already (nothing done).</summary>
-    public async Task<bool> ProcessAsync(BotUpdate update, CancellationToken cancellationToken)
+    public async Task<bool> ProcessAsync(Update update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
-        if (!await ClaimAsync(update.UpdateId, cancellationToken))
+        if (!await ClaimAsync(update.Id, cancellationToken))
         {
-            LogDuplicate(logger, update.UpdateId);
+            LogDuplicate(logger, update.Id);
             return false;
         }
 
@@ -35,7 +36,7 @@ public sealed partial class BotUpdateProcessor(
         }
         catch (Exception ex)
         {
-            LogFailed(logger, update.UpdateId, ex);
+            LogFailed(logger, update.Id, ex);
         }
 
         return true;

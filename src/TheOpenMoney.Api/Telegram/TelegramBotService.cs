@@ -1,6 +1,10 @@
-using TheOpenMoney.Api.Infrastructure.Data;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Telegram;
 
@@ -19,7 +23,7 @@ namespace TheOpenMoney.Api.Telegram;
 /// </summary>
 public sealed partial class TelegramBotService(
     IServiceScopeFactory scopes,
-    BotApiClient bot,
+    ITelegramBotClient bot,
     NpgsqlDataSource dataSource,
     BotStatus status,
     IOptions<TelegramOptions> options,
@@ -28,6 +32,9 @@ public sealed partial class TelegramBotService(
 {
     /// <summary>Advisory lock key of the one poller ("TOM-TGBT").</summary>
     internal const long PollerLockKey = 0x544F4D2D54474254;
+
+    /// <summary>Only messages are asked for (<c>allowed_updates</c>); the bot acts on nothing else.</summary>
+    internal static readonly IReadOnlyList<UpdateType> AllowedUpdates = [UpdateType.Message];
 
     private static readonly TimeSpan SweepInterval = TimeSpan.FromHours(1);
     private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(100);
@@ -93,18 +100,18 @@ public sealed partial class TelegramBotService(
         {
             try
             {
-                var me = await bot.GetMeAsync(cancellationToken);
+                var me = await bot.GetMe(cancellationToken);
                 status.Identified(me.Username);
                 if (mode == TelegramMode.Polling)
                 {
-                    await bot.DeleteWebhookAsync(cancellationToken);
+                    await bot.DeleteWebhook(dropPendingUpdates: false, cancellationToken);
                 }
                 else if (settings.WebhookUrl is { } url)
                 {
-                    await bot.SetWebhookAsync(url, settings.WebhookSecret!, cancellationToken);
+                    await bot.SetWebhook(url, allowedUpdates: AllowedUpdates, dropPendingUpdates: false, secretToken: settings.WebhookSecret, cancellationToken: cancellationToken);
                 }
 
-                await bot.SetMyCommandsAsync(BotCommandHandler.Menu, cancellationToken);
+                await bot.SetMyCommands(BotCommandHandler.Menu, cancellationToken: cancellationToken);
                 LogStarted(logger, me.Username ?? "?", mode);
                 return;
             }
@@ -121,7 +128,7 @@ public sealed partial class TelegramBotService(
     {
         var settings = options.Value;
         var backoff = new Backoff(settings.RetryBaseDelay, settings.MaxRetryDelay);
-        long? offset = null;
+        int? offset = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan? wait = null;
@@ -135,12 +142,13 @@ public sealed partial class TelegramBotService(
                 else
                 {
                     status.Leader(true);
-                    var updates = await bot.GetUpdatesAsync(offset, stoppingToken);
+                    var updates = await bot.GetUpdates(
+                        offset, timeout: (int)settings.LongPollTimeout.TotalSeconds, allowedUpdates: AllowedUpdates, cancellationToken: stoppingToken);
                     backoff.Reset();
                     foreach (var update in updates)
                     {
                         await ProcessAsync(update, stoppingToken);
-                        offset = update.UpdateId + 1;
+                        offset = update.Id + 1;
                     }
 
                     await SweepIfDueAsync(stoppingToken);
@@ -150,12 +158,12 @@ public sealed partial class TelegramBotService(
             {
                 return;
             }
-            catch (BotApiException ex) when (ex.IsRateLimited && ex.RetryAfter is { } asked)
+            catch (ApiRequestException ex) when (ex.ErrorCode == 429 && ex.Parameters?.RetryAfter is int seconds and >= 0)
             {
-                wait = asked + RetryAfterMargin;
+                wait = TimeSpan.FromSeconds(seconds) + RetryAfterMargin;
                 LogRateLimited(logger, (long)wait.Value.TotalMilliseconds);
             }
-            catch (BotApiException ex) when (ex.IsConflict)
+            catch (ApiRequestException ex) when (ex.ErrorCode == 409)
             {
                 wait = backoff.Next();
                 LogConflict(logger, ex.Message, (long)wait.Value.TotalMilliseconds);
@@ -173,7 +181,7 @@ public sealed partial class TelegramBotService(
         }
     }
 
-    private async Task ProcessAsync(BotUpdate update, CancellationToken cancellationToken)
+    private async Task ProcessAsync(Update update, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<BotUpdateProcessor>().ProcessAsync(update, cancellationToken);

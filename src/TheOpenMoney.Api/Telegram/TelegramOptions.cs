@@ -23,7 +23,7 @@ public sealed partial class TelegramOptions
     /// <summary>The bot's token from @BotFather; without it the bot is <see cref="TelegramMode.Disabled"/>.</summary>
     public string? BotToken { get; set; }
 
-    /// <summary>The Bot API server; calls go to <c>{ApiBaseUrl}/bot{token}/{method}</c>.</summary>
+    /// <summary>The Bot API server, <c>scheme://host[:port]</c> only; calls go to <c>{ApiBaseUrl}/bot{token}/{method}</c>.</summary>
     public string ApiBaseUrl { get; set; } = "https://api.telegram.org";
 
     /// <summary><c>Polling</c>, <c>Webhook</c> or <c>Disabled</c>; unset means <c>Polling</c> when a token is set.</summary>
@@ -75,6 +75,12 @@ public sealed partial class TelegramOptions
             return "Telegram:ApiBaseUrl must be an absolute http(s) URL";
         }
 
+        if (api.AbsolutePath != "/" || api.Query.Length > 0 || api.Fragment.Length > 0)
+        {
+            // Telegram.Bot keeps only the scheme, host and port: a path would be dropped without a word.
+            return "Telegram:ApiBaseUrl must have no path, query or fragment (scheme://host[:port])";
+        }
+
         if (PublicApiUrl is not null && !Uri.TryCreate(PublicApiUrl, UriKind.Absolute, out _))
         {
             return "Telegram:PublicApiUrl must be an absolute URL";
@@ -87,7 +93,7 @@ public sealed partial class TelegramOptions
 
         if (!TokenShape().IsMatch(BotToken!))
         {
-            return "Telegram:BotToken does not look like a bot token (digits, a colon, then letters, digits, _ or -)";
+            return "Telegram:BotToken does not look like a bot token (1–16 digits, a colon, then letters, digits, _ or -)";
         }
 
         if (LongPollTimeout < TimeSpan.FromSeconds(1) || LongPollTimeout > TimeSpan.FromSeconds(50))
@@ -122,7 +128,7 @@ public sealed partial class TelegramOptions
         return null;
     }
 
-    [GeneratedRegex("^[0-9]+:[A-Za-z0-9_-]+$")]
+    [GeneratedRegex("^[0-9]{1,16}:[A-Za-z0-9_-]+$")]
     private static partial Regex TokenShape();
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,256}$")]

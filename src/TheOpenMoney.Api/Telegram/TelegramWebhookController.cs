@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Types;
 using TheOpenMoney.Api.Infrastructure.Errors;
 
 namespace TheOpenMoney.Api.Telegram;
@@ -42,10 +44,11 @@ public sealed partial class TelegramWebhookController(
             throw new ApiException(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "invalid webhook secret token");
         }
 
-        BotUpdate? update;
+        Update? update;
         try
         {
-            update = await JsonSerializer.DeserializeAsync<BotUpdate>(Request.Body, BotJson.Options, HttpContext.RequestAborted);
+            // The library's own JSON settings, the ones it reads getUpdates answers with.
+            update = await JsonSerializer.DeserializeAsync<Update>(Request.Body, JsonBotAPI.Options, HttpContext.RequestAborted);
         }
         catch (JsonException)
         {
@@ -61,7 +64,7 @@ public sealed partial class TelegramWebhookController(
 
         // Not the request's token: a client that hangs up must not leave a claimed update half handled.
         var handled = await processor.ProcessAsync(update, lifetime.ApplicationStopping);
-        return Ok(ApiResponse.Of(new TelegramWebhookReceipt(update.UpdateId, handled)));
+        return Ok(ApiResponse.Of(new TelegramWebhookReceipt(update.Id, handled)));
     }
 
     private static bool SecretMatches(string presented, string expected) =>

@@ -12,6 +12,14 @@ namespace TheOpenMoney.Tests.Support;
 /// server time, status answered), serves <c>getUpdates</c> from a queue with Telegram's offset
 /// semantics (an update stays until a later offset confirms it) and a short long poll, and can be
 /// told to fail the next calls of a method (429 with <c>retry_after</c>, 409, 5xx …).
+/// <para>
+/// Where Telegram.Bot's requests differ from the hand-written client's, in ways Telegram accepts:
+/// it leaves out fields that hold their default, so a <c>false</c> flag (<c>protect_content</c>,
+/// <c>drop_pending_updates</c>) is absent rather than <c>false</c> (Telegram reads a missing flag as
+/// false: read flags with <see cref="BotCall.Flag"/>); <c>parse_mode</c> is <c>"Html"</c> rather than
+/// <c>"HTML"</c> (Telegram matches it case-insensitively); and a method without parameters
+/// (<c>getMe</c>) is posted with no body rather than <c>{}</c> (an empty body reads as no parameters).
+/// </para>
 /// </summary>
 public sealed partial class FakeBotApi : IAsyncDisposable
 {
@@ -281,6 +289,10 @@ public sealed partial class FakeBotApi : IAsyncDisposable
         public string Text => Body.TryGetProperty("text", out var text) ? text.GetString() ?? "" : "";
 
         public string Raw => Body.ValueKind == JsonValueKind.Undefined ? "" : Body.GetRawText();
+
+        /// <summary>A boolean parameter as Telegram reads it: absent is false.</summary>
+        public bool Flag(string name) =>
+            Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var value) && value.GetBoolean();
     }
 
     private sealed record Pending(long UpdateId, string Json, bool Force);

@@ -22,7 +22,7 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
         Assert.True(calls.IndexOf("getMe") < calls.IndexOf("deleteWebhook"));
         Assert.True(calls.IndexOf("deleteWebhook") < calls.IndexOf("setMyCommands"));
         Assert.True(calls.IndexOf("setMyCommands") < calls.IndexOf("getUpdates"));
-        Assert.False(Bot.CallsOf("deleteWebhook")[0].Body.GetProperty("drop_pending_updates").GetBoolean());
+        Assert.False(Bot.CallsOf("deleteWebhook")[0].Flag("drop_pending_updates"));
         var menu = Bot.CallsOf("setMyCommands")[0].Body.GetProperty("commands").EnumerateArray()
             .Select(c => c.GetProperty("command").GetString()).ToList();
         Assert.Equal(["api", "keys", "revoke", "balance", "help"], menu);
@@ -40,8 +40,9 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
         var reply = (await Bot.WaitForRepliesAsync(user))[0];
 
         var key = Assert.Single(FakeBotApi.FullKey().Matches(reply.Text)).Value;
-        Assert.True(reply.Body.GetProperty("protect_content").GetBoolean());
-        Assert.Equal("HTML", reply.Body.GetProperty("parse_mode").GetString());
+        Assert.True(reply.Flag("protect_content"));
+        // Telegram.Bot spells it "Html"; Telegram matches parse_mode case-insensitively.
+        Assert.Equal("HTML", reply.Body.GetProperty("parse_mode").GetString(), ignoreCase: true);
         Assert.True(reply.Body.GetProperty("link_preview_options").GetProperty("is_disabled").GetBoolean());
         Assert.Contains($"<code>{key}</code>", reply.Text, StringComparison.Ordinal);
         var partner = await (await factory.CreateClient(key).GetAsync("/api/v1/partner")).AssertOkAsync();
@@ -143,7 +144,7 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
         Assert.Contains("last used never", list, StringComparison.Ordinal);
         Assert.DoesNotContain(key, list, StringComparison.Ordinal);
         Assert.DoesNotMatch(FakeBotApi.FullKey(), list);
-        Assert.False(Bot.SentTo(user)[^1].Body.GetProperty("protect_content").GetBoolean());
+        Assert.False(Bot.SentTo(user)[^1].Flag("protect_content"));
     }
 
     [Fact]
@@ -188,16 +189,41 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
     [Fact]
     public async Task A_429_is_retried_after_the_retry_after_telegram_asked_for()
     {
-        const long user = 910_009;
-        Bot.FailNext("sendMessage", 429, retryAfter: 1, when: b => b.GetProperty("chat_id").GetInt64() == user);
+        var attempts = await HelpWithFailingRepliesAsync(910_009, 429, retryAfter: 1);
 
-        Bot.EnqueueMessage(user, "/help");
-        await Bot.WaitForRepliesAsync(user);
-
-        var attempts = Bot.SentTo(user);
         Assert.Equal([429, 200], attempts.Select(a => a.Status).ToList());
-        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromSeconds(1), $"retried after {(attempts[1].At - attempts[0].At).TotalMilliseconds} ms");
+        AssertGap(attempts[0], attempts[1], TimeSpan.FromSeconds(1));
         Assert.Equal(attempts[0].Text, attempts[1].Text);
+    }
+
+    [Fact]
+    public async Task A_5xx_is_retried_with_backoff_and_the_message_is_delivered_once()
+    {
+        const long user = 910_018;
+        var attempts = await HelpWithFailingRepliesAsync(user, 500, times: 2);
+
+        Assert.Equal([500, 500, 200], attempts.Select(a => a.Status).ToList());
+        Assert.All(attempts, a => Assert.Equal(attempts[0].Text, a.Text));
+        // Backoff from RetryBaseDelay (50 ms, jittered down to half of it), doubling.
+        AssertGap(attempts[0], attempts[1], TimeSpan.FromMilliseconds(25));
+        AssertGap(attempts[1], attempts[2], TimeSpan.FromMilliseconds(50));
+        await Task.Delay(300);
+        Assert.Single(Bot.SentTo(user), a => a.Status == 200);
+    }
+
+    [Fact]
+    public async Task A_429_on_getUpdates_pauses_polling_for_the_retry_after()
+    {
+        var before = Bot.CallsOf("getUpdates").Count;
+        Bot.FailNext("getUpdates", 429, retryAfter: 1);
+
+        var polls = await Eventually.WaitAsync(
+            () => Task.FromResult(Bot.CallsOf("getUpdates").Skip(before).SkipWhile(c => c.Status != 429).ToList()),
+            c => c.Count >= 2,
+            "a getUpdates after the 429");
+
+        AssertGap(polls[0], polls[1], TimeSpan.FromSeconds(1));
+        Assert.Contains(factory.Logs.Lines, l => l.Contains("Telegram asked the poller to slow down", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -288,6 +314,23 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
     }
 
     [Fact]
+    public async Task Health_shows_the_kind_of_the_last_error_and_never_its_text()
+    {
+        Bot.FailNext("getUpdates", 502, description: "Bad Gateway: upstream exploded");
+
+        var bot = await Eventually.WaitAsync(
+            async () => (await (await factory.CreateClient().GetAsync("/api/v1/health")).AssertOkAsync()).GetProperty("components").GetProperty("bot"),
+            b => b.GetProperty("last_error").GetString() == "server_error",
+            "the 502 in health");
+
+        Assert.Equal(JsonValueKind.String, bot.GetProperty("last_error_at").ValueKind);
+        Assert.DoesNotContain("exploded", bot.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("getUpdates", bot.GetRawText(), StringComparison.Ordinal);
+        // The details are in the log.
+        Assert.Contains(factory.Logs.Lines, l => l.Contains("upstream exploded", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_bot_token_never_appears_in_logs_or_health_even_when_calls_fail()
     {
         const long user = 910_016;
@@ -310,4 +353,16 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
             Assert.DoesNotContain(secret, health, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>Has the next <paramref name="times"/> replies to <paramref name="user"/> fail with <paramref name="status"/>, sends /help, and returns every attempt at the reply once one is delivered.</summary>
+    private async Task<IReadOnlyList<FakeBotApi.BotCall>> HelpWithFailingRepliesAsync(long user, int status, int times = 1, int? retryAfter = null)
+    {
+        Bot.FailNext("sendMessage", status, times, retryAfter, when: b => b.GetProperty("chat_id").GetInt64() == user);
+        Bot.EnqueueMessage(user, "/help");
+        await Bot.WaitForRepliesAsync(user);
+        return Bot.SentTo(user);
+    }
+
+    private static void AssertGap(FakeBotApi.BotCall first, FakeBotApi.BotCall next, TimeSpan atLeast) =>
+        Assert.True(next.At - first.At >= atLeast, $"{next.Method} again after {(next.At - first.At).TotalMilliseconds} ms");
 }

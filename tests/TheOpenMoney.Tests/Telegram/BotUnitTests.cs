@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
 using TheOpenMoney.Api.Telegram;
 
 namespace TheOpenMoney.Tests.Telegram;
 
-/// <summary>The bot's pure parts: HTML escaping, command parsing, backoff, options, the client's failures.</summary>
+/// <summary>The bot's pure parts: HTML escaping, command parsing, backoff, options, a transport failure of the client.</summary>
 public sealed class BotUnitTests
 {
     [Fact]
@@ -66,10 +68,14 @@ public sealed class BotUnitTests
         Assert.Null(new TelegramOptions().Problem());
         Assert.Null(new TelegramOptions { BotToken = "123:AA-b_c" }.Problem());
         Assert.Contains("BotToken", new TelegramOptions { BotToken = "123/../x" }.Problem(), StringComparison.Ordinal);
+        Assert.Contains("BotToken", new TelegramOptions { BotToken = "12345678901234567:AA" }.Problem(), StringComparison.Ordinal);
         Assert.Contains("LongPollTimeout", new TelegramOptions { BotToken = "1:a", LongPollTimeout = TimeSpan.FromSeconds(51) }.Problem(), StringComparison.Ordinal);
         Assert.Contains("WebhookSecret", new TelegramOptions { BotToken = "1:a", Mode = TelegramMode.Webhook }.Problem(), StringComparison.Ordinal);
         Assert.Contains("WebhookSecret", new TelegramOptions { BotToken = "1:a", Mode = TelegramMode.Webhook, WebhookSecret = "has space" }.Problem(), StringComparison.Ordinal);
         Assert.Contains("ApiBaseUrl", new TelegramOptions { ApiBaseUrl = "not a url" }.Problem(), StringComparison.Ordinal);
+        // Telegram.Bot would drop a path silently, so one is refused instead.
+        Assert.Null(new TelegramOptions { ApiBaseUrl = "http://127.0.0.1:8088/" }.Problem());
+        Assert.Contains("ApiBaseUrl", new TelegramOptions { ApiBaseUrl = "http://127.0.0.1:8088/telegram" }.Problem(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,19 +85,21 @@ public sealed class BotUnitTests
         var settings = new TelegramOptions { BotToken = token, ApiBaseUrl = "http://127.0.0.1:1", MaxAttempts = 1 };
         var status = new BotStatus();
         using var factory = new OneClientFactory(settings);
-        var client = new BotApiClient(factory, Options.Create(settings), status, TimeProvider.System, NullLogger<BotApiClient>.Instance);
+        var client = new RetryingBotClient(factory, Options.Create(settings), status, TimeProvider.System, NullLogger<RetryingBotClient>.Instance);
 
-        var error = await Assert.ThrowsAsync<BotApiException>(() => client.SendMessageAsync(1, "hi", false, CancellationToken.None));
+        // No answer at all: a RequestException (not an ApiRequestException), without a status code.
+        var error = await Assert.ThrowsAsync<RequestException>(() => client.SendMessage(1, "hi"));
 
-        Assert.True(error.IsTransient);
-        Assert.Null(error.ErrorCode);
+        Assert.Null(error.HttpStatusCode);
+        Assert.Equal(BotErrorKind.Transport, status.Snapshot().LastError);
+        Assert.True(BotErrorKind.Transport.IsTransient());
         Assert.Contains("sendMessage", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Secret-Token", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("127.0.0.1", error.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("Secret-Token", status.Snapshot().LastError, StringComparison.Ordinal);
     }
 
-    private sealed class OneClientFactory(TelegramOptions settings) : IHttpClientFactory, IDisposable
+    /// <summary>An <see cref="IHttpClientFactory"/> with one client, set up as the app sets up the bot's.</summary>
+    internal sealed class OneClientFactory(TelegramOptions settings) : IHttpClientFactory, IDisposable
     {
         private readonly HttpClient _client = Create(settings);
 
@@ -102,7 +110,7 @@ public sealed class BotUnitTests
         private static HttpClient Create(TelegramOptions settings)
         {
             var client = new HttpClient();
-            BotApiClient.Configure(client, settings);
+            RetryingBotClient.Configure(client, settings);
             return client;
         }
     }

@@ -50,7 +50,7 @@ public sealed class BotWebhookTests(WebhookBotFactory factory) : IClassFixture<W
         Assert.False(second.GetProperty("handled").GetBoolean());
         var sent = Assert.Single(Bot.SentTo(user));
         var key = FakeBotApi.FullKey().Match(sent.Text).Value;
-        Assert.True(sent.Body.GetProperty("protect_content").GetBoolean());
+        Assert.True(sent.Flag("protect_content"));
         await (await factory.CreateClient(key).GetAsync("/api/v1/partner")).AssertOkAsync();
         Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE p.telegram_user_id = $1", user));
     }
