@@ -2,7 +2,7 @@
 # Runs the service locally: a local PostgreSQL (data in .local/, git-ignored) unless
 # ConnectionStrings__Postgres is set, the payment-processor simulator on 127.0.0.1:8081 unless
 # PaymentProcessor__BaseUrl is set, migrations, a demo partner whose key is printed, and the API
-# with Swagger on http://127.0.0.1:8080.
+# with Swagger on http://127.0.0.1:8080. Ctrl+C (SIGINT) or SIGTERM stops all of them and exits 130/143.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -20,14 +20,45 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 started_pg=""
-started_sim=""
+sim_pid=""
+api_pid=""
+
+# stop_child PID: SIGTERM (graceful shutdown), up to 20 s, then SIGKILL; reaps it. Never fails.
+stop_child() {
+  local pid=$1 i
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Runs on every exit (the end, an error, Ctrl+C, SIGTERM): stops the API, the simulator and the local
+# PostgreSQL, whichever are still running (Ctrl+C may already have stopped some). No errexit in here, and
+# a second Ctrl+C does not cut it short.
 cleanup() {
-  [ -n "$started_sim" ] && kill "$started_sim" 2>/dev/null
-  [ -n "$started_pg" ] && pg_stop_cluster "$started_pg"
-  return 0
+  local status=$?
+  set +e
+  trap '' INT TERM
+  if [ -n "$api_pid$sim_pid$started_pg" ]; then echo ">> stopping" >&2; fi
+  stop_child "$api_pid"
+  stop_child "$sim_pid"
+  if [ -n "$started_pg" ]; then pg_stop_cluster "$started_pg" || true; fi
+  exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A database from before the simulator kept its state knows deposit addresses a fresh simulator does not.
+if [ -z "${ConnectionStrings__Postgres:-}${PaymentProcessor__BaseUrl:-}" ] && [ -f "$state/pgdata/PG_VERSION" ] \
+  && [ ! -e "$state/simulator-state.json" ]; then
+  echo "!! .local/pgdata exists but .local/simulator-state.json does not: addresses the API already stored are" >&2
+  echo "!! unknown to the simulator (injecting deposits to them fails); remove .local/pgdata to start afresh" >&2
+fi
 
 if [ -z "${ConnectionStrings__Postgres:-}" ]; then
   pg_ensure_binaries
@@ -69,14 +100,18 @@ if [ -z "${PaymentProcessor__BaseUrl:-}" ]; then
   # The simulator also plays the supplier (HTTP, idempotent deliveries) and TonRamp.
   export Supplier__Mode=Http Supplier__BaseUrl="$sim_url/supplier" Supplier__ApiKey TonRamp__BaseUrl="$sim_url" TonRamp__MerchantId=demo-merchant
   Supplier__ApiKey=$(cat "$state/supplier-key")
-  echo ">> starting the payment-processor simulator on $sim_url"
-  (cd "$root/src/TheOpenMoney.Simulators/bin/Release/net10.0" && \
+  echo ">> starting the payment-processor simulator on $sim_url (state in .local/simulator-state.json)"
+  # The state file keeps its addresses and deposits across runs, as the database in .local/pgdata does.
+  # It ignores Ctrl+C (the terminal signals the whole group): the clean-up stops it after the API, which
+  # would otherwise log failed polls while shutting down.
+  (trap '' INT && cd "$root/src/TheOpenMoney.Simulators/bin/Release/net10.0" && \
     Simulator__ApiToken="$PaymentProcessor__ApiToken" \
     Simulator__WebhookEndpoint="$api_url/internal/processor/webhook" \
     Simulator__WebhookToken="$PaymentProcessor__WebhookToken" \
     Simulator__SupplierApiKey="$Supplier__ApiKey" \
+    Simulator__StateFile="$state/simulator-state.json" \
     exec dotnet TheOpenMoney.Simulators.dll --urls "$sim_url") &
-  started_sim=$!
+  sim_pid=$!
 fi
 
 api migrate
@@ -84,6 +119,13 @@ demo_user=${TOM_DEMO_TELEGRAM_USER_ID:-1000001}
 demo_key=$(api keys create --telegram-user-id "$demo_user" --username demo)
 # A small demo balance, credited once (same --ref on every run), so payment_method=balance can be tried.
 demo_balance=$(api balance credit --telegram-user-id "$demo_user" --amount-ton 25 --ref demo-seed --description "demo balance" 2>/dev/null)
+if [ -n "$sim_pid" ] && ! kill -0 "$sim_pid" 2>/dev/null; then
+  sim_status=0
+  wait "$sim_pid" || sim_status=$?
+  sim_pid=""
+  echo "!! the simulator exited (status $sim_status) before the API started; see its message above" >&2
+  exit 1
+fi
 
 cat <<BANNER
 
@@ -108,4 +150,17 @@ cat <<BANNER
 
 BANNER
 
-api --urls "$api_url"
+# The API runs in the background so that this shell is in `wait`, which a signal interrupts at once
+# (a foreground child would hold the traps until it exits). Whichever of the API and the simulator exits
+# first ends the run; the EXIT trap stops the rest.
+(cd "$api_dir" && exec dotnet TheOpenMoney.Api.dll --urls "$api_url") &
+api_pid=$!
+status=0
+wait -n -p exited "$api_pid" ${sim_pid:+"$sim_pid"} || status=$?
+case "${exited:-none}" in
+  "$api_pid") api_pid=""; name="the API" ;;
+  "$sim_pid") sim_pid=""; name="the simulator" ;;
+  *) name="a child process" ;;
+esac
+echo "!! $name exited (status $status)" >&2
+exit "$status"

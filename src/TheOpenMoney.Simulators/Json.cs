@@ -20,12 +20,16 @@ internal static class Json
     /// <summary>Compact JSON without HTML-escaping of quotes and angle brackets.</summary>
     public static string Serialize(JsonNode node) => node.ToJsonString(WriteOptions);
 
-    public static async Task WriteAsync(HttpContext context, int statusCode, JsonNode body)
+    public static Task WriteAsync(HttpContext context, int statusCode, JsonNode body) =>
+        WriteTextAsync(context, statusCode, Serialize(body));
+
+    /// <summary>Writes <paramref name="json"/> as it is (it may hold raw rows that are not valid JSON), then a newline.</summary>
+    public static async Task WriteTextAsync(HttpContext context, int statusCode, string json)
     {
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/json";
         // Go's json.Encoder terminates every document with a newline; so do we.
-        await context.Response.WriteAsync(Serialize(body) + "\n", Utf8, context.RequestAborted);
+        await context.Response.WriteAsync(json + "\n", Utf8, context.RequestAborted);
     }
 
     public static Task WriteErrorAsync(HttpContext context, int statusCode, string message) =>
@@ -61,8 +65,22 @@ internal static class Json
         }
 
         return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
+            ? GetString(value, name)
             : throw new SimulatorInputException($"{name} must be a string");
+    }
+
+    /// <summary>The string value; a lone surrogate (e.g. an unescaped <c>\ud800</c>) is a 400, not a 500.</summary>
+    public static string GetString(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString() ?? string.Empty;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new SimulatorInputException(
+                $"{name} is not valid UTF-16 ({ex.Message}); to send such an escape verbatim in a raw row, escape its backslash", ex);
+        }
     }
 
     /// <summary>A non-negative integer given as a JSON number or a string of digits.</summary>
@@ -145,6 +163,37 @@ internal static class Json
         income["tx_hash"] = deposit.TxHash;
         return income;
     }
+
+    /// <summary>
+    /// The GET /v1/deposit/history answer as text (without the trailing newline): raw rows verbatim, the others
+    /// exactly as <see cref="Serialize"/> writes <c>{"incomes":[…]}</c> built from <see cref="Income"/>.
+    /// </summary>
+    public static string HistoryText(IReadOnlyList<DepositRecord> page)
+    {
+        var text = new StringBuilder("{\"incomes\":[");
+        for (var i = 0; i < page.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(',');
+            }
+
+            text.Append(IncomeText(page[i]));
+        }
+
+        return text.Append("]}").ToString();
+    }
+
+    /// <summary>The GET /v1/deposit/income answer as text (without the trailing newline).</summary>
+    public static string IncomeByTxText(DepositRecord deposit) =>
+        "{\"currency\":\"TON\",\"income\":" + IncomeText(deposit) + "}";
+
+    /// <summary>A raw row's text, or the serialised income object.</summary>
+    public static string IncomeText(DepositRecord deposit) => deposit.Raw?.Income ?? Serialize(Income(deposit));
+
+    /// <summary>The webhook push body: a raw row's webhook body (else its income text) verbatim, or the serialised payload.</summary>
+    public static string WebhookBody(DepositRecord deposit) =>
+        deposit.Raw is { } raw ? raw.WebhookBody ?? raw.Income : Serialize(WebhookPayload(deposit));
 
     /// <summary>The body of a webhook push.</summary>
     public static JsonObject WebhookPayload(DepositRecord deposit)

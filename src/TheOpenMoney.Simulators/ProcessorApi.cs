@@ -229,8 +229,16 @@ internal static class ProcessorApi
             return;
         }
 
+        var page = state.GetHistory(userId, limit, offset, ascending: sort == "asc");
+        if (page.Any(d => d.Raw is not null))
+        {
+            // Raw rows go out byte for byte (they may not even be JSON), so the page is written as text.
+            await Json.WriteTextAsync(context, StatusCodes.Status200OK, Json.HistoryText(page));
+            return;
+        }
+
         var incomes = new JsonArray();
-        foreach (var deposit in state.GetHistory(userId, limit, offset, ascending: sort == "asc"))
+        foreach (var deposit in page)
         {
             incomes.Add(Json.Income(deposit));
         }
@@ -251,6 +259,12 @@ internal static class ProcessorApi
             }
 
             await Json.WriteErrorAsync(context, StatusCodes.Status404NotFound, "not found");
+            return;
+        }
+
+        if (deposit.Raw is not null)
+        {
+            await Json.WriteTextAsync(context, StatusCodes.Status200OK, Json.IncomeByTxText(deposit));
             return;
         }
 

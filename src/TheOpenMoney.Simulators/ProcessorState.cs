@@ -5,7 +5,9 @@ namespace TheOpenMoney.Simulators;
 
 /// <summary>
 /// Everything the simulated processor knows: addresses, deposits, lag, injected failures,
-/// webhook settings and request counters. All members are thread-safe (one lock).
+/// webhook settings and request counters. All members are thread-safe (one lock, never held
+/// during I/O). Addresses, deposits (with their push marks), withdrawals and lag are what
+/// <see cref="Snapshot"/> copies for the state file (<see cref="SimulatorOptions.StateFile"/>).
 /// </summary>
 public sealed class ProcessorState
 {
@@ -44,6 +46,9 @@ public sealed class ProcessorState
     private long _webhookGeneration;
     private int _webhookDeliveries;
 
+    // Bumped under the lock by every change the state file keeps; the persister saves when it moved.
+    private long _changes;
+
     public ProcessorState(SimulatorOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -81,6 +86,7 @@ public sealed class ProcessorState
             lock (_gate)
             {
                 _lagSeconds = value;
+                _changes++;
             }
         }
     }
@@ -183,6 +189,7 @@ public sealed class ProcessorState
                 }
 
                 list.Add(entry);
+                _changes++;
                 return address;
             }
         }
@@ -244,6 +251,42 @@ public sealed class ProcessorState
             }
 
             return prepared.Select(Store).ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Stores one raw row at the end of <see cref="RawDepositInjection.UserId"/>'s history (dated now). Never
+    /// validated beyond a non-empty user_id and text: a repeated tx_hash is allowed (the first stored wins on lookup).
+    /// </summary>
+    public DepositRecord InjectRawDeposit(RawDepositInjection row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        CheckRaw(row);
+        lock (_gate)
+        {
+            return StoreRaw(row);
+        }
+    }
+
+    /// <summary>Stores several raw rows atomically, in list order.</summary>
+    public IReadOnlyList<DepositRecord> InjectRawDeposits(IReadOnlyList<RawDepositInjection> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            try
+            {
+                CheckRaw(rows[i] ?? throw new SimulatorInputException("row is null"));
+            }
+            catch (SimulatorInputException ex)
+            {
+                throw new SimulatorInputException($"rows[{i}]: {ex.Message}", ex.StatusCode);
+            }
+        }
+
+        lock (_gate)
+        {
+            return rows.Select(StoreRaw).ToArray();
         }
     }
 
@@ -406,6 +449,7 @@ public sealed class ProcessorState
             var record = new WithdrawalRecord(
                 _withdrawals.Count + 1, userId, queryId, currency, amount, destination, comment, "pending");
             _withdrawals.Add(record);
+            _changes++;
             return record;
         }
     }
@@ -496,6 +540,7 @@ public sealed class ProcessorState
                 if (_pushed.Add(work.Deposit.Sequence))
                 {
                     _webhookDeliveries++;
+                    _changes++;
                 }
 
                 return;
@@ -557,6 +602,143 @@ public sealed class ProcessorState
             _historyFailures.Reset();
             _requests.Clear();
             _webhookDeliveries = 0;
+            _changes++;
+        }
+    }
+
+    // ---------------------------------------------------------------- state file
+
+    /// <summary>How many persistent changes were made since start; moves whenever <see cref="Snapshot"/> would differ.</summary>
+    internal long Changes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A consistent copy of what the state file keeps. Only references to immutable records are copied under
+    /// the lock; serialising and writing happen outside it.
+    /// </summary>
+    internal ProcessorSnapshot Snapshot()
+    {
+        lock (_gate)
+        {
+            return new ProcessorSnapshot(
+                _changes,
+                _nextSequence,
+                _lagSeconds,
+                _addresses.Select(a => new StoredAddress(a.UserId, a.Address)).ToArray(),
+                _deposits.ToArray(),
+                _unpushed.Select(d => d.Sequence).ToHashSet(),
+                _withdrawals.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Loads a snapshot into this state, which must still be empty, and rebuilds every index. Throws
+    /// <see cref="InvalidDataException"/> when the snapshot is inconsistent (the state is then unusable:
+    /// start-up is meant to fail).
+    /// </summary>
+    internal void Restore(ProcessorSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (_gate)
+        {
+            if (_addresses.Count > 0 || _deposits.Count > 0 || _withdrawals.Count > 0)
+            {
+                throw new InvalidOperationException("state can only be restored into an empty simulator");
+            }
+
+            if (snapshot.LagSeconds < 0)
+            {
+                throw new InvalidDataException("lag_seconds must be >= 0");
+            }
+
+            foreach (var stored in snapshot.Addresses)
+            {
+                if (string.IsNullOrEmpty(stored.UserId))
+                {
+                    throw new InvalidDataException($"address {stored.Address}: user_id is empty");
+                }
+
+                if (!TonAddress.TryParse(stored.Address, out var info, out var error) || info.Workchain != 0)
+                {
+                    throw new InvalidDataException($"address '{stored.Address}' is not a basechain address ({error ?? "workchain"})");
+                }
+
+                var entry = new AddressEntry(stored.UserId, stored.Address);
+                if (!_addressesByAccount.TryAdd(info.AccountId, entry))
+                {
+                    throw new InvalidDataException($"address {stored.Address} appears twice");
+                }
+
+                _addresses.Add(entry);
+                if (!_addressesByUser.TryGetValue(stored.UserId, out var list))
+                {
+                    _addressesByUser[stored.UserId] = list = [];
+                }
+
+                list.Add(entry);
+            }
+
+            var last = 0L;
+            foreach (var deposit in snapshot.Deposits)
+            {
+                CheckRestored(deposit, last);
+                last = deposit.Sequence;
+                Index(deposit, pushed: !snapshot.Unpushed.Contains(deposit.Sequence));
+            }
+
+            _nextSequence = Math.Max(snapshot.NextSequence, last);
+            for (var i = 0; i < snapshot.Withdrawals.Count; i++)
+            {
+                if (snapshot.Withdrawals[i].Id != i + 1)
+                {
+                    throw new InvalidDataException($"withdrawal ids must be 1, 2, 3…; found {snapshot.Withdrawals[i].Id} at position {i + 1}");
+                }
+
+                _withdrawals.Add(snapshot.Withdrawals[i]);
+            }
+
+            _lagSeconds = snapshot.LagSeconds;
+        }
+    }
+
+    private void CheckRestored(DepositRecord deposit, long previousSequence)
+    {
+        if (deposit.Sequence <= previousSequence)
+        {
+            throw new InvalidDataException($"deposit sequences must increase; {deposit.Sequence} follows {previousSequence}");
+        }
+
+        if (string.IsNullOrEmpty(deposit.UserId))
+        {
+            throw new InvalidDataException($"deposit {deposit.Sequence}: user_id is empty");
+        }
+
+        if (deposit.Raw is not null)
+        {
+            if (string.IsNullOrEmpty(deposit.Raw.Income))
+            {
+                throw new InvalidDataException($"deposit {deposit.Sequence}: raw income is empty");
+            }
+
+            return;
+        }
+
+        if (Lookup(deposit.DepositAddress) is not { } owner || owner.Address != deposit.DepositAddress || owner.UserId != deposit.UserId)
+        {
+            throw new InvalidDataException($"deposit {deposit.Sequence}: {deposit.DepositAddress} is not an address of user_id '{deposit.UserId}'");
+        }
+
+        if (deposit.Amount <= BigInteger.Zero || deposit.Time < 0 || string.IsNullOrEmpty(deposit.TxHash))
+        {
+            throw new InvalidDataException($"deposit {deposit.Sequence}: needs amount > 0, time >= 0 and a tx_hash");
         }
     }
 
@@ -602,7 +784,7 @@ public sealed class ProcessorState
         var sum = BigInteger.Zero;
         foreach (var deposit in _deposits)
         {
-            if (deposit.Time <= until && string.Equals(deposit.DepositAddress, address, StringComparison.Ordinal))
+            if (deposit.Raw is null && deposit.Time <= until && string.Equals(deposit.DepositAddress, address, StringComparison.Ordinal))
             {
                 sum += deposit.Amount;
             }
@@ -666,8 +848,55 @@ public sealed class ProcessorState
     {
         var record = new DepositRecord(
             ++_nextSequence, p.Address.UserId, p.Address.Address, p.Time, p.Amount, p.Comment, p.SourceAddress, p.TxHash);
+        Index(record, pushed: false);
+        _changes++;
+        return record;
+    }
+
+    private static void CheckRaw(RawDepositInjection row)
+    {
+        if (string.IsNullOrEmpty(row.UserId))
+        {
+            throw new SimulatorInputException("user_id must not be empty");
+        }
+
+        if (string.IsNullOrEmpty(row.Income))
+        {
+            throw new SimulatorInputException("income must not be empty");
+        }
+    }
+
+    private DepositRecord StoreRaw(RawDepositInjection row)
+    {
+        var record = new DepositRecord(
+            ++_nextSequence,
+            row.UserId,
+            string.Empty,
+            NowUnixSeconds,
+            BigInteger.Zero,
+            null,
+            null,
+            row.TxHash ?? string.Empty,
+            new RawIncome(row.Income, row.WebhookBody));
+        Index(record, pushed: false);
+        _changes++;
+        return record;
+    }
+
+    /// <summary>Adds a record to the deposit list, its user's history, the tx_hash counts and the push queue (or the pushed set).</summary>
+    private void Index(DepositRecord record, bool pushed)
+    {
         _deposits.Add(record);
-        _unpushed.Add(record);
+        if (pushed)
+        {
+            _pushed.Add(record.Sequence);
+            _webhookDeliveries++;
+        }
+        else
+        {
+            _unpushed.Add(record);
+        }
+
         if (!_historyByUser.TryGetValue(record.UserId, out var history))
         {
             _historyByUser[record.UserId] = history = [];
@@ -676,8 +905,10 @@ public sealed class ProcessorState
         // Usually the newest, so appended; a deposit dated earlier goes to its place.
         var at = history.Count > 0 && ChainOrder.Compare(history[^1], record) > 0 ? ~history.BinarySearch(record, ChainOrder) : history.Count;
         history.Insert(at, record);
-        _txHashCounts[p.TxHash] = _txHashCounts.GetValueOrDefault(p.TxHash) + 1;
-        return record;
+        if (record.TxHash.Length > 0)
+        {
+            _txHashCounts[record.TxHash] = _txHashCounts.GetValueOrDefault(record.TxHash) + 1;
+        }
     }
 
     private sealed record AddressEntry(string UserId, string Address);

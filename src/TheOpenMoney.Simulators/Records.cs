@@ -10,7 +10,12 @@ namespace TheOpenMoney.Simulators;
 /// <param name="Amount">nanoTON, always &gt; 0.</param>
 /// <param name="Comment">Text comment, null when there was none.</param>
 /// <param name="SourceAddress">Sender, null when unknown.</param>
-/// <param name="TxHash">Transaction hash (the same hash may repeat for injected duplicates).</param>
+/// <param name="TxHash">Transaction hash (the same hash may repeat for injected duplicates); empty for a raw row injected without one.</param>
+/// <param name="Raw">
+/// Set for a raw row (POST /_sim/deposits/raw): the processor serves <see cref="RawIncome.Income"/> verbatim, and
+/// <paramref name="DepositAddress"/> is empty, <paramref name="Amount"/> zero and <paramref name="Time"/> the
+/// injection time (used only for ordering, visibility and lag).
+/// </param>
 public sealed record DepositRecord(
     long Sequence,
     string UserId,
@@ -19,7 +24,29 @@ public sealed record DepositRecord(
     BigInteger Amount,
     string? Comment,
     string? SourceAddress,
-    string TxHash);
+    string TxHash,
+    RawIncome? Raw = null);
+
+/// <summary>The text of a raw row, served byte for byte (it need not be valid JSON).</summary>
+/// <param name="Income">The income object's text inside history pages and GET /v1/deposit/income.</param>
+/// <param name="WebhookBody">The webhook push body; null pushes <paramref name="Income"/>.</param>
+public sealed record RawIncome(string Income, string? WebhookBody);
+
+/// <summary>What a test injects through POST /_sim/deposits/raw or <see cref="ProcessorState.InjectRawDeposit"/>.</summary>
+public sealed record RawDepositInjection
+{
+    /// <summary>Whose history the row appears in (default "orders"; need not have an address).</summary>
+    public string UserId { get; init; } = "orders";
+
+    /// <summary>The income object's text, written verbatim; must not be empty.</summary>
+    public required string Income { get; init; }
+
+    /// <summary>The hash GET /v1/deposit/income?tx_hash= finds the row under; null: not findable that way.</summary>
+    public string? TxHash { get; init; }
+
+    /// <summary>The webhook push body, verbatim; null pushes <see cref="Income"/>.</summary>
+    public string? WebhookBody { get; init; }
+}
 
 /// <summary>What a test injects through POST /_sim/deposits or <see cref="ProcessorState.InjectDeposit"/>.</summary>
 public sealed record DepositInjection

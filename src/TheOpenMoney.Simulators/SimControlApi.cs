@@ -4,13 +4,40 @@ using System.Text.Json.Nodes;
 
 namespace TheOpenMoney.Simulators;
 
-/// <summary>Test-only control routes under /_sim (no auth).</summary>
+/// <summary>
+/// Test-only control routes of the processor fake under /_sim (no auth). Rejected input is 400 <c>{"error": …}</c>.
+/// <list type="bullet">
+/// <item><c>POST /_sim/deposits</c> <c>{"user_id" | "deposit_address", "amount", "comment"?, "source_address"?, "time"?,
+/// "tx_hash"?, "duplicate"?}</c>: one deposit to a simulator-generated address (the user's first one for
+/// <c>user_id</c>); answers the income with <c>user_id</c>. A stored tx_hash is 409 unless <c>duplicate</c>.</item>
+/// <item><c>POST /_sim/deposits/batch</c> <c>{"deposits": [ … ]}</c>: the same, all or none; answers <c>{"count"}</c>.</item>
+/// <item><c>POST /_sim/deposits/raw</c> <c>{"user_id"?: "orders", "income": "&lt;text&gt;", "tx_hash"?, "webhook_body"?}</c>:
+/// a row the typed model cannot hold (amount <c>"-5"</c> or a number, <c>time</c> as a string, an invalid escape
+/// such as <c>\ud800</c>, missing fields, text that is not JSON at all). <c>income</c> is the text of ONE income
+/// object, served byte for byte inside the <c>incomes</c> array of GET /v1/deposit/history (a JSON value other
+/// than a string is taken as its own raw text); it takes its place in the user's history in injection order,
+/// dated the injection time for ordering, visibility and lag. With <c>tx_hash</c>, GET /v1/deposit/income?tx_hash=
+/// answers <c>{"currency":"TON","income":&lt;text&gt;}</c> (the first stored row with that hash wins). The webhook
+/// pusher pushes <c>webhook_body</c>, else the income text, verbatim. Never validated (a repeated tx_hash is fine),
+/// never counted in /v1/income or /v1/balance. Unknown fields are rejected. Answers <c>{"sequence", "user_id", "time"}</c>.</item>
+/// <item><c>POST /_sim/deposits/raw/batch</c> <c>{"rows": [ … ]}</c>: the same, all or none, in order; answers
+/// <c>{"count", "sequences"}</c>.</item>
+/// <item><c>POST /_sim/lag</c> <c>{"seconds"}</c>: deposits dated after now − seconds are not visible yet; sync reports it.</item>
+/// <item><c>POST /_sim/fail</c> <c>{"count", "status"?}</c>: the next /v1/* requests fail.</item>
+/// <item><c>POST /_sim/webhook</c> <c>{"endpoint", "token"?}</c>: (re)enables pushing (null endpoint: off).</item>
+/// <item><c>GET /_sim/state</c>: counts; <c>POST /_sim/reset</c>: drops deposits, lag, failures and counters.</item>
+/// </list>
+/// </summary>
 internal static class SimControlApi
 {
+    private static readonly HashSet<string> RawFields = new(StringComparer.Ordinal) { "user_id", "income", "tx_hash", "webhook_body" };
+
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.MapPost("/_sim/deposits", Handle(InjectDepositAsync));
         routes.MapPost("/_sim/deposits/batch", Handle(InjectBatchAsync));
+        routes.MapPost("/_sim/deposits/raw", Handle(InjectRawAsync));
+        routes.MapPost("/_sim/deposits/raw/batch", Handle(InjectRawBatchAsync));
         routes.MapPost("/_sim/lag", Handle(SetLagAsync));
         routes.MapPost("/_sim/fail", Handle(FailAsync));
         routes.MapPost("/_sim/webhook", Handle(WebhookAsync));
@@ -80,6 +107,81 @@ internal static class SimControlApi
             Time = Json.OptionalLong(body, "time"),
             TxHash = Json.OptionalString(body, "tx_hash"),
             Duplicate = Json.OptionalBool(body, "duplicate"),
+        };
+    }
+
+    private static async Task InjectRawAsync(HttpContext context, ProcessorState state)
+    {
+        var body = await Json.ReadObjectAsync(context, "invalid body");
+        var row = state.InjectRawDeposit(ReadRawInjection(body));
+        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["sequence"] = row.Sequence,
+            ["user_id"] = row.UserId,
+            ["time"] = row.Time,
+        });
+    }
+
+    private static async Task InjectRawBatchAsync(HttpContext context, ProcessorState state)
+    {
+        var body = await Json.ReadObjectAsync(context, "invalid body");
+        if (!body.TryGetProperty("rows", out var items) || items.ValueKind != JsonValueKind.Array)
+        {
+            throw new SimulatorInputException("rows must be an array");
+        }
+
+        var rows = new List<RawDepositInjection>(items.GetArrayLength());
+        foreach (var item in items.EnumerateArray())
+        {
+            try
+            {
+                rows.Add(item.ValueKind == JsonValueKind.Object
+                    ? ReadRawInjection(item)
+                    : throw new SimulatorInputException("must be an object"));
+            }
+            catch (SimulatorInputException ex)
+            {
+                throw new SimulatorInputException($"rows[{rows.Count}]: {ex.Message}", ex.StatusCode);
+            }
+        }
+
+        var stored = state.InjectRawDeposits(rows);
+        var sequences = new JsonArray();
+        foreach (var row in stored)
+        {
+            sequences.Add(row.Sequence);
+        }
+
+        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["count"] = stored.Count,
+            ["sequences"] = sequences,
+        });
+    }
+
+    private static RawDepositInjection ReadRawInjection(JsonElement body)
+    {
+        foreach (var property in body.EnumerateObject())
+        {
+            if (!RawFields.Contains(property.Name))
+            {
+                throw new SimulatorInputException($"unknown field '{property.Name}' (expected user_id, income, tx_hash, webhook_body)");
+            }
+        }
+
+        if (!body.TryGetProperty("income", out var income) || income.ValueKind == JsonValueKind.Null)
+        {
+            throw new SimulatorInputException("income is required");
+        }
+
+        var txHash = Json.OptionalString(body, "tx_hash");
+        return new RawDepositInjection
+        {
+            UserId = Json.OptionalString(body, "user_id") ?? "orders",
+            // A string is the row's text; any other JSON value is taken as written in this request.
+            Income = income.ValueKind == JsonValueKind.String ? Json.GetString(income, "income") : income.GetRawText(),
+            TxHash = string.IsNullOrEmpty(txHash) ? null : txHash,
+            WebhookBody = Json.OptionalString(body, "webhook_body"),
         };
     }
 

@@ -10,7 +10,8 @@ public static class SimulatorApp
     /// Builds (does not start) the simulator with every route mapped. Options come from the
     /// "Simulator" configuration section, then <paramref name="configure"/>. Pass
     /// <c>["--urls", "http://127.0.0.1:0"]</c> for a free port; after <c>StartAsync()</c>
-    /// <c>app.Urls</c> holds the bound address.
+    /// <c>app.Urls</c> holds the bound address. With <see cref="SimulatorOptions.StateFile"/> set, the processor's
+    /// state is loaded from it here; an unreadable file throws <see cref="SimulatorStateFileException"/> naming it.
     /// </summary>
     public static WebApplication Create(string[] args, Action<SimulatorOptions>? configure = null)
     {
@@ -33,12 +34,24 @@ public static class SimulatorApp
             filter.MinLevel = options.MinimumLogLevel;
         });
 
+        var clock = options.Clock ?? TimeProvider.System;
+        var processor = new ProcessorState(options, clock);
+        if (!string.IsNullOrWhiteSpace(options.StateFile))
+        {
+            // Before anything can serve a request; an unreadable file throws here, naming the file.
+            ProcessorStateFile.Load(options.StateFile, processor);
+        }
+
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(options.Clock ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => new ProcessorState(options, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(clock);
+        builder.Services.AddSingleton(processor);
         builder.Services.AddSingleton(sp => new SupplierState(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new TonRampState(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<WebhookPusher>();
+        if (!string.IsNullOrWhiteSpace(options.StateFile))
+        {
+            builder.Services.AddHostedService<ProcessorStatePersister>();
+        }
 
         var app = builder.Build();
         app.Use(ProcessorApi.CountAndFailAsync);

@@ -35,6 +35,14 @@ public sealed class SimulatorOptions
     /// </summary>
     public TimeProvider? Clock { get; set; }
 
+    /// <summary>
+    /// When set, the processor's addresses, deposits (raw rows included, with which ones were already pushed to the
+    /// webhook), withdrawals and lag survive restarts: loaded at start (a file that cannot be read fails start-up),
+    /// saved at most every 200 ms after a change and once more at shutdown, atomically (temporary file + rename).
+    /// Webhook settings still come from configuration. Null (default): memory only.
+    /// </summary>
+    public string? StateFile { get; set; }
+
     /// <summary>Minimum level of the simulator's own logging; everything below is dropped.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;
 }

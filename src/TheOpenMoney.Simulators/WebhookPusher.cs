@@ -6,7 +6,7 @@ namespace TheOpenMoney.Simulators;
 
 /// <summary>
 /// Pushes visible, not yet pushed deposits to the configured webhook one at a time, in
-/// visibility order. A 200 marks a deposit pushed; any other answer or a connection
+/// visibility order (a raw row's webhook body, else its income text, verbatim). A 200 marks a deposit pushed; any other answer or a connection
 /// failure disables the webhook (as bicycle stops pushing), leaving the deposit unpushed.
 /// </summary>
 internal sealed class WebhookPusher(ProcessorState state, ILogger<WebhookPusher> logger) : BackgroundService
@@ -44,8 +44,7 @@ internal sealed class WebhookPusher(ProcessorState state, ILogger<WebhookPusher>
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, work.Endpoint)
         {
-            Content = new StringContent(
-                Json.Serialize(Json.WebhookPayload(work.Deposit)), Encoding.UTF8, "application/json"),
+            Content = new StringContent(Json.WebhookBody(work.Deposit), Encoding.UTF8, "application/json"),
         };
         if (!string.IsNullOrEmpty(work.Token))
         {
@@ -61,9 +60,10 @@ internal sealed class WebhookPusher(ProcessorState state, ILogger<WebhookPusher>
             }
 
             logger.LogWarning(
-                "Webhook {Endpoint} answered {Status} for tx {TxHash}; webhook disabled",
+                "Webhook {Endpoint} answered {Status} for deposit {Sequence} (tx {TxHash}); webhook disabled",
                 work.Endpoint,
                 (int)response.StatusCode,
+                work.Deposit.Sequence,
                 work.Deposit.TxHash);
             return false;
         }
@@ -71,8 +71,9 @@ internal sealed class WebhookPusher(ProcessorState state, ILogger<WebhookPusher>
             || (ex is TaskCanceledException && !stoppingToken.IsCancellationRequested))
         {
             logger.LogWarning(
-                "Webhook {Endpoint} failed for tx {TxHash} ({Error}); webhook disabled",
+                "Webhook {Endpoint} failed for deposit {Sequence} (tx {TxHash}) ({Error}); webhook disabled",
                 work.Endpoint,
+                work.Deposit.Sequence,
                 work.Deposit.TxHash,
                 ex.Message);
             return false;

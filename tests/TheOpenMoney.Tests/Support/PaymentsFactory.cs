@@ -92,6 +92,30 @@ public class PaymentsFactory : ApiFactory
         return JsonDocument.Parse(text).RootElement.GetProperty("tx_hash").GetString()!;
     }
 
+    /// <summary>
+    /// Injects a raw row (POST /_sim/deposits/raw): <paramref name="income"/> is served verbatim in
+    /// <paramref name="userId"/>'s history, by <paramref name="txHash"/> when given, and pushed to the webhook
+    /// (<paramref name="webhookBody"/>, else the income text). Returns the row's sequence.
+    /// </summary>
+    public async Task<long> RawDepositAsync(string income, string? txHash = null, string userId = "orders", string? webhookBody = null)
+    {
+        var body = new Dictionary<string, object?> { ["user_id"] = userId, ["income"] = income };
+        if (txHash is not null)
+        {
+            body["tx_hash"] = txHash;
+        }
+
+        if (webhookBody is not null)
+        {
+            body["webhook_body"] = webhookBody;
+        }
+
+        var response = await Sim.PostAsJsonAsync("/_sim/deposits/raw", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"simulator refused the raw row: {text}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("sequence").GetInt64();
+    }
+
     public async Task SetLagAsync(int seconds) => (await Sim.PostAsJsonAsync("/_sim/lag", new { seconds })).EnsureSuccessStatusCode();
 
     public async Task FailNextAsync(int count, int status = 500) =>
