@@ -17,6 +17,8 @@ using TheOpenMoney.Api.TonRamp;
 
 var cli = OperatorCli.TryParse(args);
 var builder = WebApplication.CreateBuilder(cli is null ? args : []);
+// No "Server: Kestrel" on any answer: nothing says what runs here.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
 builder.Logging.AddAppLogging(builder.Configuration, everythingToStdErr: cli is not null);
 builder.Services.AddSingleton(TimeProvider.System);
@@ -33,7 +35,7 @@ builder.Services.AddTonRamp(builder.Configuration);
 builder.Services.AddTelegramBot(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();
-builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);
+builder.Services.AddApiHealth();
 
 var app = builder.Build();
 
@@ -47,13 +49,14 @@ if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
     await app.Services.GetRequiredService<Migrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
 }
 
+app.UseClientAddress();
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseMiddleware<ErrorHandlingMiddleware>();
 app.UseStatusCodePages(ErrorHandlingMiddleware.WriteStatusCodeEnvelope);
 app.UseApiSwagger();
 app.UseRouting();
 app.UseAuthentication();
-app.UseRateLimiter();
+app.UsePartnerRateLimits();
 app.UseAuthorization();
 app.MapControllers().RequireAuthorization();
 app.MapGet("/", () => Results.Redirect("/swagger")).AllowAnonymous().ExcludeFromDescription();

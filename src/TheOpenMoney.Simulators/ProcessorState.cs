@@ -20,7 +20,9 @@ public sealed class ProcessorState
     private readonly Dictionary<string, List<AddressEntry>> _addressesByUser = new(StringComparer.Ordinal);
 
     private readonly List<DepositRecord> _deposits = [];
-    private readonly Dictionary<string, int> _txHashCounts = new(StringComparer.OrdinalIgnoreCase);
+    // Every deposit stored under a tx_hash (case-insensitive), in storing order: GET /v1/deposit/income is a
+    // lookup, not a scan (the API confirms every webhook push with it).
+    private readonly Dictionary<string, List<DepositRecord>> _byTxHash = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<long> _pushed = [];
 
     // Indexes over _deposits, so that a history page and the next webhook push cost O(log n) and
@@ -363,8 +365,7 @@ public sealed class ProcessorState
         lock (_gate)
         {
             var until = VisibleUntilLocked();
-            return _deposits.FirstOrDefault(d =>
-                d.Time <= until && string.Equals(d.TxHash, txHash, StringComparison.OrdinalIgnoreCase));
+            return _byTxHash.TryGetValue(txHash, out var stored) ? stored.FirstOrDefault(d => d.Time <= until) : null;
         }
     }
 
@@ -373,7 +374,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return _txHashCounts.ContainsKey(txHash);
+            return _byTxHash.ContainsKey(txHash);
         }
     }
 
@@ -593,7 +594,7 @@ public sealed class ProcessorState
         lock (_gate)
         {
             _deposits.Clear();
-            _txHashCounts.Clear();
+            _byTxHash.Clear();
             _pushed.Clear();
             _unpushed.Clear();
             _historyByUser.Clear();
@@ -828,7 +829,7 @@ public sealed class ProcessorState
         var txHash = string.IsNullOrEmpty(deposit.TxHash)
             ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))
             : deposit.TxHash;
-        var alreadyStored = _txHashCounts.ContainsKey(txHash) || (batchHashes?.Contains(txHash) ?? false);
+        var alreadyStored = _byTxHash.ContainsKey(txHash) || (batchHashes?.Contains(txHash) ?? false);
         if (alreadyStored && !deposit.Duplicate)
         {
             throw new SimulatorInputException("duplicate tx_hash", StatusCodes.Status409Conflict);
@@ -883,7 +884,7 @@ public sealed class ProcessorState
         return record;
     }
 
-    /// <summary>Adds a record to the deposit list, its user's history, the tx_hash counts and the push queue (or the pushed set).</summary>
+    /// <summary>Adds a record to the deposit list, its user's history, the tx_hash index and the push queue (or the pushed set).</summary>
     private void Index(DepositRecord record, bool pushed)
     {
         _deposits.Add(record);
@@ -907,7 +908,12 @@ public sealed class ProcessorState
         history.Insert(at, record);
         if (record.TxHash.Length > 0)
         {
-            _txHashCounts[record.TxHash] = _txHashCounts.GetValueOrDefault(record.TxHash) + 1;
+            if (!_byTxHash.TryGetValue(record.TxHash, out var stored))
+            {
+                _byTxHash[record.TxHash] = stored = [];
+            }
+
+            stored.Add(record);
         }
     }
 

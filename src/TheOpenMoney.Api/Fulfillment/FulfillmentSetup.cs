@@ -71,7 +71,7 @@ public sealed class SupplierHealthCheck(
         try
         {
             using var client = httpClients.CreateClient();
-            client.Timeout = TimeSpan.FromSeconds(3);
+            client.Timeout = Health.HealthSetup.CheckTimeout / 2;
             using var response = await client.GetAsync(new Uri(new Uri(settings.BaseUrl!.TrimEnd('/') + "/"), "v1/health"), cancellationToken);
             data["reachable"] = response.IsSuccessStatusCode;
             return response.IsSuccessStatusCode

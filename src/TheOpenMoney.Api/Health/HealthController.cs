@@ -10,8 +10,11 @@ namespace TheOpenMoney.Api.Health;
 [Route("api/v1/health")]
 [AllowAnonymous]
 [Tags("Health")]
-public sealed class HealthController(HealthCheckService health, TimeProvider time) : ControllerBase
+public sealed partial class HealthController(HealthCheckService health, TimeProvider time, ILogger<HealthController> logger) : ControllerBase
 {
+    /// <summary>The answer comes within this, whatever state the dependencies are in (each check has its own shorter bound).</summary>
+    internal static readonly TimeSpan AnswerWithin = TimeSpan.FromMilliseconds(1900);
+
     /// <summary>Components every report names, even before the feature that checks them is configured.</summary>
     internal static readonly string[] ExpectedComponents =
         [HealthComponents.Database, HealthComponents.PaymentProcessor, HealthComponents.Supplier, HealthComponents.TonRamp, HealthComponents.Bot];
@@ -27,7 +30,20 @@ public sealed class HealthController(HealthCheckService health, TimeProvider tim
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<HealthResponse>>> Get(CancellationToken cancellationToken)
     {
-        var report = await health.CheckHealthAsync(cancellationToken);
+        HealthReport report;
+        try
+        {
+            report = await health.CheckHealthAsync(cancellationToken).WaitAsync(AnswerWithin, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            LogTooSlow(logger, HttpContext.TraceIdentifier);
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorCodes.ServiceUnavailable, "health checks did not answer in time")
+            {
+                RetryAfterSeconds = 5,
+            };
+        }
+
         if (report.Entries.TryGetValue(HealthComponents.Database, out var database) && database.Status == HealthStatus.Unhealthy)
         {
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorCodes.ServiceUnavailable, "database unreachable")
@@ -45,7 +61,13 @@ public sealed class HealthController(HealthCheckService health, TimeProvider tim
         foreach (var (name, entry) in report.Entries)
         {
             var component = new Dictionary<string, object?>(StringComparer.Ordinal) { ["status"] = StatusText(entry.Status) };
-            if (entry.Description is not null && entry.Status != HealthStatus.Healthy)
+            if (entry.Exception is { } failure)
+            {
+                // A check that threw or timed out: its kind only; the text goes to the log with the trace id.
+                component["error"] = entry.Exception is OperationCanceledException ? "timeout" : Infrastructure.FailureKind.Of(failure);
+                LogCheckFailed(logger, failure, name, HttpContext.TraceIdentifier);
+            }
+            else if (entry.Description is not null && entry.Status != HealthStatus.Healthy)
             {
                 component["detail"] = entry.Description;
             }
@@ -61,6 +83,12 @@ public sealed class HealthController(HealthCheckService health, TimeProvider tim
         var overall = report.Status == HealthStatus.Healthy ? "ok" : "degraded";
         return Ok(ApiResponse.Of(new HealthResponse(overall, time.GetUtcNow(), components)));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check {Component} failed (trace_id {TraceId})")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception, string component, string traceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health checks did not answer in time (trace_id {TraceId})")]
+    private static partial void LogTooSlow(ILogger logger, string traceId);
 
     private static string StatusText(HealthStatus status) => status switch
     {

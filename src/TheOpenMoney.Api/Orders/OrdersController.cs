@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
@@ -33,7 +32,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [Consumes("application/json")]
     [BufferedBody]
     [RequestSizeLimit(MaxBodyBytes)]
-    [EnableRateLimiting(RateLimitingOptions.OrderCreationPolicy)]
+    [OrderCreationRateLimit]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
@@ -62,7 +61,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [Consumes("application/json")]
     [BufferedBody]
     [RequestSizeLimit(MaxBodyBytes)]
-    [EnableRateLimiting(RateLimitingOptions.OrderCreationPolicy)]
+    [OrderCreationRateLimit]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]

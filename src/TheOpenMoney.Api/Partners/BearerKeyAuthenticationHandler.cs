@@ -8,8 +8,9 @@ namespace TheOpenMoney.Api.Partners;
 
 /// <summary>
 /// <c>Authorization: Bearer osk_…</c>. Missing, malformed, unknown and revoked keys all end in a
-/// 401 <c>UNAUTHORIZED</c> envelope; failed attempts count against the client IP and, past the
-/// limit, the IP gets 429 <c>RATE_LIMITED</c> without its keys being checked.
+/// 401 <c>UNAUTHORIZED</c> envelope. Failed attempts count against the client address; past the
+/// limit a failure is 429 <c>RATE_LIMITED</c> instead, while a valid key from the same address still
+/// passes (one client's failures never lock out another partner behind the same address).
 /// </summary>
 public sealed class BearerKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -26,11 +27,9 @@ public sealed class BearerKeyAuthenticationHandler(
         None,
         Missing,
         Invalid,
-        Blocked,
     }
 
     private Failure _failure = Failure.Missing;
-    private TimeSpan _retryAfter;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -39,13 +38,6 @@ public sealed class BearerKeyAuthenticationHandler(
         {
             _failure = Failure.Missing;
             return AuthenticateResult.NoResult();
-        }
-
-        var ip = ClientIp();
-        if (failedAuthLimiter.IsBlocked(ip, out _retryAfter))
-        {
-            _failure = Failure.Blocked;
-            return AuthenticateResult.Fail("too many failed authentications from this address");
         }
 
         const string bearer = "Bearer ";
@@ -72,16 +64,15 @@ public sealed class BearerKeyAuthenticationHandler(
         await HandleAuthenticateOnceSafeAsync();
         switch (_failure)
         {
-            case Failure.Blocked:
+            case Failure.Invalid when !failedAuthLimiter.TryRecordFailure(FailedAuthLimiter.ClientAddress(Context), out var retryAfter):
                 await ErrorResponseWriter.WriteAsync(
                     Context,
                     StatusCodes.Status429TooManyRequests,
                     ErrorCodes.RateLimited,
                     "too many failed authentication attempts from this address; retry later",
-                    (int)Math.Ceiling(_retryAfter.TotalSeconds));
+                    PartnerRateLimitMiddleware.Seconds(retryAfter));
                 return;
             case Failure.Invalid:
-                failedAuthLimiter.RecordFailure(ClientIp());
                 Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
                 await ErrorResponseWriter.WriteAsync(
                     Context, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "API key is invalid or revoked");
@@ -98,7 +89,5 @@ public sealed class BearerKeyAuthenticationHandler(
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        ErrorResponseWriter.WriteAsync(Context, StatusCodes.Status403Forbidden, "FORBIDDEN", "this key may not do that");
-
-    private string ClientIp() => Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        ErrorResponseWriter.WriteAsync(Context, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "this key may not do that");
 }

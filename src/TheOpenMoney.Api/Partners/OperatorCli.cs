@@ -19,6 +19,8 @@ public sealed class OperatorCli
           TheOpenMoney.Api keys create --telegram-user-id N [--username U]
           TheOpenMoney.Api keys revoke --telegram-user-id N
           TheOpenMoney.Api balance credit --telegram-user-id N --amount-ton X --ref REF [--description TEXT]
+          TheOpenMoney.Api deposits quarantined [--limit N]
+          TheOpenMoney.Api deposits retry --id N
         """;
 
     private readonly string _verb;
@@ -45,7 +47,7 @@ public sealed class OperatorCli
         {
             (verb, rest) = ("migrate", 1);
         }
-        else if (args[0] is "keys" or "balance")
+        else if (args[0] is "keys" or "balance" or "deposits")
         {
             (verb, rest) = (args.Length > 1 ? $"{args[0]} {args[1]}" : args[0], 2);
         }
@@ -103,10 +105,37 @@ public sealed class OperatorCli
             case "balance credit" when TryTelegramUserId(out var userId) && TryAmount(out var amount) && _options.TryGetValue("ref", out var reference):
                 await migrator.MigrateAsync(cancellationToken);
                 return await CreditAsync(scope.ServiceProvider, userId, amount, reference, stdout, stderr, cancellationToken);
+            case "deposits quarantined":
+                await migrator.MigrateAsync(cancellationToken);
+                return await ListQuarantinedAsync(scope.ServiceProvider, stdout, cancellationToken);
+            case "deposits retry" when long.TryParse(_options.GetValueOrDefault("id"), NumberStyles.None, CultureInfo.InvariantCulture, out var quarantineId):
+                await migrator.MigrateAsync(cancellationToken);
+                var (released, message) = await scope.ServiceProvider.GetRequiredService<Payments.DepositIntake>().RetryAsync(quarantineId, cancellationToken);
+                await (released ? stdout : stderr).WriteLineAsync(message);
+                return released ? 0 : 1;
             default:
                 await stderr.WriteLineAsync(Usage);
                 return 2;
         }
+    }
+
+    /// <summary>
+    /// One line per held row: id, tx_hash, amount, times seen, first seen, reason, and the start of its raw
+    /// bytes with everything but printable ASCII escaped (a payer's comment can hold terminal escape codes).
+    /// </summary>
+    private async Task<int> ListQuarantinedAsync(IServiceProvider services, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var limit = int.TryParse(_options.GetValueOrDefault("limit"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100;
+        var held = await services.GetRequiredService<Payments.DepositQuarantine>().ListHeldAsync(limit, cancellationToken);
+        foreach (var row in held)
+        {
+            var amount = row.AmountNanoton is { } nano ? Ton.FromNano(nano).ToString(CultureInfo.InvariantCulture) + " TON" : "amount unreadable";
+            await stdout.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{row.Id}\t{row.TxHash ?? "-"}\t{amount}\tseen {row.SeenCount}x via {row.ReceivedVia}\tsince {row.FirstSeenAt:yyyy-MM-ddTHH:mm:ssZ}\t{row.Reason}\t{Payments.DepositQuarantine.Preview(row.Raw)}"));
+        }
+
+        return 0;
     }
 
     /// <summary>An operator adjustment, applied once per <c>--ref</c> (re-running it changes nothing).</summary>

@@ -92,13 +92,28 @@ public sealed partial class DepositPoller(
             _ = await addresses.GetOrdersAddressAsync(cancellationToken);
             var sync = await processor.SyncAsync(cancellationToken);
             var settings = options.Value;
+            // Each user_id on its own: deposits that cannot be applied yet in one history hold back only that history.
+            DepositsNotSettledException? unsettled = null;
             foreach (var userId in new[] { settings.OrdersUserId, settings.TopupsUserId })
             {
-                await PollUserAsync(services, processor, userId, sync, cancellationToken);
+                try
+                {
+                    await PollUserAsync(services, processor, userId, sync, cancellationToken);
+                }
+                catch (DepositsNotSettledException ex)
+                {
+                    unsettled = ex;
+                }
             }
 
-            await ApplyStoredAsync(services, cancellationToken);
+            await services.GetRequiredService<DepositIntake>().ApplyStoredAsync(cancellationToken);
+            await services.GetRequiredService<WebhookDeposits>().SettleHintsAsync(cancellationToken);
             await ExpireAsync(services, cancellationToken);
+            if (unsettled is not null)
+            {
+                throw unsettled;
+            }
+
             metrics.PollCompleted(Stopwatch.GetElapsedTime(started));
             status.Succeeded(time.GetUtcNow());
             return true;
@@ -157,7 +172,7 @@ public sealed partial class DepositPoller(
             catch (Exception ex)
             {
                 metrics.PollFailed();
-                status.Failed(time.GetUtcNow(), ex.GetType().Name + ": " + ex.Message);
+                status.Failed(time.GetUtcNow(), Infrastructure.FailureKind.Of(ex));
                 LogPollFailed(logger, ex);
             }
         }
@@ -202,7 +217,7 @@ public sealed partial class DepositPoller(
     private async Task PollUserAsync(IServiceProvider services, ProcessorClient processor, string userId, ProcessorSync sync, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var deposits = services.GetRequiredService<DepositProcessor>();
+        var intake = services.GetRequiredService<DepositIntake>();
         var now = time.GetUtcNow();
         var cursor = await LoadCursorAsync(userId, now, cancellationToken);
         var fullScan = cursor.LastFullScanAt is null || now - cursor.LastFullScanAt >= settings.FullRescanInterval;
@@ -218,20 +233,22 @@ public sealed partial class DepositPoller(
                 var waitMs = Stopwatch.GetElapsedTime(waitStarted).TotalMilliseconds;
                 next = page.Count < settings.PageSize ? null : processor.HistoryAsync(userId, offset + page.Count, settings.PageSize, cancellationToken);
                 var applyStarted = Stopwatch.GetTimestamp();
-                await ApplyPageAsync(deposits, page, settings.ApplyLanes, cancellationToken);
+                var taken = await intake.TakePageAsync(page, offset, userId, cancellationToken);
                 var applyMs = Stopwatch.GetElapsedTime(applyStarted).TotalMilliseconds;
                 LogPage(logger, userId, offset, page.Count, waitMs, applyMs);
-                offset += page.Count;
-                if (page.Count > 0)
+                // Only past what is settled (every deposit committed or held): a crash or a failure before this re-reads it (tx_hash dedupes).
+                if (taken.SettledUpTo > offset)
                 {
-                    // Only after every deposit of the page is committed: a crash before this re-reads the page (tx_hash dedupes it).
-                    await using var advance = dataSource.CreateCommand(
-                        "UPDATE processor_cursors SET next_offset = GREATEST(next_offset, $2), updated_at = $3 WHERE processor_user_id = $1");
-                    advance.Parameters.Add(new NpgsqlParameter { Value = userId });
-                    advance.Parameters.Add(new NpgsqlParameter { Value = offset });
-                    advance.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-                    await advance.ExecuteNonQueryAsync(cancellationToken);
+                    await AdvanceCursorAsync(userId, taken.SettledUpTo, cancellationToken);
                 }
+
+                if (taken.Unsettled > 0)
+                {
+                    // The rest of the history waits for the next poll, which starts at the first deposit still to apply.
+                    throw new DepositsNotSettledException(taken.Unsettled);
+                }
+
+                offset += page.Count;
             }
         }
         finally
@@ -260,6 +277,16 @@ public sealed partial class DepositPoller(
         await done.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    private async Task AdvanceCursorAsync(string userId, long offset, CancellationToken cancellationToken)
+    {
+        await using var advance = dataSource.CreateCommand(
+            "UPDATE processor_cursors SET next_offset = GREATEST(next_offset, $2), updated_at = $3 WHERE processor_user_id = $1");
+        advance.Parameters.Add(new NpgsqlParameter { Value = userId });
+        advance.Parameters.Add(new NpgsqlParameter { Value = offset });
+        advance.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await advance.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private async Task<ProcessorCursor> LoadCursorAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -278,40 +305,6 @@ public sealed partial class DepositPoller(
             NextOffset = reader.GetInt64(0),
             LastFullScanAt = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
         };
-    }
-
-    /// <summary>
-    /// Applies a page on <paramref name="lanes"/> connections at once, one round trip per lane. Deposits
-    /// that could touch the same order (same memo) or the same top-up account (same address) share a
-    /// lane, so they are applied in the processor's order; each deposit is still its own transaction.
-    /// </summary>
-    private static async Task ApplyPageAsync(DepositProcessor deposits, IReadOnlyList<IncomingDeposit> page, int lanes, CancellationToken cancellationToken)
-    {
-        if (page.Count == 0)
-        {
-            return;
-        }
-
-        var split = new List<IncomingDeposit>[Math.Clamp(Math.Min(lanes, page.Count), 1, 64)];
-        foreach (var deposit in page)
-        {
-            var key = Orders.PaymentMemo.Normalize(deposit.Comment) ?? deposit.DepositAddress;
-            var lane = (int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)split.Length);
-            (split[lane] ??= []).Add(deposit);
-        }
-
-        await Task.WhenAll(split.Where(l => l is not null).Select(l => deposits.RecordAndApplyAsync(l, "poll", cancellationToken)));
-    }
-
-    /// <summary>Deposits the webhook stored but could not apply (a failure after storing) are applied here.</summary>
-    private static async Task ApplyStoredAsync(IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var db = services.GetRequiredService<AppDbContext>();
-        var deposits = services.GetRequiredService<DepositProcessor>();
-        var pending = await db.Deposits.Where(d => d.AppliedAt == null).OrderBy(d => d.Id)
-            .Select(d => new { d.TxHash, d.DepositAddress, d.Comment }).Take(1000)
-            .ToListAsync(cancellationToken);
-        await deposits.ApplyStoredAsync(pending.Select(d => (d.TxHash, d.DepositAddress, d.Comment)).ToList(), cancellationToken);
     }
 
     /// <summary>
@@ -372,6 +365,13 @@ public sealed partial class DepositPoller(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This instance now polls the payment processor")]
     private static partial void LogLeader(ILogger logger);
+
+    /// <summary>Some deposits of a page could not be applied yet; the cursor stays before them.</summary>
+    private sealed class DepositsNotSettledException(int count)
+        : Exception($"{count} deposits could not be applied yet; the next poll reads them again"), Infrastructure.IHasFailureKind
+    {
+        public string FailureKind => "deposits_not_settled";
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the payment processor failed; retrying next interval")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);

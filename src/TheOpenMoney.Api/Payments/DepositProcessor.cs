@@ -1,4 +1,6 @@
+using System.Text;
 using Npgsql;
+using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;
@@ -9,8 +11,12 @@ public sealed record DepositOutcome(string Kind, long? OrderId, long? PartnerId,
 /// <summary>What became of one deposit handed to <see cref="DepositProcessor"/>.</summary>
 /// <param name="TxHash">The deposit.</param>
 /// <param name="Stored">False when its tx_hash was already known.</param>
-/// <param name="Outcome">How it was applied now; null when it had been applied before.</param>
-public sealed record DepositResult(string TxHash, bool Stored, DepositOutcome? Outcome);
+/// <param name="Outcome">How it was applied now; null when it had been applied before (or failed).</param>
+/// <param name="Failure">Why the database refused it (nothing of it was written); null when it went through.</param>
+public sealed record DepositResult(string TxHash, bool Stored, DepositOutcome? Outcome, Exception? Failure = null);
+
+/// <summary>A deposit stored but not applied yet (the webhook stored it and applying failed).</summary>
+public sealed record StoredDeposit(string TxHash, string DepositAddress, string? Comment);
 
 /// <summary>
 /// Stores deposits (once per <c>tx_hash</c>) and applies the matching rules of API.md through the
@@ -28,24 +34,43 @@ public sealed record DepositResult(string TxHash, bool Stored, DepositOutcome? O
 /// the poller and the webhook can both see it and it is applied exactly once. Several deposits go
 /// to PostgreSQL in one round trip (a pipelined batch), each deposit still its own transaction: an
 /// error barrier (a protocol Sync) closes each one.
+/// <para>
+/// A deposit the database refuses fails alone: its transaction rolls back, the batch's connection is
+/// discarded (the pool of this data source is cleared, so it is closed rather than reused), and the
+/// deposits after it are sent again on a fresh connection. They may already have been committed by
+/// the server behind the error; storing and applying are idempotent, and their outcome is read back.
+/// Failures are returned in <see cref="DepositResult.Failure"/>, never thrown (cancellation aside).
+/// </para>
 /// </summary>
-public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimeProvider time, PaymentMetrics metrics, ILogger<DepositProcessor> logger)
+public sealed partial class DepositProcessor(
+    [FromKeyedServices(DataSources.Deposits)] NpgsqlDataSource dataSource,
+    TimeProvider time,
+    PaymentMetrics metrics,
+    ILogger<DepositProcessor> logger)
 {
+    /// <summary>A page of deposits is one batch: bounded, but not by the request-path command timeout.</summary>
+    private const int BatchTimeoutSeconds = 60;
+
     private const string RecordSql =
         """
-        INSERT INTO deposits (tx_hash, processor_user_id, deposit_address, source_address, amount_nanoton, comment, chain_time, received_via, received_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        INSERT INTO deposits (tx_hash, processor_user_id, deposit_address, source_address, amount_nanoton, comment, comment_original, chain_time, received_via, received_at)
+        VALUES ($1, coalesce((SELECT a.processor_user_id FROM deposit_addresses a WHERE a.address = $3), $2), $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (tx_hash) DO NOTHING
         RETURNING id
         """;
 
     private const string ApplySql = "SELECT * FROM apply_deposit($1, $2, $3, $4)";
 
+    private const string OutcomeSql =
+        """
+        SELECT tx_hash, kind, order_id, partner_id, order_nanoton, credited_nanoton, unmatched_nanoton, amount_nanoton, chain_time
+          FROM deposits WHERE tx_hash = ANY($1) AND applied_at = $2
+        """;
+
     /// <summary>
     /// Stores and applies each deposit, all in one round trip; each deposit's store and apply form
     /// one transaction, committed whatever happens to the others. Deposits of one order must be
     /// passed in their chain order (they are applied in the order given).
-    /// Throws the first database error after the whole batch has run.
     /// <para>
     /// For the poller only: these commits do not wait for the WAL flush (<c>synchronous_commit =
     /// off</c>, per transaction). The poller moves its cursor past the page with an ordinary commit
@@ -58,6 +83,7 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
     public Task<IReadOnlyList<DepositResult>> RecordAndApplyAsync(IReadOnlyList<IncomingDeposit> deposits, string via, CancellationToken cancellationToken) =>
         RunBatchAsync(
             deposits,
+            d => d.TxHash,
             (batch, deposit, now) =>
             {
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off") { AppendErrorBarrier = false });
@@ -74,9 +100,9 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
             cancellationToken);
 
     /// <summary>
-    /// The webhook's path: stores the deposit (committed on its own, so the answer can be 200 even if
-    /// applying fails), then applies it, in one round trip. An error while applying is returned, not
-    /// thrown: the poller applies the stored deposit later.
+    /// The webhook's path: stores the deposit (committed on its own, so it is kept even if applying
+    /// fails), then applies it, in one round trip. An error while applying is returned, not thrown:
+    /// the poller applies the stored deposit later. An error while storing is thrown.
     /// </summary>
     public async Task<(DepositResult Result, Exception? ApplyError)> StoreThenApplyAsync(IncomingDeposit deposit, string via, CancellationToken cancellationToken)
     {
@@ -86,69 +112,173 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
         var now = time.GetUtcNow();
         batch.BatchCommands.Add(RecordCommand(deposit, via, now, barrier: true));
         batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var stored = await reader.ReadAsync(cancellationToken);
+        bool stored;
         try
         {
-            await reader.NextResultAsync(cancellationToken);
-            var outcome = await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken);
-            return (new DepositResult(deposit.TxHash, stored, outcome), null);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            stored = await reader.ReadAsync(cancellationToken);
+            try
+            {
+                await reader.NextResultAsync(cancellationToken);
+                var outcome = await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken);
+                return (new DepositResult(deposit.TxHash, stored, outcome), null);
+            }
+            catch (NpgsqlException ex)
+            {
+                Discard(ex);
+                return (new DepositResult(deposit.TxHash, stored, null), ex);
+            }
         }
-        catch (PostgresException ex)
+        catch (NpgsqlException ex)
         {
-            return (new DepositResult(deposit.TxHash, stored, null), ex);
+            Discard(ex);
+            throw;
         }
     }
 
     /// <summary>Applies deposits that are stored but not applied yet (one transaction each, one round trip); the rest are skipped.</summary>
-    public Task<IReadOnlyList<DepositResult>> ApplyStoredAsync(IReadOnlyList<(string TxHash, string DepositAddress, string? Comment)> deposits, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<DepositResult>> ApplyStoredAsync(IReadOnlyList<StoredDeposit> deposits, CancellationToken cancellationToken) =>
         RunBatchAsync(
             deposits,
+            d => d.TxHash,
             (batch, deposit, now) => batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now)),
             async (reader, deposit) => new DepositResult(deposit.TxHash, false, await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken)),
             cancellationToken);
 
-    /// <summary>One batch (one round trip) on its own connection: the commands for each item, then each item's results in turn.</summary>
+    /// <summary>What PostgreSQL text can hold of a comment (NUL as U+FFFD), and the exact bytes when that differs.</summary>
+    internal static (string? Text, byte[]? Original) ForStorage(string? comment) =>
+        comment is null || !comment.Contains('\0', StringComparison.Ordinal)
+            ? (comment, null)
+            : (comment.Replace('\0', '\uFFFD'), Encoding.UTF8.GetBytes(comment));
+
+    /// <summary>
+    /// Runs the items in as few batches (round trips) as failures allow, on connections of their own:
+    /// the commands for each item, then each item's results in turn. When an item fails, it gets its
+    /// failure, the connection is discarded, and the items after it go again in a new batch (those
+    /// the server had already committed behind the failure are read back instead).
+    /// </summary>
     private async Task<IReadOnlyList<DepositResult>> RunBatchAsync<T>(
         IReadOnlyList<T> items,
+        Func<T, string> txHashOf,
         Action<NpgsqlBatch, T, DateTimeOffset> addCommands,
         Func<NpgsqlDataReader, T, Task<DepositResult>> readResults,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
-        if (items.Count == 0)
+        var results = new DepositResult[items.Count];
+        var pending = Enumerable.Range(0, items.Count).ToList();
+        while (pending.Count > 0)
         {
-            return [];
-        }
+            var now = time.GetUtcNow();
+            var position = 0;
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await using var batch = new NpgsqlBatch(connection) { Timeout = BatchTimeoutSeconds };
+                foreach (var index in pending)
+                {
+                    addCommands(batch, items[index], now);
+                }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        var now = time.GetUtcNow();
-        foreach (var item in items)
-        {
-            addCommands(batch, item, now);
-        }
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                for (; position < pending.Count; position++)
+                {
+                    if (position > 0)
+                    {
+                        // Moving on reads this item's first answer: an error here is this item's.
+                        await reader.NextResultAsync(cancellationToken);
+                    }
 
-        var results = new List<DepositResult>(items.Count);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        foreach (var item in items)
-        {
-            results.Add(await readResults(reader, item));
-            await reader.NextResultAsync(cancellationToken);
+                    results[pending[position]] = await readResults(reader, items[pending[position]]);
+                }
+
+                return results;
+            }
+            catch (Exception ex) when ((ex is NpgsqlException or InvalidOperationException or InvalidCastException) && !cancellationToken.IsCancellationRequested)
+            {
+                Discard(ex);
+                var failed = pending[position];
+                results[failed] = new DepositResult(txHashOf(items[failed]), false, null, ex);
+                var rest = pending.GetRange(position + 1, pending.Count - position - 1);
+                if (DatabaseFailures.IsUnavailable(ex) && ex is not PostgresException)
+                {
+                    // The connection itself failed: the rest would only fail the same way, one timeout each.
+                    foreach (var index in rest)
+                    {
+                        results[index] = new DepositResult(txHashOf(items[index]), false, null, ex);
+                    }
+
+                    return results;
+                }
+
+                var recovered = await RecoverOutcomesAsync(rest.Select(i => txHashOf(items[i])).ToArray(), now, cancellationToken);
+                pending = [];
+                foreach (var index in rest)
+                {
+                    if (recovered.TryGetValue(txHashOf(items[index]), out var outcome))
+                    {
+                        results[index] = new DepositResult(txHashOf(items[index]), true, outcome);
+                    }
+                    else
+                    {
+                        pending.Add(index);
+                    }
+                }
+            }
         }
 
         return results;
     }
 
+    /// <summary>
+    /// After a failed batch, the items behind the failure may have been committed by the server
+    /// without their answers being read: their rows carry the failed batch's instant as
+    /// <c>applied_at</c>. Those are read back (and counted in the metrics) instead of sent again.
+    /// </summary>
+    private async Task<Dictionary<string, DepositOutcome>> RecoverOutcomesAsync(string[] txHashes, DateTimeOffset batchNow, CancellationToken cancellationToken)
+    {
+        var recovered = new Dictionary<string, DepositOutcome>(StringComparer.Ordinal);
+        if (txHashes.Length == 0)
+        {
+            return recovered;
+        }
+
+        await using (var command = dataSource.CreateCommand(OutcomeSql))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = txHashes });
+            command.Parameters.Add(new NpgsqlParameter { Value = batchNow });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var outcome = new DepositOutcome(
+                    reader.GetString(1), reader.Get<long?>(2), reader.Get<long?>(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6));
+                recovered[reader.GetString(0)] = outcome;
+                metrics.DepositApplied(outcome.Kind, reader.GetInt64(7), time.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(8));
+            }
+        }
+
+        LogRecovered(logger, recovered.Count, txHashes.Length);
+        return recovered;
+    }
+
+    /// <summary>A connection that saw an error is not reused: the pool of the deposit connections is cleared.</summary>
+    private void Discard(Exception failure)
+    {
+        dataSource.Clear();
+        LogDiscarded(logger, DatabaseFailures.Kind(failure));
+    }
+
     private static NpgsqlBatchCommand RecordCommand(IncomingDeposit deposit, string via, DateTimeOffset now, bool barrier)
     {
+        var (comment, original) = ForStorage(deposit.Comment);
         var command = new NpgsqlBatchCommand(RecordSql) { AppendErrorBarrier = barrier };
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deposit.TxHash });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deposit.ProcessorUserId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deposit.DepositAddress });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CanonicalAddress(deposit.DepositAddress) });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)deposit.SourceAddress ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = deposit.AmountNanoton });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)deposit.Comment ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)comment ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)original ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = deposit.ChainTime });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = via });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
@@ -160,11 +290,13 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
     {
         var command = new NpgsqlBatchCommand(ApplySql) { AppendErrorBarrier = true };
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = txHash, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TonAddress.IsValid(address) ? TonAddress.ToNonBounceable(address) : address, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CanonicalAddress(address), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)PaymentMemo.Normalize(comment) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         return command;
     }
+
+    private static string CanonicalAddress(string address) => TonAddress.IsValid(address) ? TonAddress.ToNonBounceable(address) : address;
 
     private async Task<DepositOutcome?> ReadOutcomeAsync(NpgsqlDataReader reader, string txHash, CancellationToken cancellationToken)
     {
@@ -193,4 +325,10 @@ public sealed partial class DepositProcessor(NpgsqlDataSource dataSource, TimePr
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unmatched deposit {TxHash} of {Nanoton} nanoTON kept for operators: {Reason}")]
     private static partial void LogUnmatched(ILogger logger, string txHash, long nanoton, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A deposit batch failed ({Kind}); its connection is discarded and the deposits after the failure go again")]
+    private static partial void LogDiscarded(ILogger logger, string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Recovered} of the {Count} deposits behind a failed one had been applied by the server; the rest go again")]
+    private static partial void LogRecovered(ILogger logger, int recovered, int count);
 }

@@ -37,7 +37,11 @@ public sealed class Deposit
 
     public long AmountNanoton { get; set; }
 
+    /// <summary>The comment as PostgreSQL text can hold it (NUL shown as U+FFFD).</summary>
     public string? Comment { get; set; }
+
+    /// <summary>The comment's exact UTF-8 bytes, when <see cref="Comment"/> had to differ from them.</summary>
+    public byte[]? CommentOriginal { get; set; }
 
     public DateTimeOffset ChainTime { get; set; }
 
@@ -60,6 +64,40 @@ public sealed class Deposit
     public long UnmatchedNanoton { get; set; }
 
     public DateTimeOffset? AppliedAt { get; set; }
+}
+
+/// <summary>A processor row held for operators: unreadable, or refused by the database too often in a row.</summary>
+public sealed class QuarantinedDeposit
+{
+    public long Id { get; set; }
+
+    /// <summary>SHA-256 of <see cref="Raw"/>: the same row seen again is the same quarantine entry.</summary>
+    public byte[] Fingerprint { get; set; } = [];
+
+    public string? TxHash { get; set; }
+
+    public string ProcessorUserId { get; set; } = "";
+
+    /// <summary><c>poll</c>, <c>webhook</c>, <c>stored</c> or <c>hint</c>.</summary>
+    public string ReceivedVia { get; set; } = "";
+
+    /// <summary>The row's exact bytes as the processor sent them (or, for a readable deposit, its fields as JSON).</summary>
+    public byte[] Raw { get; set; } = [];
+
+    public string Reason { get; set; } = "";
+
+    public long? AmountNanoton { get; set; }
+
+    public DateTimeOffset FirstSeenAt { get; set; }
+
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    public int SeenCount { get; set; }
+
+    /// <summary>When an operator retried it successfully; null while it is held.</summary>
+    public DateTimeOffset? ReleasedAt { get; set; }
+
+    public string? ReleasedNote { get; set; }
 }
 
 /// <summary>Where the history of one processor user_id has been read to.</summary>
@@ -113,6 +151,21 @@ internal sealed class DepositConfiguration : IEntityTypeConfiguration<Deposit>
         builder.HasIndex(d => d.TxHash).IsUnique();
         builder.HasOne<Order>().WithMany().HasForeignKey(d => d.OrderId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Partner>().WithMany().HasForeignKey(d => d.PartnerId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class QuarantinedDepositConfiguration : IEntityTypeConfiguration<QuarantinedDeposit>
+{
+    public void Configure(EntityTypeBuilder<QuarantinedDeposit> builder)
+    {
+        builder.ToTable("quarantined_deposits");
+        builder.HasKey(q => q.Id);
+        builder.Property(q => q.Id).UseIdentityAlwaysColumn();
+        builder.Property(q => q.TxHash).HasMaxLength(128);
+        builder.Property(q => q.ProcessorUserId).HasMaxLength(64);
+        builder.Property(q => q.ReceivedVia).HasMaxLength(8);
+        builder.Property(q => q.SeenCount).HasDefaultValue(1);
+        builder.HasIndex(q => q.Fingerprint).IsUnique();
     }
 }
 

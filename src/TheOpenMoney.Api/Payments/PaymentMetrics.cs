@@ -13,6 +13,9 @@ public sealed class PaymentMetrics : IDisposable
     private readonly Histogram<double> _pollDuration;
     private readonly Histogram<double> _matchingLag;
     private readonly Counter<long> _pollFailures;
+    private readonly Counter<long> _quarantined;
+    private readonly Counter<long> _quarantinedNanoton;
+    private readonly Counter<long> _webhookDeposits;
 
     public PaymentMetrics(IMeterFactory meters)
     {
@@ -23,6 +26,9 @@ public sealed class PaymentMetrics : IDisposable
         _pollDuration = _meter.CreateHistogram<double>("tom.poll.duration", "ms", "Duration of one poll of the processor");
         _matchingLag = _meter.CreateHistogram<double>("tom.deposits.matching_lag", "s", "From the deposit's chain time to its application");
         _pollFailures = _meter.CreateCounter<long>("tom.poll.failures", "{poll}", "Polls that failed");
+        _quarantined = _meter.CreateCounter<long>("tom.deposits.quarantined", "{deposit}", "Processor rows held in quarantine (unreadable, or refused by the database too often)");
+        _quarantinedNanoton = _meter.CreateCounter<long>("tom.deposits.quarantined_nanoton", "nanoTON", "nanoTON of quarantined rows whose amount could be read");
+        _webhookDeposits = _meter.CreateCounter<long>("tom.webhook.deposits", "{push}", "Processor webhook pushes, by what the processor confirmed (applied, known, stored, unknown, deferred, quarantined)");
     }
 
     public void DepositApplied(string kind, long nanoton, TimeSpan lag)
@@ -36,6 +42,17 @@ public sealed class PaymentMetrics : IDisposable
     public void PollCompleted(TimeSpan duration) => _pollDuration.Record(duration.TotalMilliseconds);
 
     public void PollFailed() => _pollFailures.Add(1);
+
+    public void DepositQuarantined(long? nanoton)
+    {
+        _quarantined.Add(1);
+        if (nanoton is { } amount)
+        {
+            _quarantinedNanoton.Add(amount);
+        }
+    }
+
+    public void WebhookDeposit(string status) => _webhookDeposits.Add(1, new KeyValuePair<string, object?>("status", status));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -38,6 +38,12 @@ public sealed class PaymentProcessorOptions
     /// <summary>Rows re-read before the cursor on every poll, in case the processor's offsets shifted.</summary>
     public int RescanOverlap { get; set; } = 100;
 
+    /// <summary>
+    /// Consecutive failures (the database refused the deposit; an unavailable database does not count)
+    /// after which a readable deposit is quarantined so the poller can move past it.
+    /// </summary>
+    public int MaxApplyFailures { get; set; } = 5;
+
     /// <summary>How often the whole history is re-read from offset 0 (offsets can skip rows).</summary>
     public TimeSpan FullRescanInterval { get; set; } = TimeSpan.FromHours(1);
 

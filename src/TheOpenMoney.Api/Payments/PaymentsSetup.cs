@@ -17,7 +17,7 @@ public static class PaymentsSetup
         services.AddOptions<PaymentProcessorOptions>()
             .Bind(section)
             .Validate(o => !o.Enabled || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "PaymentProcessor:BaseUrl must be an absolute URL")
-            .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0 && o.ApplyLanes is > 0 and <= 64, "PaymentProcessor poll settings are invalid")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0 && o.ApplyLanes is > 0 and <= 64 && o.MaxApplyFailures >= 1, "PaymentProcessor poll settings are invalid")
             .ValidateOnStart();
         services.AddOptions<PaymentAddressOptions>()
             .Bind(configuration.GetSection(PaymentAddressOptions.Section))
@@ -25,6 +25,8 @@ public static class PaymentsSetup
             .ValidateOnStart();
         services.AddSingleton<PaymentMetrics>();
         services.AddSingleton<DepositProcessor>();
+        services.AddSingleton<DepositQuarantine>();
+        services.AddScoped<DepositIntake>();
         var enabled = !string.IsNullOrWhiteSpace(section["BaseUrl"]);
         if (!enabled)
         {
@@ -36,6 +38,7 @@ public static class PaymentsSetup
                 ProcessorClient.Configure(client, sp.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value))
             .AddHttpMessageHandler(sp => new ResilienceHandler(
                 ResilienceHandler.CreatePipeline(sp.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value.Http)));
+        services.AddScoped<WebhookDeposits>();
         services.AddSingleton<OrdersAddressCache>();
         services.AddScoped<ProcessorPaymentAddresses>();
         services.AddScoped<IPaymentAddresses>(sp => sp.GetRequiredService<ProcessorPaymentAddresses>());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace TheOpenMoney.Api.Payments;
 
-/// <summary>A deposit as the processor reports it (history or webhook).</summary>
+/// <summary>A deposit as the processor reports it (a history row, or its answer about one tx_hash), checked field by field.</summary>
 public sealed record IncomingDeposit(
     string TxHash,
     string ProcessorUserId,
@@ -16,27 +17,39 @@ public sealed record IncomingDeposit(
     string? Comment,
     DateTimeOffset ChainTime);
 
+/// <summary>One row of a history page: a deposit, or why the row could not be read. <see cref="Offset"/> is its place in the history.</summary>
+public sealed record IncomeRow(long Offset, IncomingDeposit? Deposit, RejectedIncome? Rejected);
+
 /// <summary>The processor's view of the chain: synced, and the generation time of the last block it scanned.</summary>
 public sealed record ProcessorSync(bool IsSynced, DateTimeOffset LastBlockAt);
 
-/// <summary>The processor answered with an error (its <c>{"error": …}</c> body, or an empty 401).</summary>
-public sealed class ProcessorException(string message, int? status = null) : Exception(message)
+/// <summary>The processor answered with an error (its <c>{"error": …}</c> body, or an empty 401), or with something unreadable.</summary>
+public sealed class ProcessorException(string message, int? status = null) : Exception(message), Infrastructure.IHasFailureKind
 {
     public int? Status { get; } = status;
+
+    public string FailureKind => Status is { } code ? $"processor_http_{code}" : "processor_unreadable_answer";
 }
 
 /// <summary>
-/// Typed client for the processor's HTTP API (seed 003). Polly (timeout, retry with jitter,
+/// Typed client for the processor's HTTP API (seed 003). Resilience (timeout, retry with jitter,
 /// circuit breaker) sits in the handler; this class maps its quirks: amounts as nanoTON strings,
 /// <c>time</c> in unix seconds, <c>comment</c> absent when empty, <c>sort_order</c> default desc.
+/// Every row it returns is attacker-controlled (a payer chooses the comment) and is read on its own
+/// by <see cref="ProcessorIncome"/>: a row that cannot be read comes back rejected, never as an
+/// exception for the whole page.
 /// </summary>
-public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOptions> options)
+public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOptions> options, TimeProvider time)
 {
+    /// <summary>The most a processor answer may hold (a page of 1,000 rows with long comments fits many times over).</summary>
+    internal const long MaxAnswerBytes = 64L * 1024 * 1024;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     internal static void Configure(HttpClient client, PaymentProcessorOptions options)
     {
         client.BaseAddress = new Uri(options.BaseUrl!.TrimEnd('/') + "/");
+        client.MaxResponseContentBufferSize = MaxAnswerBytes;
         if (!string.IsNullOrEmpty(options.ApiToken))
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiToken);
@@ -61,80 +74,140 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
             .ToList();
     }
 
-    /// <summary>One page of deposit history, oldest first (<c>sort_order=asc</c> is always sent).</summary>
-    public async Task<IReadOnlyList<IncomingDeposit>> HistoryAsync(string userId, long offset, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of deposit history, oldest first (<c>sort_order=asc</c> is always sent). Each row is read on
+    /// its own; an answer that is not a JSON object with an <c>incomes</c> array fails the page.
+    /// </summary>
+    public async Task<IReadOnlyList<IncomeRow>> HistoryAsync(string userId, long offset, int limit, CancellationToken cancellationToken)
     {
         var url = string.Create(
             CultureInfo.InvariantCulture,
             $"v1/deposit/history?user_id={Uri.EscapeDataString(userId)}&currency={options.Value.Currency}&limit={limit}&offset={offset}&sort_order=asc");
         using var response = await http.GetAsync(url, cancellationToken);
-        var body = await ReadAsync<HistoryBody>(response, cancellationToken);
-        return (body.Incomes ?? []).Select(i => ToDeposit(i, userId)).ToList();
+        using var document = await ReadDocumentAsync(response, cancellationToken);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new ProcessorException("history answer is not a JSON object");
+        }
+
+        if (!document.RootElement.TryGetProperty("incomes", out var incomes) || incomes.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (incomes.ValueKind != JsonValueKind.Array)
+        {
+            throw new ProcessorException("history answer's incomes is not an array");
+        }
+
+        var now = time.GetUtcNow();
+        var rows = new List<IncomeRow>(incomes.GetArrayLength());
+        foreach (var row in incomes.EnumerateArray())
+        {
+            var at = offset + rows.Count;
+            rows.Add(ProcessorIncome.TryRead(row, userId, now, out var deposit, out var rejected)
+                ? new IncomeRow(at, deposit, null)
+                : new IncomeRow(at, null, rejected));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// What the processor itself knows of one transaction (<c>GET /v1/deposit/income?tx_hash=</c>):
+    /// the row (read like a history row), or null when it does not know it (404, or 400 for a hash it
+    /// finds malformed). Other failures throw.
+    /// </summary>
+    public async Task<IncomeRow?> IncomeAsync(string txHash, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"v1/deposit/income?tx_hash={Uri.EscapeDataString(txHash)}", cancellationToken);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+            return null;
+        }
+
+        using var document = await ReadDocumentAsync(response, cancellationToken);
+        if (document.RootElement.ValueKind != JsonValueKind.Object
+            || !document.RootElement.TryGetProperty("income", out var income) || income.ValueKind == JsonValueKind.Null)
+        {
+            throw new ProcessorException("income answer has no income");
+        }
+
+        // The answer names no user_id: the deposit row takes it from our address table when it is stored.
+        return ProcessorIncome.TryRead(income, UnknownUserId, time.GetUtcNow(), out var deposit, out var rejected)
+            ? new IncomeRow(0, deposit, null)
+            : new IncomeRow(0, null, rejected);
     }
 
     public async Task<ProcessorSync> SyncAsync(CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync("v1/system/sync", cancellationToken);
         var body = await ReadAsync<SyncBody>(response, cancellationToken);
+        if (body.LastBlockGenUtime < 0 || body.LastBlockGenUtime > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
+        {
+            throw new ProcessorException("sync answer has an impossible last_block_gen_utime");
+        }
+
         return new ProcessorSync(body.IsSynced, DateTimeOffset.FromUnixTimeSeconds(body.LastBlockGenUtime));
     }
 
-    /// <summary>Turns a processor income (history row or webhook body) into a deposit; throws on amounts or times that make no sense.</summary>
-    internal static IncomingDeposit ToDeposit(Income income, string userId)
+    /// <summary>Stored when the processor did not say which user_id a deposit belongs to and the address is not ours.</summary>
+    public const string UnknownUserId = "unknown";
+
+    private static async Task<JsonDocument> ReadDocumentAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(income.TxHash) || string.IsNullOrWhiteSpace(income.DepositAddress))
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
         {
-            throw new ProcessorException("income without tx_hash or deposit_address");
+            throw Failure(response.StatusCode, bytes);
         }
 
-        if (!long.TryParse(income.Amount, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
+        try
         {
-            throw new ProcessorException($"income {income.TxHash} has an invalid amount");
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
         }
-
-        return new IncomingDeposit(
-            income.TxHash,
-            userId,
-            income.DepositAddress,
-            string.IsNullOrEmpty(income.SourceAddress) ? null : income.SourceAddress,
-            amount,
-            string.IsNullOrEmpty(income.Comment) ? null : income.Comment,
-            DateTimeOffset.FromUnixTimeSeconds(income.Time));
+        catch (JsonException)
+        {
+            throw new ProcessorException("processor answered something that is not JSON", (int)response.StatusCode);
+        }
     }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            var detail = "";
-            if (text.Length > 0)
-            {
-                try
-                {
-                    detail = JsonSerializer.Deserialize<ErrorBody>(text, Json)?.Error ?? "";
-                }
-                catch (JsonException)
-                {
-                    detail = "unreadable error body";
-                }
-            }
-
-            throw new ProcessorException($"processor answered {(int)response.StatusCode} {detail}".TrimEnd(), (int)response.StatusCode);
+            throw Failure(response.StatusCode, bytes);
         }
 
-        return JsonSerializer.Deserialize<T>(text, Json) ?? throw new ProcessorException("processor answered an empty body");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, Json) ?? throw new ProcessorException("processor answered an empty body");
+        }
+        catch (JsonException)
+        {
+            throw new ProcessorException("processor answered something unreadable", (int)response.StatusCode);
+        }
     }
 
-    internal sealed record Income(
-        [property: JsonPropertyName("deposit_address")] string? DepositAddress,
-        [property: JsonPropertyName("time")] long Time,
-        [property: JsonPropertyName("source_address")] string? SourceAddress,
-        [property: JsonPropertyName("amount")] string? Amount,
-        [property: JsonPropertyName("comment")] string? Comment,
-        [property: JsonPropertyName("tx_hash")] string? TxHash);
+    /// <summary>An error answer. Its <c>{"error"}</c> text is the processor's own and is not put in the message (it may echo our input).</summary>
+    private static ProcessorException Failure(HttpStatusCode status, byte[] body)
+    {
+        var hasError = false;
+        if (body.Length > 0)
+        {
+            try
+            {
+                hasError = JsonSerializer.Deserialize<ErrorBody>(body, Json)?.Error is not null;
+            }
+            catch (JsonException)
+            {
+                // An unreadable error body says no more than its status.
+            }
+        }
 
-    private sealed record HistoryBody([property: JsonPropertyName("incomes")] List<Income>? Incomes);
+        return new ProcessorException($"processor answered {(int)status}{(hasError ? " with an error" : "")}", (int)status);
+    }
 
     private sealed record AddressBody([property: JsonPropertyName("address")] string? Address);
 

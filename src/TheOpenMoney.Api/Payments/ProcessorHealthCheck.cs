@@ -26,7 +26,7 @@ public sealed class ProcessorHealthCheck(
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            timeout.CancelAfter(Health.HealthSetup.CheckTimeout / 2);
             var sync = await processor.SyncAsync(timeout.Token);
             data["reachable"] = true;
             data["is_synced"] = sync.IsSynced;
@@ -54,6 +54,7 @@ public sealed class ProcessorHealthCheck(
             ["cursor_lag_seconds"] = syncedTo is { } s ? Math.Max(0, (long)(now - s).TotalSeconds) : null,
             ["unapplied_deposits"] = await db.Deposits.CountAsync(d => d.AppliedAt == null, cancellationToken),
             ["unmatched_deposits"] = await db.Deposits.CountAsync(d => d.Kind == "unmatched", cancellationToken),
+            ["quarantined_deposits"] = await db.QuarantinedDeposits.CountAsync(q => q.ReleasedAt == null, cancellationToken),
         };
         var stale = options.Value.PollInterval * 3 + TimeSpan.FromSeconds(30);
         if (poller.IsLeader && poller.LastSuccessAt is { } last && now - last > stale)

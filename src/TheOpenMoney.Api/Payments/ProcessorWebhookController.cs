@@ -1,67 +1,122 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Serialization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>
 /// The processor's push of a deposit (bicycle's <c>WEBHOOK_ENDPOINT</c>), a fast path beside polling.
-/// Authenticated by <c>Bearer PaymentProcessor:WebhookToken</c> (constant-time compare). Answers 200
-/// as soon as the deposit is stored — bicycle stops pushing after any other answer — then applies it
-/// through the poller's code path; if applying fails, the poller applies it later. A deposit seen
-/// both here and in the history is stored and applied once (unique tx_hash, applied flag).
+/// The token (<c>Bearer PaymentProcessor:WebhookToken</c>, constant-time compare) is checked before
+/// anything else, whatever the body or media type; wrong tokens count against the client address.
+/// Only the body's <c>tx_hash</c> is used: the deposit applied is what the processor itself reports
+/// for it (<see cref="WebhookDeposits"/>). Any push from a genuine processor answers 200 (bicycle
+/// stops pushing after any other answer): a tx_hash it does not know credits nothing, and one it
+/// cannot be asked about now is settled by the poller. A body without a plausible <c>tx_hash</c> is
+/// 422; nothing in a body yields a 500.
 /// </summary>
 [ApiController]
 [Route("internal/processor/webhook")]
 [AllowAnonymous]
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed partial class ProcessorWebhookController(
-    DepositProcessor deposits,
-    IOptions<PaymentProcessorOptions> options,
-    ILogger<ProcessorWebhookController> logger) : ControllerBase
+[ProcessorWebhookToken]
+public sealed class ProcessorWebhookController(WebhookDeposits webhook) : ControllerBase
 {
+    /// <summary>The most a push body may hold (bicycle's are a few hundred bytes).</summary>
+    private const int MaxBodyBytes = 64 * 1024;
+
     [HttpPost]
-    [Consumes("application/json")]
-    public async Task<IActionResult> Receive([FromBody] WebhookDeposit body, CancellationToken cancellationToken)
+    [RequestSizeLimit(MaxBodyBytes)]
+    public async Task<IActionResult> Receive(CancellationToken cancellationToken)
     {
-        var expected = options.Value.WebhookToken;
-        if (string.IsNullOrEmpty(expected))
+        var txHash = await ReadTxHashAsync(Request, cancellationToken);
+        var (status, kind) = await webhook.ConfirmAsync(txHash, cancellationToken);
+        return Ok(ApiResponse.Of(new WebhookReceipt(txHash, status, kind)));
+    }
+
+    /// <summary>The body's <c>tx_hash</c>, the one field of a push that is used; 422 when the body has no plausible one.</summary>
+    private static async Task<string> ReadTxHashAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(
+                request.Body, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false }, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            throw ApiException.Validation("webhook body is not valid JSON");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("tx_hash", out var value)
+                || value.ValueKind != JsonValueKind.String)
+            {
+                throw ApiException.Validation("webhook body has no tx_hash");
+            }
+
+            string? txHash;
+            try
+            {
+                txHash = value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                txHash = null;
+            }
+
+            return ProcessorIncome.IsPlausibleTxHash(txHash)
+                ? txHash!
+                : throw ApiException.Validation("tx_hash must be 1 to 128 of A-Z, a-z, 0-9, +, /, =, _ and -");
+        }
+    }
+}
+
+/// <summary>
+/// Checks the processor's webhook token before anything else runs (an authorization filter runs
+/// before the media-type check and model binding). 404 when no token or no processor is configured
+/// (the route is off); 401 for a missing or wrong token, 429 once the client address has failed too often.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class ProcessorWebhookTokenAttribute : Attribute, IAsyncAuthorizationFilter
+{
+    public Task OnAuthorizationAsync(AuthorizationFilterContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var http = context.HttpContext;
+        var settings = http.RequestServices.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value;
+        var expected = settings.WebhookToken;
+        if (string.IsNullOrEmpty(expected) || !settings.Enabled)
         {
             throw ApiException.NotFound("route");
         }
 
-        if (!TokenMatches(Request.Headers.Authorization.ToString(), expected))
+        if (BearerMatches(http.Request.Headers.Authorization.ToString(), expected))
         {
-            throw new ApiException(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "invalid webhook token");
+            return Task.CompletedTask;
         }
 
-        IncomingDeposit deposit;
-        try
+        var limiter = http.RequestServices.GetRequiredService<FailedAuthLimiter>();
+        if (!limiter.TryRecordFailure(FailedAuthLimiter.ClientAddress(http), out var retryAfter))
         {
-            deposit = ProcessorClient.ToDeposit(
-                new ProcessorClient.Income(body.DepositAddress, body.Time, body.SourceAddress, body.Amount, body.Comment, body.TxHash),
-                body.UserId ?? "");
-        }
-        catch (ProcessorException ex)
-        {
-            throw ApiException.Validation(ex.Message);
+            throw new ApiException(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "too many failed authentication attempts from this address; retry later")
+            {
+                RetryAfterSeconds = PartnerRateLimitMiddleware.Seconds(retryAfter),
+            };
         }
 
-        // Stored and committed first (the 200 promises that), then applied, in one round trip.
-        var (result, applyError) = await deposits.StoreThenApplyAsync(deposit, "webhook", cancellationToken);
-        if (applyError is not null)
-        {
-            LogApplyDeferred(logger, deposit.TxHash, applyError);
-        }
-
-        return Ok(ApiResponse.Of(new WebhookReceipt(deposit.TxHash, result.Stored, result.Outcome?.Kind)));
+        throw new ApiException(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "invalid webhook token");
     }
 
-    private static bool TokenMatches(string header, string expected)
+    /// <summary><c>Bearer &lt;token&gt;</c> equal to <paramref name="expected"/>, compared in constant time (over hashes, so lengths leak nothing).</summary>
+    internal static bool BearerMatches(string header, string expected)
     {
         const string prefix = "Bearer ";
         if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
@@ -72,23 +127,9 @@ public sealed partial class ProcessorWebhookController(
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()));
         return CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook deposit {TxHash} stored; applying it failed and is left to the poller")]
-    private static partial void LogApplyDeferred(ILogger logger, string txHash, Exception exception);
 }
 
-/// <summary>bicycle's webhook body. Fields it may add later are ignored.</summary>
-[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
-public sealed record WebhookDeposit(
-    string? DepositAddress,
-    long Time,
-    string? Amount,
-    string? SourceAddress,
-    string? Comment,
-    string? UserId,
-    string? TxHash);
-
-/// <param name="TxHash">The deposit.</param>
-/// <param name="Stored">False when it was already known.</param>
-/// <param name="Kind">How it was applied now, or null when it was applied before (or is left to the poller).</param>
-public sealed record WebhookReceipt(string TxHash, bool Stored, string? Kind);
+/// <param name="TxHash">The deposit pushed.</param>
+/// <param name="Status"><c>applied</c>, <c>known</c>, <c>stored</c>, <c>unknown</c> (the processor does not know it: nothing credited), <c>deferred</c> (the processor could not be asked: the poller settles it) or <c>quarantined</c>.</param>
+/// <param name="Kind">How it was applied now (<c>applied</c> only).</param>
+public sealed record WebhookReceipt(string TxHash, string Status, string? Kind);

@@ -57,7 +57,7 @@ public sealed class RateLimitTests(RateLimitTests.Factory factory) : IClassFixtu
     }
 }
 
-/// <summary>Its own factory: once this test blocks the (shared) test client address, nothing else could authenticate.</summary>
+/// <summary>Its own factory: TestServer requests share one (empty) client address, so this class's failures all count together.</summary>
 public sealed class FailedAuthRateLimitTests(FailedAuthRateLimitTests.Factory factory) : IClassFixture<FailedAuthRateLimitTests.Factory>
 {
     public sealed class Factory : ApiFactory
@@ -67,9 +67,8 @@ public sealed class FailedAuthRateLimitTests(FailedAuthRateLimitTests.Factory fa
     }
 
     [Fact]
-    public async Task Failed_authentications_are_limited_per_ip_and_then_no_key_is_checked()
+    public async Task Failed_authentications_are_limited_per_address_but_a_valid_key_from_it_still_passes()
     {
-        // TestServer requests share one (empty) client address, so this class's failures all count together.
         var valid = await factory.IssueKeyAsync(8005);
         var attacker = factory.CreateClient("osk_0000000000000000000000000000000000000000000");
         for (var i = 0; i < 3; i++)
@@ -77,9 +76,164 @@ public sealed class FailedAuthRateLimitTests(FailedAuthRateLimitTests.Factory fa
             await (await attacker.GetAsync("/api/v1/partner")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
         }
 
-        var blocked = await attacker.GetAsync("/api/v1/partner");
-        await blocked.AssertErrorAsync(429, ErrorCodes.RateLimited);
-        Assert.True(blocked.Headers.Contains("Retry-After"));
-        await (await factory.CreateClient(valid.Plaintext).GetAsync("/api/v1/partner")).AssertErrorAsync(429, ErrorCodes.RateLimited);
+        for (var i = 0; i < 40; i++)
+        {
+            var blocked = await attacker.GetAsync("/api/v1/partner");
+            await blocked.AssertErrorAsync(429, ErrorCodes.RateLimited);
+            var retryAfter = int.Parse(blocked.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(retryAfter, 1, 60);
+        }
+
+        // The same address, another partner's valid key: never refused for the failures of others.
+        await (await factory.CreateClient(valid.Plaintext).GetAsync("/api/v1/partner")).AssertOkAsync();
+    }
+}
+
+/// <summary>Limits taken together or not at all, the IETF draft headers, and a Retry-After that tells the real wait.</summary>
+public sealed class RateLimitAccountingTests(RateLimitAccountingTests.Factory factory) : IClassFixture<RateLimitAccountingTests.Factory>
+{
+    public sealed class Factory : ApiFactory
+    {
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            settings["RateLimiting:PerKeyPerMinute"] = "5";
+            settings["RateLimiting:OrderCreationPerKeyPerMinute"] = "2";
+            settings["RateLimiting:Window"] = "00:00:06";
+        }
+    }
+
+    [Fact]
+    public async Task A_request_refused_by_the_creation_limit_does_not_use_the_overall_budget()
+    {
+        var client = factory.CreateClient((await factory.IssueKeyAsync(8101)).Plaintext);
+
+        await (await client.PostAsync("/api/v1/_test/limited", null)).AssertOkAsync();
+        await (await client.PostAsync("/api/v1/_test/limited", null)).AssertOkAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await (await client.PostAsync("/api/v1/_test/limited", null)).AssertErrorAsync(429, ErrorCodes.RateLimited);
+        }
+
+        // Two of five used: the three refusals took nothing from the overall limit.
+        for (var i = 0; i < 3; i++)
+        {
+            await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
+        }
+
+        await (await client.GetAsync("/api/v1/partner")).AssertErrorAsync(429, ErrorCodes.RateLimited);
+    }
+
+    [Fact]
+    public async Task Keyed_responses_carry_the_rate_limit_headers_of_the_tightest_limit()
+    {
+        var client = factory.CreateClient((await factory.IssueKeyAsync(8102)).Plaintext);
+
+        var read = await client.GetAsync("/api/v1/partner");
+        Assert.Equal("5", read.Headers.GetValues("RateLimit-Limit").Single());
+        Assert.Equal("4", read.Headers.GetValues("RateLimit-Remaining").Single());
+        Assert.InRange(int.Parse(read.Headers.GetValues("RateLimit-Reset").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 6);
+
+        var create = await client.PostAsync("/api/v1/_test/limited", null);
+        Assert.Equal("2", create.Headers.GetValues("RateLimit-Limit").Single());
+        Assert.Equal("1", create.Headers.GetValues("RateLimit-Remaining").Single());
+
+        Assert.False((await factory.CreateClient().GetAsync("/api/v1/health")).Headers.Contains("RateLimit-Limit"));
+    }
+
+    [Fact]
+    public async Task Retry_after_is_the_time_left_in_the_window_not_the_whole_window()
+    {
+        var client = factory.CreateClient((await factory.IssueKeyAsync(8103)).Plaintext);
+        for (var i = 0; i < 5; i++)
+        {
+            await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var limited = await client.GetAsync("/api/v1/partner");
+
+        await limited.AssertErrorAsync(429, ErrorCodes.RateLimited);
+        var retryAfter = int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 4);
+        Assert.Equal("0", limited.Headers.GetValues("RateLimit-Remaining").Single());
+
+        await Task.Delay(TimeSpan.FromSeconds(retryAfter + 0.2));
+        await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
+    }
+}
+
+/// <summary>
+/// On a real socket (Kestrel on 127.0.0.1): the client address is the connection's, and
+/// <c>X-Forwarded-For</c> counts only when the connection comes from a configured proxy.
+/// </summary>
+public sealed class ClientAddressTests
+{
+    private sealed class Factory(bool trustLoopbackProxy) : ApiFactory
+    {
+        public override async Task InitializeAsync()
+        {
+            UseKestrel(0);
+            await base.InitializeAsync();
+        }
+
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            settings["RateLimiting:FailedAuthPerIpPerMinute"] = "2";
+            if (trustLoopbackProxy)
+            {
+                settings["ForwardedHeaders:KnownProxies"] = "127.0.0.1, ::1";
+            }
+        }
+    }
+
+    private static async Task<HttpResponseMessage> WrongKeyAsync(HttpClient client, string? forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/partner");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "osk_" + new string('9', 43));
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task Behind_a_trusted_proxy_failures_count_per_forwarded_client()
+    {
+        await using var factory = new Factory(trustLoopbackProxy: true);
+        await factory.InitializeAsync();
+        var client = factory.CreateClient();
+
+        await (await WrongKeyAsync(client, "203.0.113.7")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+        await (await WrongKeyAsync(client, "203.0.113.7")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+        await (await WrongKeyAsync(client, "203.0.113.7")).AssertErrorAsync(429, ErrorCodes.RateLimited);
+
+        // Another client behind the same proxy is not locked out by the first one's failures.
+        await (await WrongKeyAsync(client, "198.51.100.9")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Without_a_trusted_proxy_x_forwarded_for_is_ignored()
+    {
+        await using var factory = new Factory(trustLoopbackProxy: false);
+        await factory.InitializeAsync();
+        var client = factory.CreateClient();
+
+        await (await WrongKeyAsync(client, "203.0.113.7")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+        await (await WrongKeyAsync(client, "198.51.100.9")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+        // A spoofed header cannot buy a fresh budget: the connection's address is what counts.
+        await (await WrongKeyAsync(client, "192.0.2.1")).AssertErrorAsync(429, ErrorCodes.RateLimited);
+    }
+
+    [Fact]
+    public async Task Answers_do_not_name_the_server()
+    {
+        await using var factory = new Factory(trustLoopbackProxy: false);
+        await factory.InitializeAsync();
+
+        var response = await factory.CreateClient().GetAsync("/api/v1/health");
+
+        Assert.False(response.Headers.Contains("Server"));
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
 
@@ -25,7 +24,7 @@ public sealed class TestOnlyController : ControllerBase
     public IActionResult Boom() => throw new InvalidOperationException(SecretDetail);
 
     [HttpPost("limited")]
-    [EnableRateLimiting(RateLimitingOptions.OrderCreationPolicy)]
+    [OrderCreationRateLimit]
     public ActionResult<ApiResponse<string>> Limited() => Ok(ApiResponse.Of("ok"));
 }
 

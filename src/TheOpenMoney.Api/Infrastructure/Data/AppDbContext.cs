@@ -44,6 +44,8 @@ public class AppDbContext : DbContext
 
     public DbSet<ProcessorCursor> ProcessorCursors => Set<ProcessorCursor>();
 
+    public DbSet<QuarantinedDeposit> QuarantinedDeposits => Set<QuarantinedDeposit>();
+
     public DbSet<TelegramUpdateRecord> TelegramUpdates => Set<TelegramUpdateRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -15,6 +15,12 @@ public static class DataSources
     /// data source.
     /// </summary>
     public const string Reads = "reads";
+
+    /// <summary>
+    /// The connections deposits are stored and applied on (pipelined batches). A pool of its own, so that
+    /// discarding the connections after a failed batch (clearing this pool) never touches the others.
+    /// </summary>
+    public const string Deposits = "deposits";
 }
 
 public static class DataServiceCollectionExtensions
@@ -28,8 +34,15 @@ public static class DataServiceCollectionExtensions
                 "ConnectionStrings:Postgres is not set (environment variable ConnectionStrings__Postgres)");
         }
 
-        services.AddSingleton(_ => Build(connectionString, multiplexing: false));
-        services.AddKeyedSingleton(DataSources.Reads, (_, _) => Build(connectionString, multiplexing: true));
+        var timeout = configuration.GetValue("Database:Timeout", TimeSpan.FromSeconds(5));
+        if (timeout < TimeSpan.FromSeconds(3))
+        {
+            throw new InvalidOperationException("Database:Timeout must be at least 3 seconds (connect, command, and the cancellation of a command)");
+        }
+
+        services.AddSingleton(_ => Build(connectionString, multiplexing: false, timeout));
+        services.AddKeyedSingleton(DataSources.Reads, (_, _) => Build(connectionString, multiplexing: true, timeout));
+        services.AddKeyedSingleton(DataSources.Deposits, (_, _) => Build(connectionString, multiplexing: false, timeout));
         services.AddDbContextPool<AppDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddDbContextPool<ReadOnlyDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSources.Reads))
@@ -38,9 +51,36 @@ public static class DataServiceCollectionExtensions
         return services;
     }
 
-    private static NpgsqlDataSource Build(string connectionString, bool multiplexing)
+    /// <summary>
+    /// A data source on the connection string, bounded by <c>Database:Timeout</c> (5 s) unless the
+    /// connection string sets its own timeouts, so a request never hangs on the database: it fails
+    /// within the bound and is answered 503. The bound is split because of how a frozen server (up
+    /// but answering nothing) is noticed: a command on an open connection times out after
+    /// <c>Command Timeout</c>, and then Npgsql tries to cancel it over a new connection, which costs up
+    /// to <c>Timeout</c> (the connect timeout) twice before the connection is given up (measured:
+    /// 2 s + 2 × 2 s = 6 s with both at 2 s). So <c>Timeout</c> is a fifth of the bound (at least 1 s)
+    /// and <c>Command Timeout</c> the rest: 1 s and 3 s for 5 s. A stopped server refuses at once.
+    /// </summary>
+    private static NpgsqlDataSource Build(string connectionString, bool multiplexing, TimeSpan bound)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var connect = Math.Max(1, (int)(bound.TotalSeconds / 5));
+        if (!Sets(connectionString, "Timeout"))
+        {
+            builder.ConnectionStringBuilder.Timeout = connect;
+        }
+
+        if (!Sets(connectionString, "Command Timeout") && !Sets(connectionString, "CommandTimeout"))
+        {
+            builder.ConnectionStringBuilder.CommandTimeout = Math.Max(1, (int)bound.TotalSeconds - (2 * connect));
+        }
+
+        if (!Sets(connectionString, "Cancellation Timeout") && !Sets(connectionString, "CancellationTimeout"))
+        {
+            // Once a command has timed out, do not also wait for the server to confirm the cancellation.
+            builder.ConnectionStringBuilder.CancellationTimeout = -1;
+        }
+
         // Statements this service runs on every request (key lookup, order reads, the creating
         // transaction) are prepared after their second use unless the connection string says otherwise.
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
@@ -52,4 +92,7 @@ public static class DataServiceCollectionExtensions
         builder.ConnectionStringBuilder.Multiplexing = multiplexing;
         return builder.Build();
     }
+
+    private static bool Sets(string connectionString, string keyword) =>
+        connectionString.Split(';').Any(part => part.Split('=', 2)[0].Trim().Equals(keyword, StringComparison.OrdinalIgnoreCase));
 }

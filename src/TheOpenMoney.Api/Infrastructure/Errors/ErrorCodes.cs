@@ -4,6 +4,7 @@ namespace TheOpenMoney.Api.Infrastructure.Errors;
 public static class ErrorCodes
 {
     public const string Unauthorized = "UNAUTHORIZED";
+    public const string Forbidden = "FORBIDDEN";
     public const string NotFound = "NOT_FOUND";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";

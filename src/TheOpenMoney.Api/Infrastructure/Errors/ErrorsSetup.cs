@@ -16,7 +16,12 @@ public static partial class ErrorsSetup
     public static IMvcBuilder AddApiControllers(this IServiceCollection services)
     {
         return services
-            .AddControllers(options => options.Filters.AddService<Validation.ValidationFilter>())
+            .AddControllers(options =>
+            {
+                options.Filters.Add<Http.StrictJsonBodyFilter>();
+                options.Filters.AddService<Validation.ValidationFilter>();
+                options.ModelBinderProviders.Insert(0, new Validation.UtcInstantBinderProvider());
+            })
             .AddJsonOptions(options => JsonDefaults.Apply(options.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(options =>
             {
@@ -60,6 +65,12 @@ public static partial class ErrorsSetup
             return $"unknown field '{(match.Success ? match.Groups[1].Value : field)}'";
         }
 
+        if (message.StartsWith("Duplicate property", StringComparison.Ordinal))
+        {
+            var match = QuotedName().Match(message);
+            return match.Success ? $"duplicate field '{match.Groups[1].Value}'" : "duplicate field in the request body";
+        }
+
         if (message.Contains("non-empty request body is required", StringComparison.Ordinal))
         {
             return "request body is required";
@@ -75,7 +86,7 @@ public static partial class ErrorsSetup
             return field.Length > 0 ? $"malformed JSON near {field}" : "request body is not valid JSON";
         }
 
-        return $"{field}: {message}";
+        return message.StartsWith(field + " ", StringComparison.Ordinal) ? message : $"{field}: {message}";
     }
 
     [GeneratedRegex("'([^']+)'")]

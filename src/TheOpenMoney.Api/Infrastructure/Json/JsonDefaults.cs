@@ -4,7 +4,11 @@ using System.Text.Json.Serialization;
 
 namespace TheOpenMoney.Api.Infrastructure.Json;
 
-/// <summary>The one JSON shape of the API: snake_case names, UTC times with <c>Z</c>, unknown fields rejected.</summary>
+/// <summary>
+/// The one JSON shape of the API: snake_case names, UTC times with <c>Z</c>. Reading is strict and
+/// predictable: property names exactly as documented (case-sensitive), unknown and duplicate
+/// properties rejected (a duplicate must never let the last value win), numbers only as numbers.
+/// </summary>
 public static class JsonDefaults
 {
     public static void Apply(JsonSerializerOptions options)
@@ -12,6 +16,8 @@ public static class JsonDefaults
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.PropertyNameCaseInsensitive = false;
+        options.AllowDuplicateProperties = false;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         options.Converters.Add(new UtcDateTimeOffsetConverter());
@@ -36,13 +42,9 @@ public sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
 
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var text = reader.GetString();
-        if (text is null || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
-        {
-            throw new JsonException("expected an ISO 8601 date-time");
-        }
-
-        return value.ToUniversalTime();
+        return Validation.UtcInstantBinder.TryParse(reader.GetString(), out var value)
+            ? value
+            : throw new JsonException("expected an ISO 8601 date-time");
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)

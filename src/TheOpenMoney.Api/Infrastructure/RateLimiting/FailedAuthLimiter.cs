@@ -1,49 +1,36 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 /// <summary>
-/// Counts failed authentications per client IP. Once an IP is over its limit, no key from it is
-/// even looked at until the window ends (a blocked IP learns nothing about which keys exist).
+/// Counts failed authentications (partner keys, webhook tokens) per client address. A valid
+/// credential is never refused because others failed from the same address: only failures are
+/// limited, and past the limit a failure answers 429 (with the real time until the window ends)
+/// instead of 401. The client address is the connection's, or the <c>X-Forwarded-For</c> one when
+/// the connection comes from a configured trusted proxy (<c>ForwardedHeaders:*</c>).
 /// </summary>
-public sealed class FailedAuthLimiter : IDisposable
+public sealed class FailedAuthLimiter(IOptions<RateLimitingOptions> options, TimeProvider time, RateLimitMetrics metrics)
 {
-    private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly FixedWindowCounters _failures = new(time);
 
-    public FailedAuthLimiter(IOptions<RateLimitingOptions> options)
+    /// <summary>Counts one failure from <paramref name="clientAddress"/>; false (and how long to wait) when the address is over its limit.</summary>
+    public bool TryRecordFailure(string clientAddress, out TimeSpan retryAfter)
     {
-        ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
-        _limiter = PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(
-            ip,
-            _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = settings.FailedAuthPerIpPerMinute,
-                Window = settings.Window,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
-    }
-
-    /// <summary>True when the IP has used up its failures; <paramref name="retryAfter"/> says for how long.</summary>
-    public bool IsBlocked(string ip, out TimeSpan retryAfter)
-    {
-        using var probe = _limiter.AttemptAcquire(ip, 0);
-        if (probe.IsAcquired)
+        var decision = _failures.TryTake([new Quota("failed:" + clientAddress, settings.FailedAuthPerIpPerMinute)], settings.Window);
+        retryAfter = decision.RetryAfter;
+        if (!decision.Allowed)
         {
-            retryAfter = TimeSpan.Zero;
-            return false;
+            metrics.Rejected("failed_auth");
         }
 
-        retryAfter = probe.TryGetMetadata(MetadataName.RetryAfter, out var value) ? value : TimeSpan.FromMinutes(1);
-        return true;
+        return decision.Allowed;
     }
 
-    public void RecordFailure(string ip)
+    /// <summary>The client address a request is counted under.</summary>
+    public static string ClientAddress(HttpContext context)
     {
-        using var lease = _limiter.AttemptAcquire(ip);
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
     }
-
-    public void Dispose() => _limiter.Dispose();
 }

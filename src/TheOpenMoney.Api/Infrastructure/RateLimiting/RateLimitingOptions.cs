@@ -7,9 +7,6 @@ public sealed class RateLimitingOptions
 {
     public const string Section = "RateLimiting";
 
-    /// <summary>Name of the endpoint policy applied to order creation.</summary>
-    public const string OrderCreationPolicy = "order-creation";
-
     [Range(1, int.MaxValue)]
     public int PerKeyPerMinute { get; set; } = 120;
 

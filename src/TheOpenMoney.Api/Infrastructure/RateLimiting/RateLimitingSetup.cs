@@ -1,16 +1,13 @@
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Partners;
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
 
 namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 /// <summary>
-/// ASP.NET Core's built-in limiter, partitioned per API key: an overall limit on every
-/// authenticated request and a tighter one on order creation (endpoint policy
-/// <see cref="RateLimitingOptions.OrderCreationPolicy"/>). Rejections get 429 <c>RATE_LIMITED</c>
-/// with <c>Retry-After</c>. Failed authentication is limited per IP by <see cref="FailedAuthLimiter"/>.
+/// The per-key limits (<see cref="PartnerRateLimitMiddleware"/>), the failed-authentication limit per
+/// client address (<see cref="FailedAuthLimiter"/>), and where the client address comes from:
+/// <c>X-Forwarded-For</c> is honoured only from the proxies in <c>ForwardedHeaders:KnownProxies</c>
+/// (addresses) and <c>ForwardedHeaders:KnownNetworks</c> (CIDR), never by default.
 /// </summary>
 public static class RateLimitingSetup
 {
@@ -20,49 +17,41 @@ public static class RateLimitingSetup
             .Bind(configuration.GetSection(RateLimitingOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<RateLimitMetrics>();
         services.AddSingleton<FailedAuthLimiter>();
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((limiter, settings) =>
+        var proxies = ListSetting(configuration.GetSection("ForwardedHeaders:KnownProxies")).Select(IPAddress.Parse).ToList();
+        var networks = ListSetting(configuration.GetSection("ForwardedHeaders:KnownNetworks")).Select(System.Net.IPNetwork.Parse).ToList();
+        services.Configure<ForwardedHeadersOptions>(options =>
         {
-            var limits = settings.Value;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(
-                context => PerKey(context, "all", limits.PerKeyPerMinute, limits.Window));
-            limiter.AddPolicy(
-                RateLimitingOptions.OrderCreationPolicy,
-                context => PerKey(context, "orders", limits.OrderCreationPerKeyPerMinute, limits.Window));
-            limiter.OnRejected = OnRejectedAsync;
+            // The framework trusts loopback by default, and everyone when both lists are empty: here only what
+            // is configured is trusted, and with nothing configured the header is not read at all.
+            options.ForwardedHeaders = proxies.Count + networks.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // the obsolete list still holds the loopback default and is still consulted
+            options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
+            options.ForwardLimit = null;
+            proxies.ForEach(options.KnownProxies.Add);
+            networks.ForEach(options.KnownIPNetworks.Add);
         });
         return services;
     }
 
-    private static RateLimitPartition<string> PerKey(HttpContext context, string bucket, int limit, TimeSpan window)
+    public static WebApplication UseClientAddress(this WebApplication app)
     {
-        var keyId = context.User.GetKeyId();
-        if (keyId is null)
-        {
-            // Anonymous requests (health, swagger) are not limited here; failed auth is limited per IP.
-            return RateLimitPartition.GetNoLimiter("anonymous");
-        }
-
-        return RateLimitPartition.GetFixedWindowLimiter(
-            $"{bucket}:{keyId}",
-            _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = limit,
-                Window = window,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+        app.UseForwardedHeaders();
+        return app;
     }
 
-    private static async ValueTask OnRejectedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    public static WebApplication UsePartnerRateLimits(this WebApplication app)
     {
-        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var value) ? value : TimeSpan.FromSeconds(60);
-        await ErrorResponseWriter.WriteAsync(
-            rejected.HttpContext,
-            StatusCodes.Status429TooManyRequests,
-            ErrorCodes.RateLimited,
-            "rate limit exceeded for this API key; retry after the number of seconds in Retry-After",
-            (int)Math.Ceiling(retryAfter.TotalSeconds));
+        app.UseMiddleware<PartnerRateLimitMiddleware>();
+        return app;
     }
+
+    /// <summary>A list setting given as an array (<c>X__0</c>, <c>X__1</c>) or as one comma-separated value.</summary>
+    private static IEnumerable<string> ListSetting(IConfigurationSection section) =>
+        (section.Value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(section.GetChildren().Select(c => c.Value?.Trim()).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!));
 }

@@ -1,0 +1,60 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Partners;
+
+namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
+
+/// <summary>Marks an endpoint as order creation: it also counts against <see cref="RateLimitingOptions.OrderCreationPerKeyPerMinute"/>.</summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class OrderCreationRateLimitAttribute : Attribute;
+
+/// <summary>
+/// The per-key limits (<c>RateLimiting:PerKeyPerMinute</c> on every keyed request, and
+/// <c>RateLimiting:OrderCreationPerKeyPerMinute</c> on order creation too), taken together or not
+/// at all. Every keyed response carries the IETF draft headers <c>RateLimit-Limit</c>,
+/// <c>RateLimit-Remaining</c> and <c>RateLimit-Reset</c> (seconds) for the tightest limit; a refusal
+/// is 429 <c>RATE_LIMITED</c> with the real <c>Retry-After</c>. Requests without a key pass (failed
+/// authentication has its own limit per client address, <see cref="FailedAuthLimiter"/>).
+/// </summary>
+public sealed class PartnerRateLimitMiddleware(RequestDelegate next, IOptions<RateLimitingOptions> options, TimeProvider time, RateLimitMetrics metrics)
+{
+    private readonly FixedWindowCounters _counters = new(time);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var keyId = context.User.GetKeyId();
+        if (keyId is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var settings = options.Value;
+        var creation = context.GetEndpoint()?.Metadata.GetMetadata<OrderCreationRateLimitAttribute>() is not null;
+        var decision = creation
+            ? _counters.TryTake([new Quota("key:" + keyId, settings.PerKeyPerMinute), new Quota("create:" + keyId, settings.OrderCreationPerKeyPerMinute)], settings.Window)
+            : _counters.TryTake([new Quota("key:" + keyId, settings.PerKeyPerMinute)], settings.Window);
+        var headers = context.Response.Headers;
+        headers["RateLimit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Reset"] = Seconds(decision.Reset).ToString(CultureInfo.InvariantCulture);
+        if (decision.Allowed)
+        {
+            await next(context);
+            return;
+        }
+
+        metrics.Rejected(creation && decision.Limit == settings.OrderCreationPerKeyPerMinute ? "order_creation" : "per_key");
+        await ErrorResponseWriter.WriteAsync(
+            context,
+            StatusCodes.Status429TooManyRequests,
+            ErrorCodes.RateLimited,
+            "rate limit exceeded for this API key; retry after the number of seconds in Retry-After",
+            Seconds(decision.RetryAfter));
+    }
+
+    /// <summary>Whole seconds, rounded up, at least 1.</summary>
+    internal static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
+}
