@@ -1,12 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.RateLimiting;
+using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Payments;
 
@@ -79,53 +76,22 @@ public sealed class ProcessorWebhookController(WebhookDeposits webhook) : Contro
     }
 }
 
-/// <summary>
-/// Checks the processor's webhook token before anything else runs (an authorization filter runs
-/// before the media-type check and model binding). 404 when no token or no processor is configured
-/// (the route is off); 401 for a missing or wrong token, 429 once the client address has failed too often.
-/// </summary>
-[AttributeUsage(AttributeTargets.Class)]
-public sealed class ProcessorWebhookTokenAttribute : Attribute, IAsyncAuthorizationFilter
+/// <summary>The processor's webhook token: <c>Authorization: Bearer PaymentProcessor:WebhookToken</c> (the route is off without a token or a processor).</summary>
+public sealed class ProcessorWebhookTokenAttribute : SharedSecretAttribute
 {
-    public Task OnAuthorizationAsync(AuthorizationFilterContext context)
+    protected override string InvalidMessage => "invalid webhook token";
+
+    protected override string? ExpectedSecret(IServiceProvider services)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var http = context.HttpContext;
-        var settings = http.RequestServices.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value;
-        var expected = settings.WebhookToken;
-        if (string.IsNullOrEmpty(expected) || !settings.Enabled)
-        {
-            throw ApiException.NotFound("route");
-        }
-
-        if (BearerMatches(http.Request.Headers.Authorization.ToString(), expected))
-        {
-            return Task.CompletedTask;
-        }
-
-        var limiter = http.RequestServices.GetRequiredService<FailedAuthLimiter>();
-        if (!limiter.TryRecordFailure(FailedAuthLimiter.ClientAddress(http), out var retryAfter))
-        {
-            throw new ApiException(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "too many failed authentication attempts from this address; retry later")
-            {
-                RetryAfterSeconds = PartnerRateLimitMiddleware.Seconds(retryAfter),
-            };
-        }
-
-        throw new ApiException(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "invalid webhook token");
+        var settings = services.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value;
+        return settings.Enabled ? settings.WebhookToken : null;
     }
 
-    /// <summary><c>Bearer &lt;token&gt;</c> equal to <paramref name="expected"/>, compared in constant time (over hashes, so lengths leak nothing).</summary>
-    internal static bool BearerMatches(string header, string expected)
+    protected override string? PresentedSecret(HttpRequest request)
     {
         const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? header[prefix.Length..].Trim() : null;
     }
 }
 

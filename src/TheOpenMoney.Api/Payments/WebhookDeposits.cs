@@ -110,7 +110,7 @@ public sealed partial class WebhookDeposits(
 
             var (status, _) = await SettleAsync(txHash, row, "hint", cancellationToken);
             metrics.WebhookDeposit(status);
-            if (status != WebhookStatus.Stored)
+            if (status is not (WebhookStatus.Stored or WebhookStatus.Deferred))
             {
                 await CloseHintAsync(txHash, status, cancellationToken);
                 settled++;
@@ -151,11 +151,18 @@ public sealed partial class WebhookDeposits(
 
             return result.Outcome is { } outcome ? (WebhookStatus.Applied, outcome.Kind) : (WebhookStatus.Known, null);
         }
-        catch (NpgsqlException ex) when (!DatabaseFailures.IsUnavailable(ex))
+        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            if (DatabaseFailures.IsUnavailable(ex))
+            {
+                // A passing conflict or a database in trouble: keep the hint (if even that fails, the push is answered 503).
+                await KeepHintAsync(deposit.TxHash, cancellationToken);
+                return (WebhookStatus.Deferred, null);
+            }
+
             // The database refused the processor's own row: counted (quarantined after too many); the poller reads it again.
             var held = await quarantine.CountFailureAsync(deposit, "webhook", ex, cancellationToken);
-            return (held ? WebhookStatus.Quarantined : WebhookStatus.Stored, null);
+            return (held ? WebhookStatus.Quarantined : WebhookStatus.Deferred, null);
         }
     }
 

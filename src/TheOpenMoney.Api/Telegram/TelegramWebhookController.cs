@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -7,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Telegram;
 
@@ -22,9 +21,9 @@ namespace TheOpenMoney.Api.Telegram;
 [Route("telegram/webhook")]
 [AllowAnonymous]
 [ApiExplorerSettings(IgnoreApi = true)]
+[TelegramWebhookSecret]
 public sealed partial class TelegramWebhookController(
     BotUpdateProcessor processor,
-    IOptions<TelegramOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<TelegramWebhookController> logger) : ControllerBase
 {
@@ -33,17 +32,6 @@ public sealed partial class TelegramWebhookController(
     [HttpPost]
     public async Task<IActionResult> Receive()
     {
-        var settings = options.Value;
-        if (settings.EffectiveMode != TelegramMode.Webhook)
-        {
-            throw ApiException.NotFound("route");
-        }
-
-        if (!SecretMatches(Request.Headers[SecretHeader].ToString(), settings.WebhookSecret!))
-        {
-            throw new ApiException(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "invalid webhook secret token");
-        }
-
         Update? update;
         try
         {
@@ -67,13 +55,23 @@ public sealed partial class TelegramWebhookController(
         return Ok(ApiResponse.Of(new TelegramWebhookReceipt(update.Id, handled)));
     }
 
-    private static bool SecretMatches(string presented, string expected) =>
-        CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
-            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram webhook body is not a readable update; ignored")]
     private static partial void LogUnreadable(ILogger logger);
+}
+
+/// <summary>Telegram's <c>X-Telegram-Bot-Api-Secret-Token</c> equal to <c>Telegram:WebhookSecret</c> (the route is off in any other mode).</summary>
+public sealed class TelegramWebhookSecretAttribute : SharedSecretAttribute
+{
+    protected override string InvalidMessage => "invalid webhook secret token";
+
+    protected override string? ExpectedSecret(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<IOptions<TelegramOptions>>().Value;
+        return settings.EffectiveMode == TelegramMode.Webhook ? settings.WebhookSecret : null;
+    }
+
+    protected override string? PresentedSecret(HttpRequest request) =>
+        request.Headers.TryGetValue(TelegramWebhookController.SecretHeader, out var value) ? value.ToString() : null;
 }
 
 /// <param name="UpdateId">The update received.</param>

@@ -18,8 +18,11 @@ public sealed class DatabaseFaultTests(DatabaseFaultTests.Factory factory) : ICl
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
 
-    /// <summary>Health answers within 2 s in every state (it gives up at 1.9 s); the slack covers a loaded CI machine.</summary>
-    private static readonly TimeSpan HealthBound = TimeSpan.FromSeconds(2.5);
+    /// <summary>
+    /// Health answers within 2 s in every state (it gives up waiting for its checks at 1.9 s); the slack covers a
+    /// machine whose two cores run the rest of the suite at the same time (2.98 s was seen once under that load).
+    /// </summary>
+    private static readonly TimeSpan HealthBound = TimeSpan.FromSeconds(4);
 
     public sealed class Factory : ApiFactory
     {

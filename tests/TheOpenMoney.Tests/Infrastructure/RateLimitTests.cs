@@ -237,3 +237,79 @@ public sealed class ClientAddressTests
         Assert.False(response.Headers.Contains("Server"));
     }
 }
+
+/// <summary>
+/// Requests so malformed that Kestrel refuses them itself, on a real socket: the ones the application
+/// never sees (bad request line or header bytes, 414, 431) get Kestrel's bodiless answer (listed in the
+/// README); the ones found while the application reads the body get the envelope. None is a 5xx.
+/// </summary>
+public sealed class KestrelRejectionTests : IAsyncLifetime
+{
+    private sealed class Factory : ApiFactory
+    {
+        public override async Task InitializeAsync()
+        {
+            UseKestrel(0);
+            await base.InitializeAsync();
+        }
+    }
+
+    private readonly Factory _factory = new();
+    private string _key = "";
+
+    public async Task InitializeAsync()
+    {
+        await _factory.InitializeAsync();
+        _key = (await _factory.IssueKeyAsync(7401)).Plaintext;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    private async Task<(int Status, string Body)> RawAsync(string head, byte[]? body = null)
+    {
+        var address = new Uri(_factory.ClientOptions.BaseAddress.ToString());
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(address.Host, address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.Latin1.GetBytes(head));
+        if (body is not null)
+        {
+            await stream.WriteAsync(body);
+        }
+
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var answer = await reader.ReadToEndAsync(timeout.Token);
+        var status = int.Parse(answer.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var separator = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return (status, separator < 0 ? "" : answer[(separator + 4)..]);
+    }
+
+    private string Head(string requestLine, string extraHeaders = "") =>
+        $"{requestLine}\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {_key}\r\nConnection: close\r\n{extraHeaders}\r\n";
+
+    [Fact]
+    public async Task What_kestrel_refuses_before_the_application_is_a_bodiless_4xx()
+    {
+        Assert.Equal(400, (await RawAsync(Head("GET /api/v1/orders/%00 HTTP/1.1"))).Status);
+        Assert.Equal(400, (await RawAsync(Head("GET /api/v1/partner HTTP/1.1", "X-Bad: a\u0000b\r\n"))).Status);
+        Assert.Equal(400, (await RawAsync(Head("GET /api/v1/partner HTTP/1.1", "a header line without a colon\r\n"))).Status);
+        Assert.Equal(414, (await RawAsync(Head($"GET /api/v1/orders?client_reference={new string('a', 9000)} HTTP/1.1"))).Status);
+        Assert.Equal(431, (await RawAsync(Head("GET /api/v1/partner HTTP/1.1", $"X-Big: {new string('b', 40_000)}\r\n"))).Status);
+    }
+
+    [Fact]
+    public async Task What_the_application_finds_in_the_body_gets_the_envelope()
+    {
+        var tooLarge = await RawAsync(
+            Head("POST /api/v1/orders/stars HTTP/1.1", "Content-Type: application/json\r\nContent-Length: 20000\r\n"), new byte[20_000]);
+        Assert.Equal(413, tooLarge.Status);
+        Assert.Contains("\"error_code\":\"PAYLOAD_TOO_LARGE\"", tooLarge.Body, StringComparison.Ordinal);
+
+        var badChunks = await RawAsync(
+            Head("POST /api/v1/orders/stars HTTP/1.1", "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"),
+            System.Text.Encoding.ASCII.GetBytes("zz\r\n{}\r\n0\r\n\r\n"));
+        Assert.Equal(400, badChunks.Status);
+        Assert.Contains("\"error_code\":\"BAD_REQUEST\"", badChunks.Body, StringComparison.Ordinal);
+    }
+}

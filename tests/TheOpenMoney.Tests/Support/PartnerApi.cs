@@ -111,6 +111,19 @@ public static class Db
         return value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public static async Task ExecuteAsync(ApiFactory factory, string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
     public static Task<long> OrderCountAsync(ApiFactory factory, long partnerId) =>
         ScalarAsync(factory, "SELECT count(*) FROM orders WHERE partner_id = $1", partnerId);
 
