@@ -244,11 +244,25 @@ def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
     total = time.time() - injected
     rows = pg.sql(f"SELECT extract(epoch FROM d.applied_at) FROM deposits d WHERE d.comment LIKE '{memo}%' AND d.applied_at IS NOT NULL")
     latencies = sorted((float(v) - injected) * 1000 for v in rows.split())
+    drained = drain_pushes(sim_url, injected) if webhook else None
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
     # The first deposit applied marks the poll (or webhook) that picked the burst up; from there to the last is the applying.
     first = latencies[0] if latencies else None
-    return {"deposits": count, "all_paid_seconds": round(total, 2), "paid": len(latencies), "first_ms": round(first, 1) if first is not None else None,
+    return {"deposits": count, "all_paid_seconds": round(total, 2), "pushed_seconds": drained, "paid": len(latencies), "first_ms": round(first, 1) if first is not None else None,
             "applying_seconds": round(total - first / 1000, 2) if first is not None else None, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
+
+
+def drain_pushes(sim_url, since):
+    """Waits until the simulator has pushed every deposit it holds (at most 300 s), so no backlog of pushes is
+    left for the next webhook phase (the simulator pushes in order, oldest first). Returns the seconds from
+    `since` until then: for a burst, the webhook path's own throughput, whatever the poller did meanwhile."""
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        state = json.loads(urllib.request.urlopen(f"{sim_url}/_sim/state", timeout=10).read())
+        if state["webhook_deliveries"] >= state["deposits"] or not state["webhook_enabled"]:
+            break
+        time.sleep(0.05)
+    return round(time.time() - since, 2)
 
 
 def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_per_second=20):
@@ -264,6 +278,8 @@ def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_pe
         time.sleep(0.1)
     rows = pg.sql(f"SELECT comment, extract(epoch FROM applied_at) FROM deposits WHERE comment LIKE '{memo}%' AND applied_at IS NOT NULL")
     latencies = sorted((float(line.split("|")[1]) - sent[line.split("|")[0]]) * 1000 for line in rows.splitlines())
+    if webhook:
+        drain_pushes(sim_url, time.time())
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
     return {"deposits": count, "rate_per_second": rate_per_second, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "max_ms": round(latencies[-1], 1) if latencies else None}
 
@@ -351,6 +367,13 @@ def main():
                 }
             results["sizes"][str(size)] = figures
             if size == SIZES[0] and "detection" in PHASES:
+                # Warm the detection paths first (JIT tiers of the webhook, its processor lookup and the poller's
+                # batches): without it the first burst measured the warm-up as much as the path (seen: 10-36 s
+                # for the same code in one session).
+                # Poll first: the webhook warm-up then pushes what the poll warm-up left unpushed, so the measured
+                # webhook phases start with nothing queued at the simulator.
+                for webhook in (False, True):
+                    detection(pg, api_url, sim_url, det_partner, 2_000, webhook, webhook_token)
                 rss.reset()
                 # Webhook phases first: the simulator pushes every not-yet-pushed deposit in order, so
                 # deposits injected while the webhook was off would be replayed ahead of new ones.
@@ -366,6 +389,10 @@ def main():
     finally:
         stop_all()
         pg.stop()
+        if os.environ.get("BENCH_KEEP_LOGS"):
+            for name in ("api.log", "sim.log"):
+                if os.path.exists(os.path.join(root, name)):
+                    shutil.copy(os.path.join(root, name), os.path.join(os.environ["BENCH_KEEP_LOGS"], name))
         shutil.rmtree(root, ignore_errors=True)
     # A partial run (BENCH_PHASES) is kept apart: the report is rendered from complete runs only.
     out = BENCH / "results" if PHASES >= {"reads", "create", "detection"} else BENCH / "results" / "partial"

@@ -15,7 +15,7 @@ public sealed record DepositOutcome(string Kind, long? OrderId, long? PartnerId,
 /// <param name="Failure">Why the database refused it (nothing of it was written); null when it went through.</param>
 public sealed record DepositResult(string TxHash, bool Stored, DepositOutcome? Outcome, Exception? Failure = null);
 
-/// <summary>A deposit stored but not applied yet (the webhook stored it and applying failed).</summary>
+/// <summary>A deposit stored but not applied yet (stored by an earlier version's webhook, whose apply failed).</summary>
 public sealed record StoredDeposit(string TxHash, string DepositAddress, string? Comment);
 
 /// <summary>
@@ -72,12 +72,11 @@ public sealed partial class DepositProcessor(
     /// one transaction, committed whatever happens to the others. Deposits of one order must be
     /// passed in their chain order (they are applied in the order given).
     /// <para>
-    /// For the poller only: these commits do not wait for the WAL flush (<c>synchronous_commit =
-    /// off</c>, per transaction). The poller moves its cursor past the page with an ordinary commit
-    /// afterwards, and that flush makes every earlier commit durable (the WAL is sequential). A
-    /// database crash before it can lose only deposits the poller has not moved past, which it
-    /// re-reads and applies again (tx_hash dedupes): nothing is lost, and nothing the processor no
-    /// longer shows depends on it.
+    /// These commits do not wait for the WAL flush (<c>synchronous_commit = off</c>, per transaction).
+    /// The poller moves its cursor past a page with an ordinary commit afterwards, and that flush makes
+    /// every earlier commit durable (the WAL is sequential), a webhook's included. A database crash
+    /// before it can lose only deposits the poller has not moved past, which it re-reads and applies
+    /// again (tx_hash dedupes): nothing is lost, and nothing the processor no longer shows depends on it.
     /// </para>
     /// </summary>
     public Task<IReadOnlyList<DepositResult>> RecordAndApplyAsync(IReadOnlyList<IncomingDeposit> deposits, string via, CancellationToken cancellationToken) =>
@@ -98,43 +97,6 @@ public sealed partial class DepositProcessor(
                 return new DepositResult(deposit.TxHash, stored, await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken));
             },
             cancellationToken);
-
-    /// <summary>
-    /// The webhook's path: stores the deposit (committed on its own, so it is kept even if applying
-    /// fails), then applies it, in one round trip. An error while applying is returned, not thrown:
-    /// the poller applies the stored deposit later. An error while storing is thrown.
-    /// </summary>
-    public async Task<(DepositResult Result, Exception? ApplyError)> StoreThenApplyAsync(IncomingDeposit deposit, string via, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(deposit);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        var now = time.GetUtcNow();
-        batch.BatchCommands.Add(RecordCommand(deposit, via, now, barrier: true));
-        batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now));
-        bool stored;
-        try
-        {
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            stored = await reader.ReadAsync(cancellationToken);
-            try
-            {
-                await reader.NextResultAsync(cancellationToken);
-                var outcome = await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken);
-                return (new DepositResult(deposit.TxHash, stored, outcome), null);
-            }
-            catch (NpgsqlException ex)
-            {
-                Discard(ex);
-                return (new DepositResult(deposit.TxHash, stored, null), ex);
-            }
-        }
-        catch (NpgsqlException ex)
-        {
-            Discard(ex);
-            throw;
-        }
-    }
 
     /// <summary>Applies deposits that are stored but not applied yet (one transaction each, one round trip); the rest are skipped.</summary>
     public Task<IReadOnlyList<DepositResult>> ApplyStoredAsync(IReadOnlyList<StoredDeposit> deposits, CancellationToken cancellationToken) =>

@@ -96,6 +96,6 @@ public sealed class ProcessorWebhookTokenAttribute : SharedSecretAttribute
 }
 
 /// <param name="TxHash">The deposit pushed.</param>
-/// <param name="Status"><c>applied</c>, <c>known</c>, <c>stored</c>, <c>unknown</c> (the processor does not know it: nothing credited), <c>deferred</c> (the processor could not be asked: the poller settles it) or <c>quarantined</c>.</param>
+/// <param name="Status"><c>applied</c>, <c>known</c>, <c>unknown</c> (the processor does not know it: nothing credited), <c>deferred</c> (the processor could not be asked: the poller settles it) or <c>quarantined</c>.</param>
 /// <param name="Kind">How it was applied now (<c>applied</c> only).</param>
 public sealed record WebhookReceipt(string TxHash, string Status, string? Kind);

@@ -13,9 +13,6 @@ public static class WebhookStatus
     /// <summary>The processor confirmed it; it had been stored before (by the poller or an earlier push).</summary>
     public const string Known = "known";
 
-    /// <summary>Stored as the processor reports it; applying is left to the poller (the database refused it for now).</summary>
-    public const string Stored = "stored";
-
     /// <summary>The processor does not know this tx_hash: nothing is credited.</summary>
     public const string Unknown = "unknown";
 
@@ -110,7 +107,7 @@ public sealed partial class WebhookDeposits(
 
             var (status, _) = await SettleAsync(txHash, row, "hint", cancellationToken);
             metrics.WebhookDeposit(status);
-            if (status is not (WebhookStatus.Stored or WebhookStatus.Deferred))
+            if (status != WebhookStatus.Deferred)
             {
                 await CloseHintAsync(txHash, status, cancellationToken);
                 settled++;
@@ -138,32 +135,26 @@ public sealed partial class WebhookDeposits(
             return (WebhookStatus.Quarantined, null);
         }
 
+        // Stored and applied in one transaction, like a history row: the processor has confirmed it, and the
+        // 200 promises nothing the poller would not find again (it reads the history from its cursor).
         var deposit = row.Deposit!;
-        try
+        var result = (await deposits.RecordAndApplyAsync([deposit], "webhook", cancellationToken))[0];
+        if (result.Failure is not { } failure)
         {
-            var (result, applyError) = await deposits.StoreThenApplyAsync(deposit, "webhook", cancellationToken);
-            if (applyError is not null)
-            {
-                // Stored as the processor reports it; the poller applies it (and counts failures towards quarantine).
-                LogApplyDeferred(logger, deposit.TxHash, via, DatabaseFailures.Kind(applyError));
-                return (WebhookStatus.Stored, null);
-            }
-
             return result.Outcome is { } outcome ? (WebhookStatus.Applied, outcome.Kind) : (WebhookStatus.Known, null);
         }
-        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            if (DatabaseFailures.IsUnavailable(ex))
-            {
-                // A passing conflict or a database in trouble: keep the hint (if even that fails, the push is answered 503).
-                await KeepHintAsync(deposit.TxHash, cancellationToken);
-                return (WebhookStatus.Deferred, null);
-            }
 
-            // The database refused the processor's own row: counted (quarantined after too many); the poller reads it again.
-            var held = await quarantine.CountFailureAsync(deposit, "webhook", ex, cancellationToken);
-            return (held ? WebhookStatus.Quarantined : WebhookStatus.Deferred, null);
+        if (DatabaseFailures.IsUnavailable(failure))
+        {
+            // A passing conflict or a database in trouble: keep the hint (if even that fails, the push is answered 503).
+            LogApplyDeferred(logger, deposit.TxHash, via, DatabaseFailures.Kind(failure));
+            await KeepHintAsync(deposit.TxHash, cancellationToken);
+            return (WebhookStatus.Deferred, null);
         }
+
+        // The database refused the processor's own row: counted (quarantined after too many); the poller reads it again.
+        var held = await quarantine.CountFailureAsync(deposit, "webhook", failure, cancellationToken);
+        return (held ? WebhookStatus.Quarantined : WebhookStatus.Deferred, null);
     }
 
     private (string Status, string? Kind) Report(string status, string? kind = null)
@@ -197,6 +188,6 @@ public sealed partial class WebhookDeposits(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook push for tx_hash {TxHash} could not be confirmed ({Error}); kept as a hint for the poller")]
     private static partial void LogDeferred(ILogger logger, string txHash, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deposit {TxHash} ({Via}) stored as the processor reports it; applying failed ({Kind}) and is left to the poller")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deposit {TxHash} ({Via}) confirmed by the processor could not be applied now ({Kind}); kept as a hint for the poller")]
     private static partial void LogApplyDeferred(ILogger logger, string txHash, string via, string kind);
 }
