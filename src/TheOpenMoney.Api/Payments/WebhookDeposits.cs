@@ -36,6 +36,7 @@ public sealed partial class WebhookDeposits(
     DepositProcessor deposits,
     DepositQuarantine quarantine,
     NpgsqlDataSource dataSource,
+    [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads,
     PaymentMetrics metrics,
     TimeProvider time,
     ILogger<WebhookDeposits> logger)
@@ -45,9 +46,18 @@ public sealed partial class WebhookDeposits(
 
     private const int HintsPerPass = 100;
 
-    /// <summary>Confirms a pushed tx_hash with the processor and applies what the processor reports.</summary>
+    /// <summary>
+    /// Confirms a pushed tx_hash with the processor and applies what the processor reports. A deposit
+    /// already applied (the poller read it first, or the push is a repeat) needs no confirmation: nothing
+    /// more can be credited for it, so the processor is not asked again.
+    /// </summary>
     public async Task<(string Status, string? Kind)> ConfirmAsync(string txHash, CancellationToken cancellationToken)
     {
+        if (await IsAppliedAsync(txHash, cancellationToken))
+        {
+            return Report(WebhookStatus.Known);
+        }
+
         IncomeRow? row;
         try
         {
@@ -161,6 +171,13 @@ public sealed partial class WebhookDeposits(
     {
         metrics.WebhookDeposit(status);
         return (status, kind);
+    }
+
+    private async Task<bool> IsAppliedAsync(string txHash, CancellationToken cancellationToken)
+    {
+        await using var command = reads.CreateCommand("SELECT 1 FROM deposits WHERE tx_hash = $1 AND applied_at IS NOT NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = txHash });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     private async Task KeepHintAsync(string txHash, CancellationToken cancellationToken)
