@@ -252,6 +252,19 @@ def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
             "applying_seconds": round(total - first / 1000, 2) if first is not None else None, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
 
 
+BURST_REPEATS = int(os.environ.get("BENCH_BURST_REPEATS", "3"))
+
+
+def repeated_burst(pg, api, sim_url, partner_id, webhook, webhook_token):
+    """A 10,000-deposit burst BURST_REPEATS times; the median run is reported, every run is kept. One burst
+    varied 2-3x from run to run (where the poller's 5 s tick falls, what else the two cores do), so a
+    single one compares nothing."""
+    runs = [detection(pg, api, sim_url, partner_id, 10_000, webhook, webhook_token) for _ in range(BURST_REPEATS)]
+    median = sorted(runs, key=lambda r: r["all_paid_seconds"])[len(runs) // 2]
+    return {**median, "runs_all_paid_seconds": [r["all_paid_seconds"] for r in runs],
+            "runs_pushed_seconds": [r["pushed_seconds"] for r in runs] if webhook else None}
+
+
 def drain_pushes(sim_url, since):
     """Waits until the simulator has pushed every deposit it holds (at most 300 s), so no backlog of pushes is
     left for the next webhook phase (the simulator pushes in order, oldest first). Returns the seconds from
@@ -379,9 +392,9 @@ def main():
                 # deposits injected while the webhook was off would be replayed ahead of new ones.
                 detection_results = {
                     "webhook_trickle": trickle(pg, sim_url, api_url, det_partner, 100, True, webhook_token),
-                    "webhook_burst": detection(pg, api_url, sim_url, det_partner, 10_000, True, webhook_token),
+                    "webhook_burst": repeated_burst(pg, api_url, sim_url, det_partner, True, webhook_token),
                     "poll_trickle": trickle(pg, sim_url, api_url, det_partner, 100, False, webhook_token),
-                    "poll_burst": detection(pg, api_url, sim_url, det_partner, 10_000, False, webhook_token),
+                    "poll_burst": repeated_burst(pg, api_url, sim_url, det_partner, False, webhook_token),
                 }
                 results["detection"] = {**detection_results, "poll_interval_s": 5, "peak_rss_mb": rss.peak_mb()}
                 log(f"detection: {json.dumps(results['detection'])}")
