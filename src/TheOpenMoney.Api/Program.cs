@@ -4,6 +4,7 @@ using TheOpenMoney.Api.Infrastructure.Bench;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Logging;
+using TheOpenMoney.Api.Infrastructure.Observability;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
 using TheOpenMoney.Api.Infrastructure.Swagger;
 using TheOpenMoney.Api.Infrastructure.Validation;
@@ -20,7 +21,7 @@ var builder = WebApplication.CreateBuilder(cli is null ? args : []);
 // No "Server: Kestrel" on any answer: nothing says what runs here.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
-builder.Logging.AddAppLogging(builder.Configuration, everythingToStdErr: cli is not null);
+builder.AddAppLogging(everythingToStdErr: cli is not null);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddData(builder.Configuration);
 builder.Services.AddApiControllers();
@@ -36,6 +37,7 @@ builder.Services.AddTelegramBot(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();
 builder.Services.AddApiHealth();
+builder.Services.AddObservability(builder.Configuration);
 
 var app = builder.Build();
 
@@ -50,7 +52,7 @@ if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
 }
 
 app.UseClientAddress();
-app.UseMiddleware<RequestLoggingMiddleware>();
+app.UseAppRequestLogging();
 app.UseMiddleware<ErrorHandlingMiddleware>();
 app.UseStatusCodePages(ErrorHandlingMiddleware.WriteStatusCodeEnvelope);
 app.UseApiSwagger();

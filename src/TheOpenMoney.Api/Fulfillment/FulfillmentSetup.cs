@@ -26,8 +26,7 @@ public static class FulfillmentSetup
         {
             services.AddHttpClient<ISupplier, HttpSupplier>((sp, client) =>
                     HttpSupplier.Configure(client, sp.GetRequiredService<IOptions<SupplierOptions>>().Value))
-                .AddHttpMessageHandler(sp => new ResilienceHandler(
-                    ResilienceHandler.CreatePipeline(sp.GetRequiredService<IOptions<SupplierOptions>>().Value.Http)));
+                .AddResilience<SupplierOptions>(o => o.Http);
         }
         else
         {

@@ -41,6 +41,7 @@ public sealed class FulfillmentOptions
 /// </summary>
 public sealed partial class FulfillmentWorker(
     IServiceScopeFactory scopes,
+    OrderMetrics metrics,
     TimeProvider time,
     IOptions<FulfillmentOptions> options,
     ILogger<FulfillmentWorker> logger) : BackgroundService
@@ -110,12 +111,13 @@ public sealed partial class FulfillmentWorker(
               FROM due
              WHERE o.id = due.id
             RETURNING o.id, o.order_type, o.recipient_username, o.stars_amount, o.premium_months, o.delivery_attempts,
-                      due.previous_status = 'processing' OR o.delivery_attempts > 1
+                      due.previous_status = 'processing' OR o.delivery_attempts > 1, due.previous_status
             """,
             now,
             settings.BatchSize,
             now + settings.Lease);
         var claimed = new List<Claimed>();
+        var fromPaid = 0;
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -130,10 +132,16 @@ public sealed partial class FulfillmentWorker(
                     DeliveryAttempts = reader.GetInt32(5),
                 };
                 claimed.Add(new Claimed(order, reader.GetBoolean(6)));
+                fromPaid += reader.GetString(7) == "paid" ? 1 : 0;
             }
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (fromPaid > 0)
+        {
+            metrics.Transition("paid", "processing", fromPaid);
+        }
+
         return claimed;
     }
 
@@ -162,7 +170,7 @@ public sealed partial class FulfillmentWorker(
         {
             case DeliveryOutcome.Delivered:
                 var now = time.GetUtcNow();
-                await db.Orders.Where(o => o.Id == order.Id && o.Status == OrderStatus.Processing)
+                var completed = await db.Orders.Where(o => o.Id == order.Id && o.Status == OrderStatus.Processing)
                     .ExecuteUpdateAsync(
                         s => s.SetProperty(o => o.Status, OrderStatus.Completed)
                             .SetProperty(o => o.CompletedAt, now)
@@ -171,6 +179,11 @@ public sealed partial class FulfillmentWorker(
                             .SetProperty(o => o.LastDeliveryError, (string?)null)
                             .SetProperty(o => o.UpdatedAt, now),
                         cancellationToken);
+                if (completed == 1)
+                {
+                    metrics.Transition("processing", "completed");
+                }
+
                 LogDelivered(logger, order.Id);
                 break;
             case DeliveryOutcome.TransientFailure when order.DeliveryAttempts < settings.MaxAttempts:
@@ -182,12 +195,14 @@ public sealed partial class FulfillmentWorker(
                             .SetProperty(o => o.LastDeliveryError, result.Reason)
                             .SetProperty(o => o.UpdatedAt, nowRetry),
                         cancellationToken);
+                metrics.DeliveryFailed(permanent: false);
                 LogRetry(logger, order.Id, order.DeliveryAttempts, result.Reason);
                 break;
             default:
                 var reason = result.Outcome == DeliveryOutcome.PermanentFailure
                     ? result.Reason ?? "the supplier refused the delivery"
                     : $"delivery failed after {order.DeliveryAttempts} attempts: {result.Reason}";
+                metrics.DeliveryFailed(permanent: true);
                 await services.GetRequiredService<OrderTransitions>().FailAndRefundAsync(order.Id, reason, cancellationToken);
                 LogFailed(logger, order.Id, reason);
                 break;

@@ -30,6 +30,7 @@ public sealed class OrderService(
     IPaymentAddresses addresses,
     BalanceLedger ledger,
     ITonRampGateway tonRamp,
+    OrderMetrics metrics,
     TimeProvider time,
     IOptions<OrderOptions> options)
 {
@@ -67,7 +68,7 @@ public sealed class OrderService(
         }
 
         var paymentAddress = request.PaymentMethod == PaymentMethod.Balance ? null : await addresses.GetOrdersAddressAsync(cancellationToken);
-        return await idempotency.ExecuteAsync(
+        var created = await idempotency.ExecuteAsync(
             partnerId,
             idempotencyKey,
             async token =>
@@ -128,6 +129,12 @@ public sealed class OrderService(
                 return order.ToResponse();
             },
             cancellationToken);
+        if (!created.Replayed)
+        {
+            metrics.Transition(null, request.PaymentMethod == PaymentMethod.Balance ? "paid" : "pending_payment");
+        }
+
+        return created;
     }
 
     /// <summary><c>pending_payment → cancelled</c> (guarded in SQL). Cancelling a cancelled order answers it again; any other state is 409.</summary>
@@ -138,7 +145,8 @@ public sealed class OrderService(
             return replay;
         }
 
-        return await idempotency.ExecuteAsync(
+        var cancelledNow = false;
+        var result = await idempotency.ExecuteAsync(
             partnerId,
             idempotencyKey,
             async token =>
@@ -158,6 +166,7 @@ public sealed class OrderService(
                     held = await cancel.ExecuteScalarAsync(token) as long?;
                 }
 
+                cancelledNow = held is not null;
                 if (held > 0)
                 {
                     // TON already received for the order goes back to the partner's balance.
@@ -177,6 +186,12 @@ public sealed class OrderService(
                 return order.ToResponse();
             },
             cancellationToken);
+        if (cancelledNow)
+        {
+            metrics.Transition("pending_payment", "cancelled");
+        }
+
+        return result;
     }
 
     public async Task<Order> FindAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>

@@ -16,6 +16,7 @@ public static class OrdersSetup
             .Bind(configuration.GetSection(IdempotencyOptions.Section))
             .Validate(o => o.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours")
             .ValidateOnStart();
+        services.AddSingleton<OrderMetrics>();
         services.AddScoped<IdempotencyService>();
         services.AddScoped<BalanceLedger>();
         services.AddScoped<OrderService>();

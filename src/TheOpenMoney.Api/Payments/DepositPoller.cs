@@ -316,12 +316,15 @@ public sealed partial class DepositPoller(
     {
         var db = services.GetRequiredService<AppDbContext>();
         var ledger = services.GetRequiredService<BalanceLedger>();
+        var orderMetrics = services.GetRequiredService<Orders.OrderMetrics>();
         var syncedTo = await db.ProcessorCursors.Where(c => c.ProcessorUserId == options.Value.OrdersUserId)
             .Select(c => c.SyncedTo).FirstOrDefaultAsync(cancellationToken);
         if (syncedTo is null)
         {
             return;
         }
+
+        metrics.RecordSyncedTo(syncedTo.Value);
 
         var due = await db.Orders
             .Where(o => o.Status == Orders.OrderStatus.PendingPayment && o.ExpiresAt < syncedTo)
@@ -357,6 +360,10 @@ public sealed partial class DepositPoller(
             }
 
             await transaction.CommitAsync(cancellationToken);
+            if (expired)
+            {
+                orderMetrics.Transition("pending_payment", "expired");
+            }
         }
     }
 

@@ -46,6 +46,7 @@ public sealed partial class DepositProcessor(
     [FromKeyedServices(DataSources.Deposits)] NpgsqlDataSource dataSource,
     TimeProvider time,
     PaymentMetrics metrics,
+    OrderMetrics orderMetrics,
     ILogger<DepositProcessor> logger)
 {
     /// <summary>A page of deposits is one batch: bounded, but not by the request-path command timeout.</summary>
@@ -215,7 +216,7 @@ public sealed partial class DepositProcessor(
                 var outcome = new DepositOutcome(
                     reader.GetString(1), reader.Get<long?>(2), reader.Get<long?>(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6));
                 recovered[reader.GetString(0)] = outcome;
-                metrics.DepositApplied(outcome.Kind, reader.GetInt64(7), time.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(8));
+                Count(outcome, reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8));
             }
         }
 
@@ -281,8 +282,18 @@ public sealed partial class DepositProcessor(
             LogUnmatched(logger, txHash, amount, reader.IsDBNull(8) ? "unknown" : reader.GetString(8));
         }
 
-        metrics.DepositApplied(outcome.Kind, amount, time.GetUtcNow() - chainTime);
+        Count(outcome, amount, chainTime);
         return outcome;
+    }
+
+    /// <summary>The metrics of one applied deposit: its kind and lag, and the order it paid, if it did.</summary>
+    private void Count(DepositOutcome outcome, long amount, DateTimeOffset chainTime)
+    {
+        metrics.DepositApplied(outcome.Kind, amount, time.GetUtcNow() - chainTime);
+        if (outcome.Kind is "order_payment" or "overpayment")
+        {
+            orderMetrics.Transition("pending_payment", "paid");
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unmatched deposit {TxHash} of {Nanoton} nanoTON kept for operators: {Reason}")]

@@ -17,10 +17,24 @@ public sealed class PaymentMetrics : IDisposable
     private readonly Counter<long> _quarantinedNanoton;
     private readonly Counter<long> _webhookDeposits;
 
-    public PaymentMetrics(IMeterFactory meters)
+    private long _syncedToUnixMs = long.MinValue;
+
+    public PaymentMetrics(IMeterFactory meters, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(meters);
+        ArgumentNullException.ThrowIfNull(time);
         _meter = meters.Create(MeterName);
+        _meter.CreateObservableGauge<double>(
+            "tom.poll.cursor_age",
+            () =>
+            {
+                var syncedTo = Interlocked.Read(ref _syncedToUnixMs);
+                return syncedTo == long.MinValue
+                    ? Array.Empty<Measurement<double>>()
+                    : [new Measurement<double>((time.GetUtcNow().ToUnixTimeMilliseconds() - syncedTo) / 1000.0)];
+            },
+            "s",
+            "How far behind now the poller's synced_to is: every deposit dated before it has been read (orders history)");
         _applied = _meter.CreateCounter<long>("tom.deposits.applied", "{deposit}", "Deposits applied, by kind");
         _appliedNanoton = _meter.CreateCounter<long>("tom.deposits.applied_nanoton", "nanoTON", "nanoTON received, by kind");
         _pollDuration = _meter.CreateHistogram<double>("tom.poll.duration", "ms", "Duration of one poll of the processor");
@@ -42,6 +56,9 @@ public sealed class PaymentMetrics : IDisposable
     public void PollCompleted(TimeSpan duration) => _pollDuration.Record(duration.TotalMilliseconds);
 
     public void PollFailed() => _pollFailures.Add(1);
+
+    /// <summary>The orders history's synced_to after a poll (for <c>tom.poll.cursor_age</c>).</summary>
+    public void RecordSyncedTo(DateTimeOffset syncedTo) => Interlocked.Exchange(ref _syncedToUnixMs, syncedTo.ToUnixTimeMilliseconds());
 
     public void DepositQuarantined(long? nanoton)
     {

@@ -36,8 +36,7 @@ public static class PaymentsSetup
 
         services.AddHttpClient<ProcessorClient>((sp, client) =>
                 ProcessorClient.Configure(client, sp.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value))
-            .AddHttpMessageHandler(sp => new ResilienceHandler(
-                ResilienceHandler.CreatePipeline(sp.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value.Http)));
+            .AddResilience<PaymentProcessorOptions>(o => o.Http);
         services.AddScoped<WebhookDeposits>();
         services.AddSingleton<OrdersAddressCache>();
         services.AddScoped<ProcessorPaymentAddresses>();

@@ -21,8 +21,7 @@ public static class PricingSetup
             .ValidateOnStart();
         services.AddSingleton<PricingService>();
         services.AddHttpClient(HttpTonUsdRateSource.HttpClientName)
-            .AddHttpMessageHandler(sp => new ResilienceHandler(
-                ResilienceHandler.CreatePipeline(sp.GetRequiredService<IOptions<PricingOptions>>().Value.RateSource.Http)));
+            .AddResilience<PricingOptions>(o => o.RateSource.Http);
         services.AddSingleton<HttpTonUsdRateSource>();
         services.AddSingleton<ITonUsdRateSource>(sp =>
             sp.GetRequiredService<IOptions<PricingOptions>>().Value.TonUsdRate is > 0

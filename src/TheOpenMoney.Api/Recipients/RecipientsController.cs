@@ -101,8 +101,7 @@ public static class RecipientsSetup
         {
             services.AddHttpClient<IRecipientDirectory, HttpRecipientDirectory>((sp, client) =>
                     HttpRecipientDirectory.Configure(client, sp.GetRequiredService<IOptions<RecipientDirectoryOptions>>().Value))
-                .AddHttpMessageHandler(sp => new ResilienceHandler(
-                    ResilienceHandler.CreatePipeline(sp.GetRequiredService<IOptions<RecipientDirectoryOptions>>().Value.Http)));
+                .AddResilience<RecipientDirectoryOptions>(o => o.Http);
         }
         else
         {

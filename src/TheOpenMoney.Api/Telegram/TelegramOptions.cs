@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Telegram;
 
@@ -63,6 +64,18 @@ public sealed partial class TelegramOptions
 
     /// <summary>How long handled update ids are kept for deduplication.</summary>
     public TimeSpan UpdateRetention { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// The Bot API client's resilience handler: a bound on each attempt only (above the long poll). Its
+    /// retries follow Telegram's own rules (<c>retry_after</c>, never a 400/403, <see cref="MaxAttempts"/>
+    /// in all) in <see cref="RetryingBotClient"/>, so the handler adds none.
+    /// </summary>
+    public HttpResilienceOptions Http => new()
+    {
+        MaxRetries = 0,
+        CircuitFailureRatio = 0,
+        AttemptTimeout = LongPollTimeout + RequestTimeout + TimeSpan.FromSeconds(5),
+    };
 
     /// <summary>The mode in effect: <see cref="TelegramMode.Disabled"/> without a token, else <see cref="Mode"/> (default Polling).</summary>
     public TelegramMode EffectiveMode => string.IsNullOrWhiteSpace(BotToken) ? TelegramMode.Disabled : Mode ?? TelegramMode.Polling;

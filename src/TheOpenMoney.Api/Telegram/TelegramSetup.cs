@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Http;
 using Telegram.Bot;
 using TheOpenMoney.Api.Health;
 
@@ -28,7 +29,8 @@ public static class TelegramSetup
             .ConfigureHttpClient((sp, client) => RetryingBotClient.Configure(client, sp.GetRequiredService<IOptions<TelegramOptions>>().Value))
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .RemoveAllLoggers();
+            .RemoveAllLoggers()
+            .AddResilience<TelegramOptions>(o => o.Http);
         services.AddSingleton<ITelegramBotClient, RetryingBotClient>();
         services.AddScoped<BotCommandHandler>();
         services.AddScoped<BotUpdateProcessor>();

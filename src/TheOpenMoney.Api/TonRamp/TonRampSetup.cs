@@ -45,8 +45,7 @@ public static class TonRampSetup
         }
 
         services.AddHttpClient<TonRampClient>((sp, client) => TonRampClient.Configure(client, sp.GetRequiredService<IOptions<TonRampOptions>>().Value))
-            .AddHttpMessageHandler(sp => new ResilienceHandler(
-                ResilienceHandler.CreatePipeline(sp.GetRequiredService<IOptions<TonRampOptions>>().Value.Http)));
+            .AddResilience<TonRampOptions>(o => o.Http);
         services.AddScoped<ITonRampGateway, TonRampGateway>();
         services.AddSingleton<TonRampStatusRefresher>();
         services.AddHostedService(sp => sp.GetRequiredService<TonRampStatusRefresher>());

@@ -16,7 +16,7 @@ public sealed class LoggingTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var lines = factory.Logs.Lines.ToList();
         Assert.Contains(lines, l => l.Contains("HTTP GET /api/v1/partner responded 200", StringComparison.Ordinal)
                                     && l.Contains($"PartnerId={key.PartnerId}", StringComparison.Ordinal)
-                                    && l.Contains("ElapsedMs=", StringComparison.Ordinal));
+                                    && l.Contains("Elapsed=", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("HTTP GET /api/v1/partner responded 401", StringComparison.Ordinal));
         foreach (var secret in new[] { key.Plaintext, wrong, ApiFactory.Pepper, "Bearer osk_", "secret_query" })
         {

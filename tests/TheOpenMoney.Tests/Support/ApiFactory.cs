@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Tests.Support;
@@ -20,7 +19,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
-    public CapturingLoggerProvider Logs { get; } = new();
+    public CapturingLogSink Logs { get; } = new();
 
     /// <summary>When set, replaces the system clock for the whole app.</summary>
     public ManualTimeProvider? Clock { get; protected init; }
@@ -73,6 +72,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Fulfillment:Enabled"] = "false",
             // The console stays quiet in tests; every line still reaches Logs.
             ["Logging:ConsoleMinimumLevel"] = "Critical",
+            // No management port per test host (the metrics test turns one on, on a free port).
+            ["Management:Urls"] = "",
         };
         Configure(settings);
         foreach (var (key, value) in settings)
@@ -82,7 +83,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
         builder.ConfigureServices(services =>
         {
-            services.AddSingleton<ILoggerProvider>(Logs);
+            services.AddSingleton<Serilog.Core.ILogEventSink>(Logs);
             services.AddControllers().AddApplicationPart(typeof(ApiFactory).Assembly);
             if (Clock is not null)
             {

@@ -97,6 +97,7 @@ public sealed class ApiProcess : IAsyncDisposable
 
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         info.Environment["Logging__ConsoleMinimumLevel"] = "Critical";
+        info.Environment["Management__Urls"] = "";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
@@ -48,49 +47,23 @@ public class AppDbContext : DbContext
 
     public DbSet<TelegramUpdateRecord> TelegramUpdates => Set<TelegramUpdateRecord>();
 
+    /// <summary>
+    /// Column names are the snake_case of their properties (EFCore.NamingConventions), whoever builds the
+    /// options: the app's pooled registrations set it (pooling forbids changing options here), anyone
+    /// else (a test, a tool) gets it added.
+    /// </summary>
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        if (optionsBuilder.Options.FindExtension<EFCore.NamingConventions.Internal.NamingConventionsOptionsExtension>() is null)
+        {
+            optionsBuilder.UseSnakeCaseNamingConvention();
+        }
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
-        ApplySnakeCaseColumnNames(modelBuilder);
-    }
-
-    /// <summary>Every column is the snake_case form of its property unless a configuration said otherwise.</summary>
-    private static void ApplySnakeCaseColumnNames(ModelBuilder modelBuilder)
-    {
-        foreach (var entity in modelBuilder.Model.GetEntityTypes())
-        {
-            foreach (var property in entity.GetProperties())
-            {
-                if (property.GetColumnName() == property.Name)
-                {
-                    property.SetColumnName(ToSnakeCase(property.Name));
-                }
-            }
-        }
-    }
-
-    internal static string ToSnakeCase(string name)
-    {
-        var builder = new StringBuilder(name.Length + 8);
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (char.IsUpper(c))
-            {
-                if (i > 0)
-                {
-                    builder.Append('_');
-                }
-
-                builder.Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
     }
 }

@@ -21,6 +21,12 @@ public static class DataSources
     /// discarding the connections after a failed batch (clearing this pool) never touches the others.
     /// </summary>
     public const string Deposits = "deposits";
+
+    /// <summary>
+    /// The migrator's connections: schema changes may take longer than a request may wait, so these keep
+    /// generous timeouts (30 s to connect, 5 min per statement) whatever <c>Database:Timeout</c> says.
+    /// </summary>
+    public const string Migrations = "migrations";
 }
 
 public static class DataServiceCollectionExtensions
@@ -43,11 +49,18 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton(_ => Build(connectionString, multiplexing: false, timeout));
         services.AddKeyedSingleton(DataSources.Reads, (_, _) => Build(connectionString, multiplexing: true, timeout));
         services.AddKeyedSingleton(DataSources.Deposits, (_, _) => Build(connectionString, multiplexing: false, timeout));
-        services.AddDbContextPool<AppDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddKeyedSingleton(DataSources.Migrations, (_, _) => new NpgsqlDataSourceBuilder(connectionString)
+        {
+            ConnectionStringBuilder = { Timeout = 30, CommandTimeout = 300 },
+        }.Build());
+        services.AddDbContextPool<AppDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            .UseSnakeCaseNamingConvention());
         services.AddDbContextPool<ReadOnlyDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSources.Reads))
+            .UseSnakeCaseNamingConvention()
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
-        services.AddSingleton<Migrator>();
+        services.AddSingleton(sp => new Migrator(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSources.Migrations), sp.GetRequiredService<ILogger<Migrator>>()));
         return services;
     }
 

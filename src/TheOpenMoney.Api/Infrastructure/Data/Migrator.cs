@@ -121,7 +121,11 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migrat
         }
         finally
         {
-            await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
+            // A connection that failed has lost the session lock already; the failure is what matters then.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
+            }
         }
     }
 

@@ -1,20 +1,24 @@
-using System.Net;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace TheOpenMoney.Api.Infrastructure.Http;
 
-/// <summary>Resilience settings of one outgoing HTTP dependency.</summary>
+/// <summary>Resilience settings of one outgoing HTTP dependency (bound from its configuration section's <c>Http</c>).</summary>
 public sealed class HttpResilienceOptions
 {
     /// <summary>Per attempt.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Retries after the first attempt (0: none).</summary>
     public int MaxRetries { get; set; } = 2;
 
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest wait before a retry, a server's <c>Retry-After</c> included.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Open the circuit when at least this share of calls failed in the sampling window (0 disables the breaker).</summary>
     public double CircuitFailureRatio { get; set; }
@@ -22,70 +26,50 @@ public sealed class HttpResilienceOptions
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 }
 
-/// <summary>
-/// A Polly pipeline inside a <see cref="DelegatingHandler"/> (Microsoft.Extensions.Http.Resilience is
-/// not served here): retry with exponential backoff and jitter on transport errors, timeouts, 5xx,
-/// 408 and 429; a timeout per attempt; an optional circuit breaker.
-/// </summary>
-public sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
+public static class HttpResilience
 {
-    public static ResiliencePipeline<HttpResponseMessage> CreatePipeline(HttpResilienceOptions options)
+    /// <summary>
+    /// Microsoft.Extensions.Http.Resilience on a typed or named client, from its options: retry with
+    /// exponential backoff and jitter on transport errors, timeouts, 5xx, 408 and 429, honouring
+    /// <c>Retry-After</c> (up to <see cref="HttpResilienceOptions.RetryMaxDelay"/>); an optional circuit
+    /// breaker; a timeout per attempt (innermost, so each retry has its own). Request content is resent
+    /// on a retry (JSON and string bodies serialise again; tested).
+    /// </summary>
+    public static IHttpClientBuilder AddResilience<TOptions>(this IHttpClientBuilder builder, Func<TOptions, HttpResilienceOptions> select)
+        where TOptions : class
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var transient = new PredicateBuilder<HttpResponseMessage>()
-            .Handle<HttpRequestException>()
-            .Handle<TimeoutRejectedException>()
-            .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-        if (options.MaxRetries > 0)
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddResilienceHandler(builder.Name, (pipeline, context) =>
         {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            var options = select(context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value);
+            if (options.MaxRetries > 0)
             {
-                ShouldHandle = transient,
-                MaxRetryAttempts = options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                OnRetry = args =>
+                pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
-                    args.Outcome.Result?.Dispose();
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
+                    MaxRetryAttempts = options.MaxRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.RetryBaseDelay,
+                    MaxDelay = options.RetryMaxDelay,
+                    ShouldRetryAfterHeader = true,
+                });
+            }
 
-        if (options.CircuitFailureRatio > 0)
-        {
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            if (options.CircuitFailureRatio > 0)
             {
-                ShouldHandle = transient,
-                FailureRatio = options.CircuitFailureRatio,
-                MinimumThroughput = 5,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = options.CircuitBreakDuration,
-            });
-        }
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = options.CircuitFailureRatio,
+                    MinimumThroughput = 5,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = options.CircuitBreakDuration,
+                });
+            }
 
-        builder.AddTimeout(options.AttemptTimeout);
-        return builder.Build();
+            pipeline.AddTimeout(options.AttemptTimeout);
+        });
+        return builder;
     }
-
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (request.Content is not null)
-        {
-            // Retries resend the body: make sure it can be read again.
-            await request.Content.LoadIntoBufferAsync(cancellationToken);
-        }
-
-        return await pipeline.ExecuteAsync(
-            static async (state, token) => await state.Handler.SendCoreAsync(state.Request, token),
-            (Handler: this, Request: request),
-            cancellationToken);
-    }
-
-    private Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        base.SendAsync(request, cancellationToken);
 }
 
 /// <summary>True for the failures an outgoing call can end in after its retries (for "dependency down" paths).</summary>

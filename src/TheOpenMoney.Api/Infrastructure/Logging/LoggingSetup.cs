@@ -1,15 +1,18 @@
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
-using Serilog.Formatting.Json;
+using Serilog.Formatting.Compact;
+using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Infrastructure.Logging;
 
 /// <summary>
-/// Serilog behind Microsoft.Extensions.Logging: readable console lines locally, one JSON object
-/// per line when <c>Logging:Json=true</c>. Levels come from <c>Logging:LogLevel</c> (and
-/// <c>Logging:ConsoleMinimumLevel</c> can quieten the console alone); categories that
-/// would print URLs or headers (HttpClient, hosting diagnostics) are held at Warning so a bot
-/// token in a URL or a key in a header never reaches the log.
+/// Serilog (Serilog.AspNetCore) as the one logging pipeline: readable console lines locally, one
+/// compact JSON object per line when <c>Logging:Json=true</c> (<see cref="CompactJsonFormatter"/>).
+/// Levels come from <c>Logging:LogLevel</c> (and <c>Logging:ConsoleMinimumLevel</c> quietens the
+/// console alone); categories that would print URLs or headers (HttpClient, hosting diagnostics,
+/// SQL) are held at Warning, so a bot token in a URL or a key in a header never reaches the log.
+/// Sinks registered in DI (<see cref="ILogEventSink"/>, e.g. the tests' capture) receive every event.
 /// </summary>
 public static class LoggingSetup
 {
@@ -21,33 +24,70 @@ public static class LoggingSetup
         "Microsoft.EntityFrameworkCore.Database.Command",
     ];
 
-    /// <param name="builder">The logging builder to replace the providers of.</param>
-    /// <param name="configuration">Application configuration.</param>
+    /// <param name="builder">The application builder whose logging is replaced.</param>
     /// <param name="everythingToStdErr">The CLI keeps stdout for its one line of output.</param>
-    public static ILoggingBuilder AddAppLogging(this ILoggingBuilder builder, IConfiguration configuration, bool everythingToStdErr)
+    public static WebApplicationBuilder AddAppLogging(this WebApplicationBuilder builder, bool everythingToStdErr)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var json = configuration.GetValue<bool>("Logging:Json");
-        var stdErrFrom = everythingToStdErr ? LogEventLevel.Verbose : (LogEventLevel?)null;
-        var logger = new LoggerConfiguration().Enrich.FromLogContext();
-        ApplyLevels(logger, configuration.GetSection("Logging:LogLevel"));
-        var consoleLevel = ToSerilog(configuration["Logging:ConsoleMinimumLevel"], LogEventLevel.Verbose);
-        logger = json
-            ? logger.WriteTo.Console(new JsonFormatter(renderMessage: true), consoleLevel, standardErrorFromLevel: stdErrFrom)
-            : logger.WriteTo.Console(
-                restrictedToMinimumLevel: consoleLevel,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: stdErrFrom,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        var configuration = builder.Configuration;
+        builder.Logging.ClearProviders();
+        // One logger per host, never the static Log.Logger: several hosts in one process (tests) must not
+        // write to each other's sinks.
+        builder.Services.AddSerilog(
+            (services, logger) =>
+        {
+            logger.Enrich.FromLogContext();
+            ApplyLevels(logger, configuration.GetSection("Logging:LogLevel"));
+            var stdErrFrom = everythingToStdErr ? LogEventLevel.Verbose : (LogEventLevel?)null;
+            var consoleLevel = ToSerilog(configuration["Logging:ConsoleMinimumLevel"], LogEventLevel.Verbose);
+            if (configuration.GetValue<bool>("Logging:Json"))
+            {
+                logger.WriteTo.Console(new CompactJsonFormatter(), consoleLevel, standardErrorFromLevel: stdErrFrom);
+            }
+            else
+            {
+                logger.WriteTo.Console(
+                    restrictedToMinimumLevel: consoleLevel,
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+                    standardErrorFromLevel: stdErrFrom,
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
 
-        builder.ClearProviders();
-        builder.AddSerilog(logger.CreateLogger(), dispose: true);
+            foreach (var sink in services.GetServices<ILogEventSink>())
+            {
+                logger.WriteTo.Sink(sink);
+            }
+        },
+            preserveStaticLogger: true);
         return builder;
     }
 
     /// <summary>
-    /// Serilog's provider registers its own catch-all filter, which hides <c>Logging:LogLevel</c>
-    /// from Microsoft.Extensions.Logging; so those levels are applied as Serilog levels instead.
+    /// One line per request (Serilog.AspNetCore): method, path (never the query string), status,
+    /// elapsed ms, partner id and trace id; Warning for 5xx and unhandled exceptions. Headers are never
+    /// logged, so neither is the Authorization header.
+    /// </summary>
+    public static WebApplication UseAppRequestLogging(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<Serilog.ILogger>();
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = logger;
+            options.MessageTemplate = "HTTP {RequestMethod:l} {RequestPath:l} responded {StatusCode} in {Elapsed:0.0} ms (partner {PartnerId})";
+            options.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Warning : LogEventLevel.Information;
+            options.EnrichDiagnosticContext = (diagnostics, context) =>
+            {
+                diagnostics.Set("PartnerId", context.User.TryGetPartnerId());
+                diagnostics.Set("TraceId", context.TraceIdentifier);
+            };
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// <c>Logging:LogLevel</c> as Serilog levels (Serilog is the only provider, so MEL's own filters
+    /// do not apply); the quiet categories never go below Warning.
     /// </summary>
     private static void ApplyLevels(LoggerConfiguration logger, IConfigurationSection levels)
     {

@@ -40,24 +40,17 @@ public sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFi
 
 public static class ValidationSetup
 {
-    /// <summary>Registers every validator in the assembly (FluentValidation's DI package is not served here) and the filter.</summary>
+    /// <summary>
+    /// Every validator in the assembly (FluentValidation.DependencyInjectionExtensions; internal ones
+    /// included) and the one filter that runs them. FluentValidation.AspNetCore's automatic validation
+    /// is not used: it is synchronous, fills ModelState instead of our envelope, and its maintainers
+    /// discourage it.
+    /// </summary>
     public static IServiceCollection AddApiValidation(this IServiceCollection services)
     {
         ValidatorOptions.Global.DefaultClassLevelCascadeMode = CascadeMode.Stop;
         ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
-        foreach (var type in typeof(ValidationSetup).Assembly.GetTypes())
-        {
-            if (type.IsAbstract || type.IsGenericTypeDefinition)
-            {
-                continue;
-            }
-
-            foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>)))
-            {
-                services.AddSingleton(contract, type);
-            }
-        }
-
+        services.AddValidatorsFromAssemblyContaining<ValidationFilter>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<ValidationFilter>();
         return services;
     }

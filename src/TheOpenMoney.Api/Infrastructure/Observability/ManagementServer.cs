@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace TheOpenMoney.Api.Infrastructure.Observability;
+
+/// <summary>Configuration section <c>Management</c>.</summary>
+public sealed class ManagementOptions
+{
+    public const string Section = "Management";
+
+    /// <summary>Where <c>/metrics</c> is served (semicolon-separated URLs); empty turns the management port off.</summary>
+    public string? Urls { get; set; } = "http://127.0.0.1:9464";
+}
+
+/// <summary>
+/// A second, small HTTP server in the same process for operators: <c>GET /metrics</c> (Prometheus text
+/// from the app's own meter provider) on <c>Management:Urls</c> (default <c>http://127.0.0.1:9464</c>),
+/// never on the partner port, so metrics are not exposed where partners connect.
+/// </summary>
+public sealed partial class ManagementServer(IServiceProvider services, IOptions<ManagementOptions> options, ILogger<ManagementServer> logger)
+    : IHostedService, IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    /// <summary>The addresses bound (a port 0 in the settings becomes the real one); empty when off.</summary>
+    public IReadOnlyList<string> Urls => _app?.Urls.ToList() ?? [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var urls = options.Value.Urls;
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            return;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(services.GetRequiredService<MeterProvider>(), null, "/metrics", null, null);
+        app.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        await app.StartAsync(cancellationToken);
+        _app = app;
+        var bound = string.Join(", ", app.Urls);
+        LogListening(logger, bound);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Metrics for operators at {Urls}/metrics")]
+    private static partial void LogListening(ILogger logger, string urls);
+}
