@@ -131,6 +131,7 @@ cat <<BANNER
 
   TheOpenMoney API   $api_url
   Swagger UI         $api_url/swagger
+  Metrics            ${Management__Urls:-http://127.0.0.1:9464}/metrics  (Prometheus, operators only: not on the API port)
   Demo partner key   $demo_key
   Demo balance       $demo_balance TON
   Processor          ${PaymentProcessor__BaseUrl}  (simulator: also the supplier and TonRamp)

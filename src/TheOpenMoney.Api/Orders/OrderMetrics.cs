@@ -25,7 +25,7 @@ public sealed class OrderMetrics : IDisposable
         _transitions = _meter.CreateCounter<long>("tom.orders.transitions", "{order}", "Order status transitions, by from and to status");
         _deliveryFailures = _meter.CreateCounter<long>("tom.fulfillment.failures", "{attempt}", "Delivery attempts that failed, by outcome (transient: retried; permanent: the order fails)");
         _refunds = _meter.CreateCounter<long>("tom.fulfillment.refunds", "{order}", "Failed orders refunded to the partner's balance");
-        _refundedNanoton = _meter.CreateCounter<long>("tom.fulfillment.refunded_nanoton", "nanoTON", "nanoTON refunded for failed orders");
+        _refundedNanoton = _meter.CreateCounter<long>("tom.fulfillment.refunded_nanoton", "{nanoTON}", "nanoTON refunded for failed orders");
     }
 
     public void Transition(string? from, string to, long count = 1) =>

@@ -36,12 +36,12 @@ public sealed class PaymentMetrics : IDisposable
             "s",
             "How far behind now the poller's synced_to is: every deposit dated before it has been read (orders history)");
         _applied = _meter.CreateCounter<long>("tom.deposits.applied", "{deposit}", "Deposits applied, by kind");
-        _appliedNanoton = _meter.CreateCounter<long>("tom.deposits.applied_nanoton", "nanoTON", "nanoTON received, by kind");
+        _appliedNanoton = _meter.CreateCounter<long>("tom.deposits.applied_nanoton", "{nanoTON}", "nanoTON received, by kind");
         _pollDuration = _meter.CreateHistogram<double>("tom.poll.duration", "ms", "Duration of one poll of the processor");
         _matchingLag = _meter.CreateHistogram<double>("tom.deposits.matching_lag", "s", "From the deposit's chain time to its application");
         _pollFailures = _meter.CreateCounter<long>("tom.poll.failures", "{poll}", "Polls that failed");
         _quarantined = _meter.CreateCounter<long>("tom.deposits.quarantined", "{deposit}", "Processor rows held in quarantine (unreadable, or refused by the database too often)");
-        _quarantinedNanoton = _meter.CreateCounter<long>("tom.deposits.quarantined_nanoton", "nanoTON", "nanoTON of quarantined rows whose amount could be read");
+        _quarantinedNanoton = _meter.CreateCounter<long>("tom.deposits.quarantined_nanoton", "{nanoTON}", "nanoTON of quarantined rows whose amount could be read");
         _webhookDeposits = _meter.CreateCounter<long>("tom.webhook.deposits", "{push}", "Processor webhook pushes, by what the processor confirmed (applied, known, stored, unknown, deferred, quarantined)");
     }
 

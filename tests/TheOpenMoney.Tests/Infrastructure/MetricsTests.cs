@@ -1,0 +1,92 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using TheOpenMoney.Api.Infrastructure.Observability;
+using TheOpenMoney.Tests.Support;
+
+namespace TheOpenMoney.Tests.Infrastructure;
+
+/// <summary>
+/// The metrics an operator pages on, scraped as Prometheus text from <c>/metrics</c> on the management
+/// port after a day's worth of events (a paid order, a failed delivery, a quarantined row, a forged push,
+/// a rate-limited address), and never served on the partner port.
+/// </summary>
+public sealed class MetricsTests(MetricsTests.Factory factory) : IClassFixture<MetricsTests.Factory>
+{
+    public sealed class Factory : PaymentsFactory
+    {
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            base.Configure(settings);
+            settings["Management:Urls"] = "http://127.0.0.1:0";
+            settings["RateLimiting:FailedAuthPerIpPerMinute"] = "1";
+        }
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        var management = factory.Services.GetRequiredService<ManagementServer>().Urls.Single();
+        using var client = new HttpClient();
+        var response = await client.GetAsync(management + "/metrics");
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
+    public async Task The_management_port_serves_the_business_metrics_and_the_partner_port_does_not()
+    {
+        var partner = await PartnerApi.CreateAsync(factory, 121_001);
+        var order = await partner.CreatedStarsOrderAsync();
+        await factory.DepositAsync(0.417m, order.GetProperty("payment_memo").GetString());
+        await factory.RawDepositAsync("{\"tx_hash\":\"metrics-garbage\",\"amount\":\"abc\"}");
+        await factory.PollAsync();
+        Assert.Equal("paid", (await (await partner.Client.GetAsync($"/api/v1/orders/{order.GetProperty("id").GetInt64()}")).AssertOkAsync()).GetProperty("status").GetString());
+
+        await partner.CreditAsync(5m, "metrics");
+        var refused = await (await partner.CreateStarsAsync(username: "failing_user", method: "balance")).AssertOkAsync();
+        var failed = await Delivery.DeliverAsync(factory, partner, refused.GetProperty("id").GetInt64());
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+
+        using (var push = new HttpRequestMessage(HttpMethod.Post, "/internal/processor/webhook") { Content = new StringContent("{\"tx_hash\":\"forged-metrics\"}", System.Text.Encoding.UTF8, "application/json") })
+        {
+            push.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PaymentsFactory.WebhookToken);
+            await (await factory.CreateClient().SendAsync(push)).AssertOkAsync();
+        }
+
+        var stranger = factory.CreateClient("osk_" + new string('M', 43));
+        await stranger.GetAsync("/api/v1/partner");
+        await (await stranger.GetAsync("/api/v1/partner")).AssertErrorAsync(429, TheOpenMoney.Api.Infrastructure.Errors.ErrorCodes.RateLimited);
+
+        var text = await ScrapeAsync();
+
+        string[] expected =
+        [
+            "tom_deposits_applied_total{",
+            "kind=\"order_payment\"",
+            "tom_deposits_quarantined_total",
+            "tom_deposits_matching_lag_seconds_bucket",
+            "tom_poll_cursor_age_seconds",
+            "tom_orders_transitions_total{",
+            "from=\"pending_payment\",",
+            "to=\"paid\"",
+            "tom_fulfillment_failures_total{",
+            "outcome=\"permanent\"",
+            "tom_fulfillment_refunds_total",
+            "tom_webhook_deposits_total{",
+            "status=\"unknown\"",
+            "tom_rate_limit_rejections_total{",
+            "limit=\"failed_auth\"",
+            "http_server_request_duration_seconds_bucket",
+            "http_client_request_duration_seconds_bucket",
+            "db_client_",
+            "dotnet_",
+        ];
+        foreach (var line in expected)
+        {
+            Assert.True(text.Contains(line, StringComparison.Ordinal), $"'{line}' is not in the scrape:\n{text[..Math.Min(text.Length, 6000)]}");
+        }
+
+        Assert.DoesNotContain(PaymentsFactory.WebhookToken, text, StringComparison.Ordinal);
+        var partnerPort = await factory.CreateClient().GetAsync("/metrics");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, partnerPort.StatusCode);
+    }
+}
