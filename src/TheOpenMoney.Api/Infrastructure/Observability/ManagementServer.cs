@@ -44,7 +44,18 @@ public sealed partial class ManagementServer(IServiceProvider services, IOptions
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         });
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            // Partners come first: the API serves on without its metrics port rather than not at all.
+            LogUnavailable(logger, urls, ex);
+            await app.DisposeAsync();
+            return;
+        }
+
         _app = app;
         var bound = string.Join(", ", app.Urls);
         LogListening(logger, bound);
@@ -66,6 +77,9 @@ public sealed partial class ManagementServer(IServiceProvider services, IOptions
             _app = null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The management port ({Urls}) could not be opened: no /metrics until the API restarts (Management:Urls)")]
+    private static partial void LogUnavailable(ILogger logger, string urls, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metrics for operators at {Urls}/metrics")]
     private static partial void LogListening(ILogger logger, string urls);
