@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test. The test harness starts a throwaway PostgreSQL cluster from the machine's
-# binaries (installed with apt when missing) unless TOM_TEST_DATABASE_URL points at one.
+# Runs every test. The test harness uses TOM_TEST_DATABASE_URL when set; otherwise a postgres:15
+# container through Testcontainers when a Docker engine answers; otherwise a throwaway PostgreSQL
+# cluster from the machine's binaries (installed with apt when missing).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -27,14 +28,18 @@ if [ -z "${TOM_TEST_DATABASE_URL:-}" ]; then
 fi
 
 log=$(mktemp /tmp/tom-test-log.XXXXXX)
+# The harness appends the path it took ("PostgreSQL for tests: ...") here; printed again before the closing line.
+TOM_TEST_REPORT_FILE=$(mktemp /tmp/tom-test-report.XXXXXX)
+export TOM_TEST_REPORT_FILE
 set +e
 dotnet test "$root/TheOpenMoney.sln" -c Release --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One plain closing line: "N passed, N failed, N skipped".
 count() { grep -E "^\s*$1:\s*[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
+sort -u "$TOM_TEST_REPORT_FILE"
 if grep -qE '^\s*Total tests:' "$log"; then
   echo "$(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 fi
-rm -f "$log"
+rm -f "$log" "$TOM_TEST_REPORT_FILE"
 exit "$status"
