@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Infrastructure.Background;
 
@@ -87,65 +85,14 @@ public sealed partial class FulfillmentWorker(
         while (await timer.NextTickAsync(stoppingToken));
     }
 
-    private sealed record Claimed(Order Order, bool Recovering);
-
-    private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<DeliveryClaim>> ClaimAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var now = time.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await using var claim = db.Command(
-            """
-            WITH due AS (
-                SELECT id, status AS previous_status FROM orders
-                 WHERE (status = 'paid' AND (delivery_lease_until IS NULL OR delivery_lease_until <= $1))
-                    OR (status = 'processing' AND delivery_lease_until <= $1)
-                 ORDER BY delivery_lease_until NULLS FIRST, id
-                 LIMIT $2
-                   FOR UPDATE SKIP LOCKED)
-            UPDATE orders o
-               SET status = 'processing', processing_at = coalesce(o.processing_at, $1), delivery_lease_until = $3,
-                   delivery_attempts = o.delivery_attempts + 1, updated_at = $1
-              FROM due
-             WHERE o.id = due.id
-            RETURNING o.id, o.order_type, o.recipient_username, o.stars_amount, o.premium_months, o.delivery_attempts,
-                      due.previous_status = 'processing' OR o.delivery_attempts > 1, due.previous_status
-            """,
-            now,
-            settings.BatchSize,
-            now + settings.Lease);
-        var claimed = new List<Claimed>();
-        var fromPaid = 0;
-        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var order = new Order
-                {
-                    Id = reader.GetInt64(0),
-                    OrderType = EnumText<OrderType>.Parse(reader.GetString(1)),
-                    RecipientUsername = reader.GetString(2),
-                    StarsAmount = reader.Get<int?>(3),
-                    PremiumMonths = reader.Get<int?>(4),
-                    DeliveryAttempts = reader.GetInt32(5),
-                };
-                claimed.Add(new Claimed(order, reader.GetBoolean(6)));
-                fromPaid += reader.GetString(7) == "paid" ? 1 : 0;
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        if (fromPaid > 0)
-        {
-            metrics.Transition("paid", "processing", fromPaid);
-        }
-
-        return claimed;
+        return await scope.ServiceProvider.GetRequiredService<OrderLifecycle>()
+            .ClaimForDeliveryAsync(options.Value.BatchSize, options.Value.Lease, cancellationToken);
     }
 
-    private async Task WorkAsync(Claimed claimed, CancellationToken cancellationToken)
+    private async Task WorkAsync(DeliveryClaim claimed, CancellationToken cancellationToken)
     {
         var order = claimed.Order;
         var request = DeliveryRequest.For(order);
@@ -164,37 +111,17 @@ public sealed partial class FulfillmentWorker(
             result = DeliveryResult.Transient($"supplier call failed ({ex.GetType().Name})");
         }
 
-        var db = services.GetRequiredService<AppDbContext>();
+        var lifecycle = services.GetRequiredService<OrderLifecycle>();
         var settings = options.Value;
         switch (result.Outcome)
         {
             case DeliveryOutcome.Delivered:
-                var now = time.GetUtcNow();
-                var completed = await db.Orders.Where(o => o.Id == order.Id && o.Status == OrderStatus.Processing)
-                    .ExecuteUpdateAsync(
-                        s => s.SetProperty(o => o.Status, OrderStatus.Completed)
-                            .SetProperty(o => o.CompletedAt, now)
-                            .SetProperty(o => o.SupplierReference, result.Reference)
-                            .SetProperty(o => o.DeliveryLeaseUntil, (DateTimeOffset?)null)
-                            .SetProperty(o => o.LastDeliveryError, (string?)null)
-                            .SetProperty(o => o.UpdatedAt, now),
-                        cancellationToken);
-                if (completed == 1)
-                {
-                    metrics.Transition("processing", "completed");
-                }
-
+                await lifecycle.CompleteAsync(order.Id, result.Reference, cancellationToken);
                 LogDelivered(logger, order.Id);
                 break;
             case DeliveryOutcome.TransientFailure when order.DeliveryAttempts < settings.MaxAttempts:
                 var retryAt = time.GetUtcNow() + Backoff(order.DeliveryAttempts, settings);
-                var nowRetry = time.GetUtcNow();
-                await db.Orders.Where(o => o.Id == order.Id && o.Status == OrderStatus.Processing)
-                    .ExecuteUpdateAsync(
-                        s => s.SetProperty(o => o.DeliveryLeaseUntil, retryAt)
-                            .SetProperty(o => o.LastDeliveryError, result.Reason)
-                            .SetProperty(o => o.UpdatedAt, nowRetry),
-                        cancellationToken);
+                await lifecycle.ScheduleDeliveryRetryAsync(order.Id, retryAt, result.Reason, cancellationToken);
                 metrics.DeliveryFailed(permanent: false);
                 LogRetry(logger, order.Id, order.DeliveryAttempts, result.Reason);
                 break;
@@ -203,7 +130,7 @@ public sealed partial class FulfillmentWorker(
                     ? result.Reason ?? "the supplier refused the delivery"
                     : $"delivery failed after {order.DeliveryAttempts} attempts: {result.Reason}";
                 metrics.DeliveryFailed(permanent: true);
-                await services.GetRequiredService<OrderTransitions>().FailAndRefundAsync(order.Id, reason, cancellationToken);
+                await lifecycle.FailAndRefundAsync(order.Id, reason, cancellationToken);
                 LogFailed(logger, order.Id, reason);
                 break;
         }

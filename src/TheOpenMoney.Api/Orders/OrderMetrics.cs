@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Orders;
 
@@ -28,8 +29,11 @@ public sealed class OrderMetrics : IDisposable
         _refundedNanoton = _meter.CreateCounter<long>("tom.fulfillment.refunded_nanoton", "{nanoTON}", "nanoTON refunded for failed orders");
     }
 
-    public void Transition(string? from, string to, long count = 1) =>
-        _transitions.Add(count, new KeyValuePair<string, object?>("from", from ?? "none"), new KeyValuePair<string, object?>("to", to));
+    public void Transition(OrderStatus? from, OrderStatus to, long count = 1) =>
+        _transitions.Add(
+            count,
+            new KeyValuePair<string, object?>("from", from is { } status ? EnumText<OrderStatus>.ToText(status) : "none"),
+            new KeyValuePair<string, object?>("to", EnumText<OrderStatus>.ToText(to)));
 
     public void DeliveryFailed(bool permanent) =>
         _deliveryFailures.Add(1, new KeyValuePair<string, object?>("outcome", permanent ? "permanent" : "transient"));

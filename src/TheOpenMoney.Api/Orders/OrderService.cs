@@ -1,7 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
@@ -25,16 +23,13 @@ public sealed class OrderService(
     ReadOnlyDbContext reads,
     [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource readSource,
     IdempotencyService idempotency,
+    OrderLifecycle lifecycle,
     PricingService pricing,
     IRecipientDirectory recipients,
     IPaymentAddresses addresses,
-    BalanceLedger ledger,
-    ITonRampGateway tonRamp,
-    OrderMetrics metrics,
-    TimeProvider time,
-    IOptions<OrderOptions> options)
+    ITonRampGateway tonRamp)
 {
-    private const int MemoAttempts = 8;
+    private static readonly string[] SpentStatuses = [.. new[] { OrderStatus.Paid, OrderStatus.Processing, OrderStatus.Completed }.Select(OrderLifecycle.Text)];
 
     // The hottest read: compiled once, so a request skips EF's query-cache lookup.
     private static readonly Func<ReadOnlyDbContext, long, long, CancellationToken, Task<Order?>> FindById =
@@ -68,76 +63,43 @@ public sealed class OrderService(
         }
 
         var paymentAddress = request.PaymentMethod == PaymentMethod.Balance ? null : await addresses.GetOrdersAddressAsync(cancellationToken);
-        var created = await idempotency.ExecuteAsync(
+        var draft = new Order
+        {
+            PartnerId = partnerId,
+            OrderType = request.Type,
+            StarsAmount = request.StarsAmount,
+            PremiumMonths = request.PremiumMonths,
+            RecipientUsername = request.RecipientUsername,
+            RecipientCheck = recipient.CanReceive == true ? RecipientCheckOutcome.Eligible : RecipientCheckOutcome.Unknown,
+            PriceNanoton = quote.PriceNanoton,
+            PriceUsd = quote.PriceUsd,
+            FeePercent = quote.FeePercent,
+            TonUsdRate = quote.Rate.TonUsd,
+            RateSource = quote.Rate.Source,
+            PaymentMethod = request.PaymentMethod,
+            PaymentCurrency = "TON",
+            PaymentAddress = paymentAddress,
+            ClientReference = request.ClientReference,
+        };
+        return await idempotency.ExecuteAsync(
             partnerId,
             idempotencyKey,
             async token =>
             {
-                var now = time.GetUtcNow();
-                var paidFromBalance = request.PaymentMethod == PaymentMethod.Balance;
-                var order = new Order
-                {
-                    PartnerId = partnerId,
-                    Status = paidFromBalance ? OrderStatus.Paid : OrderStatus.PendingPayment,
-                    OrderType = request.Type,
-                    StarsAmount = request.StarsAmount,
-                    PremiumMonths = request.PremiumMonths,
-                    RecipientUsername = request.RecipientUsername,
-                    RecipientCheck = recipient.CanReceive == true ? RecipientCheckOutcome.Eligible : RecipientCheckOutcome.Unknown,
-                    PriceNanoton = quote.PriceNanoton,
-                    PriceUsd = quote.PriceUsd,
-                    FeePercent = quote.FeePercent,
-                    TonUsdRate = quote.Rate.TonUsd,
-                    RateSource = quote.Rate.Source,
-                    PaymentMethod = request.PaymentMethod,
-                    PaymentCurrency = "TON",
-                    PaymentAddress = paymentAddress,
-                    ClientReference = request.ClientReference,
-                    ExpiresAt = now + options.Value.Ttl,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                    PaidAt = paidFromBalance ? now : null,
-                    PaidNanoton = paidFromBalance ? quote.PriceNanoton : 0,
-                };
-                order.Id = await InsertWithUniqueMemoAsync(order, token);
-                if (request.PaymentMethod == PaymentMethod.Tonramp)
+                var order = await lifecycle.CreateAsync(draft, token);
+                if (order.PaymentMethod == PaymentMethod.Tonramp)
                 {
                     // Inside the transaction: if TonRamp cannot make the links, the order is rolled back.
                     var links = await tonRamp.CreateLinksAsync(order.PaymentAddress!, order.PriceNanoton, order.PaymentMemo, token);
-                    (order.TonrampPayload, order.TonrampDeepLink, order.TonrampTelegramLink, order.TonrampStatus) =
-                        (links.Payload, links.DeepLink, links.TelegramLink, "pending");
-                    await db.ExecuteAsync(
-                        "UPDATE orders SET tonramp_payload = $2, tonramp_deep_link = $3, tonramp_telegram_link = $4, tonramp_status = 'pending' WHERE id = $1",
-                        token,
-                        order.Id,
-                        links.Payload,
-                        links.DeepLink,
-                        links.TelegramLink);
-                }
-
-                if (paidFromBalance)
-                {
-                    var debit = new LedgerChange(partnerId, LedgerEntryType.OrderPayment, -order.PriceNanoton, order.Id, Description: $"order {order.Id} ({order.PaymentMemo})");
-                    if (await ledger.TryApplyAsync(debit, token) is null)
-                    {
-                        throw ApiException.Conflict(
-                            DomainErrors.InsufficientBalance,
-                            $"balance is insufficient for this order (price {Ton.FromNano(order.PriceNanoton)} TON); top up or pay with ton_memo");
-                    }
+                    await lifecycle.AttachTonRampLinksAsync(order, links.Payload, links.DeepLink, links.TelegramLink, token);
                 }
 
                 return order.ToResponse();
             },
             cancellationToken);
-        if (!created.Replayed)
-        {
-            metrics.Transition(null, request.PaymentMethod == PaymentMethod.Balance ? "paid" : "pending_payment");
-        }
-
-        return created;
     }
 
-    /// <summary><c>pending_payment → cancelled</c> (guarded in SQL). Cancelling a cancelled order answers it again; any other state is 409.</summary>
+    /// <summary><c>pending_payment → cancelled</c> (<see cref="OrderLifecycle.CancelAsync"/>). Cancelling a cancelled order answers it again; any other state is 409.</summary>
     public async Task<IdempotentResult> CancelAsync(long partnerId, long orderId, IdempotentRequest? idempotencyKey, CancellationToken cancellationToken)
     {
         if (await idempotency.TryReplayAsync(partnerId, idempotencyKey, cancellationToken) is { } replay)
@@ -145,53 +107,24 @@ public sealed class OrderService(
             return replay;
         }
 
-        var cancelledNow = false;
-        var result = await idempotency.ExecuteAsync(
+        return await idempotency.ExecuteAsync(
             partnerId,
             idempotencyKey,
             async token =>
             {
-                var now = time.GetUtcNow();
-                long? held = null;
-                await using (var cancel = db.Command(
-                    """
-                    UPDATE orders SET status = 'cancelled', cancelled_at = $3, updated_at = $3, refunded_nanoton = paid_nanoton
-                     WHERE id = $1 AND partner_id = $2 AND status = 'pending_payment'
-                    RETURNING paid_nanoton
-                    """,
-                    orderId,
-                    partnerId,
-                    now))
-                {
-                    held = await cancel.ExecuteScalarAsync(token) as long?;
-                }
-
-                cancelledNow = held is not null;
-                if (held > 0)
-                {
-                    // TON already received for the order goes back to the partner's balance.
-                    var credit = new LedgerChange(partnerId, LedgerEntryType.Underpayment, held.Value, orderId, Description: $"short payment of cancelled order {orderId}");
-                    _ = await ledger.TryApplyAsync(credit, token) ?? throw new InvalidOperationException("partner has no balance account");
-                }
-
+                var cancelledNow = await lifecycle.CancelAsync(partnerId, orderId, token);
                 // Inside the transaction: it must see the update above.
                 var order = await FindAsync(db, partnerId, orderId, token);
-                if (held is null && order.Status != OrderStatus.Cancelled)
+                if (!cancelledNow && order.Status != OrderStatus.Cancelled)
                 {
                     throw ApiException.Conflict(
                         DomainErrors.OrderNotCancellable,
-                        $"order {orderId} is {EnumText<OrderStatus>.ToText(order.Status)}; only pending_payment orders can be cancelled");
+                        $"order {orderId} is {OrderLifecycle.Text(order.Status)}; only pending_payment orders can be cancelled");
                 }
 
                 return order.ToResponse();
             },
             cancellationToken);
-        if (cancelledNow)
-        {
-            metrics.Transition("pending_payment", "cancelled");
-        }
-
-        return result;
     }
 
     public async Task<Order> FindAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
@@ -251,10 +184,10 @@ public sealed class OrderService(
         await using var command = readSource.CreateCommand(
             """
             SELECT status, order_type, payment_method, count(*),
-                   coalesce(sum(stars_amount) FILTER (WHERE status = 'completed'), 0),
-                   coalesce(sum(premium_months) FILTER (WHERE status = 'completed'), 0),
+                   coalesce(sum(stars_amount) FILTER (WHERE status = $4), 0),
+                   coalesce(sum(premium_months) FILTER (WHERE status = $4), 0),
                    coalesce(sum(paid_nanoton + late_paid_nanoton) FILTER (WHERE payment_method <> 'balance'), 0),
-                   coalesce(sum(price_nanoton) FILTER (WHERE status IN ('paid', 'processing', 'completed')), 0),
+                   coalesce(sum(price_nanoton) FILTER (WHERE status = ANY ($5)), 0),
                    coalesce(sum(refunded_nanoton), 0)
               FROM orders
              WHERE partner_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
@@ -263,6 +196,9 @@ public sealed class OrderService(
         command.Parameters.Add(new NpgsqlParameter { Value = partnerId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.From ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.To ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = OrderLifecycle.Text(OrderStatus.Completed) });
+        // Spent: paid and not refunded (a failed order's price came back).
+        command.Parameters.Add(new NpgsqlParameter { Value = SpentStatuses });
         var byStatus = EnumText<OrderStatus>.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
         var byType = EnumText<OrderType>.All.ToDictionary(t => t, _ => 0L, StringComparer.Ordinal);
         var byMethod = EnumText<PaymentMethod>.All.ToDictionary(m => m, _ => 0L, StringComparer.Ordinal);
@@ -291,50 +227,6 @@ public sealed class OrderService(
     private static async Task<Order> FindAsync(AppDbContext context, long partnerId, long orderId, CancellationToken cancellationToken) =>
         await context.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.Id == orderId && o.PartnerId == partnerId, cancellationToken)
         ?? throw ApiException.NotFound("order");
-
-    private async Task<long> InsertWithUniqueMemoAsync(Order order, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < MemoAttempts; attempt++)
-        {
-            order.PaymentMemo = PaymentMemo.New(order.OrderType);
-            await using var command = db.Command(
-                """
-                INSERT INTO orders (partner_id, status, order_type, stars_amount, premium_months, recipient_username, recipient_check,
-                                    price_nanoton, price_usd, fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency,
-                                    payment_address, payment_memo, client_reference, expires_at, created_at, updated_at, paid_at, paid_nanoton)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)
-                ON CONFLICT (payment_memo) DO NOTHING
-                RETURNING id
-                """,
-                order.PartnerId,
-                EnumText<OrderStatus>.ToText(order.Status),
-                EnumText<OrderType>.ToText(order.OrderType),
-                order.StarsAmount,
-                order.PremiumMonths,
-                order.RecipientUsername,
-                order.RecipientCheck,
-                order.PriceNanoton,
-                order.PriceUsd,
-                order.FeePercent,
-                order.TonUsdRate,
-                order.RateSource,
-                EnumText<PaymentMethod>.ToText(order.PaymentMethod),
-                order.PaymentCurrency,
-                order.PaymentAddress,
-                order.PaymentMemo,
-                order.ClientReference,
-                order.ExpiresAt,
-                order.CreatedAt,
-                order.PaidAt,
-                order.PaidNanoton);
-            if (await command.ExecuteScalarAsync(cancellationToken) is long id)
-            {
-                return id;
-            }
-        }
-
-        throw new InvalidOperationException($"no free memo after {MemoAttempts} attempts");
-    }
 }
 
 /// <param name="From">Start of the period (inclusive), when given.</param>

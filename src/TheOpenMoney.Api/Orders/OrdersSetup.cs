@@ -20,7 +20,7 @@ public static class OrdersSetup
         services.AddScoped<IdempotencyService>();
         services.AddScoped<BalanceLedger>();
         services.AddScoped<OrderService>();
-        services.AddScoped<OrderTransitions>();
+        services.AddScoped<OrderLifecycle>();
         services.AddSingleton<IdempotencySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<IdempotencySweeper>());
         return services;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Background;
 
@@ -315,8 +314,6 @@ public sealed partial class DepositPoller(
     private async Task ExpireAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<AppDbContext>();
-        var ledger = services.GetRequiredService<BalanceLedger>();
-        var orderMetrics = services.GetRequiredService<Orders.OrderMetrics>();
         var syncedTo = await db.ProcessorCursors.Where(c => c.ProcessorUserId == options.Value.OrdersUserId)
             .Select(c => c.SyncedTo).FirstOrDefaultAsync(cancellationToken);
         if (syncedTo is null)
@@ -325,46 +322,7 @@ public sealed partial class DepositPoller(
         }
 
         metrics.RecordSyncedTo(syncedTo.Value);
-
-        var due = await db.Orders
-            .Where(o => o.Status == Orders.OrderStatus.PendingPayment && o.ExpiresAt < syncedTo)
-            .OrderBy(o => o.ExpiresAt).Select(o => o.Id).Take(1000)
-            .ToListAsync(cancellationToken);
-        foreach (var orderId in due)
-        {
-            var now = time.GetUtcNow();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await using var expire = db.Command(
-                """
-                UPDATE orders SET status = 'expired', expired_at = $2, updated_at = $2, refunded_nanoton = paid_nanoton
-                 WHERE id = $1 AND status = 'pending_payment' AND expires_at < $3
-                RETURNING partner_id, paid_nanoton
-                """,
-                orderId,
-                now,
-                syncedTo.Value);
-            long partnerId = 0, held = 0;
-            var expired = false;
-            await using (var reader = await expire.ExecuteReaderAsync(cancellationToken))
-            {
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    (expired, partnerId, held) = (true, reader.GetInt64(0), reader.GetInt64(1));
-                }
-            }
-
-            if (expired && held > 0)
-            {
-                var credit = new LedgerChange(partnerId, LedgerEntryType.Underpayment, held, orderId, Description: $"short payment of expired order {orderId}");
-                _ = await ledger.TryApplyAsync(credit, cancellationToken) ?? throw new InvalidOperationException($"partner {partnerId} has no balance account");
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            if (expired)
-            {
-                orderMetrics.Transition("pending_payment", "expired");
-            }
-        }
+        await services.GetRequiredService<Orders.OrderLifecycle>().ExpireDueAsync(syncedTo.Value, limit: 1000, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "History of {UserId} at offset {Offset}: {Count} deposits, waited {WaitMs:F1} ms for the page (fetched while the previous one was applied), applied in {ApplyMs:F1} ms")]

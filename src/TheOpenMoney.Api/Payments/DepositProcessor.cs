@@ -292,7 +292,7 @@ public sealed partial class DepositProcessor(
         metrics.DepositApplied(outcome.Kind, amount, time.GetUtcNow() - chainTime);
         if (outcome.Kind is "order_payment" or "overpayment")
         {
-            orderMetrics.Transition("pending_payment", "paid");
+            orderMetrics.Transition(Orders.OrderStatus.PendingPayment, Orders.OrderStatus.Paid);
         }
     }
 

@@ -1,8 +1,11 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TheOpenMoney.Api.Health;
+using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Http;
+using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.TonRamp;
 
@@ -100,34 +103,19 @@ public sealed partial class TonRampStatusRefresher(
 
         try
         {
-            var open = new List<(long Id, string Memo)>();
-            await using (var select = new NpgsqlCommand(
-                """
-                SELECT id, payment_memo FROM orders
-                 WHERE payment_method = 'tonramp' AND status = 'pending_payment'
-                 ORDER BY tonramp_checked_at NULLS FIRST, id LIMIT $1
-                """,
-                connection))
-            {
-                select.Parameters.Add(new NpgsqlParameter { Value = options.Value.StatusPerMinute });
-                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    open.Add((reader.GetInt64(0), reader.GetString(1)));
-                }
-            }
-
             await using var scope = scopes.CreateAsyncScope();
-            var client = scope.ServiceProvider.GetRequiredService<TonRampClient>();
-            foreach (var (id, memo) in open)
+            var services = scope.ServiceProvider;
+            var open = await services.GetRequiredService<ReadOnlyDbContext>().Orders
+                .Where(o => o.PaymentMethod == PaymentMethod.Tonramp && o.Status == OrderStatus.PendingPayment)
+                .OrderBy(o => o.TonrampCheckedAt == null ? 0 : 1).ThenBy(o => o.TonrampCheckedAt).ThenBy(o => o.Id)
+                .Take(options.Value.StatusPerMinute)
+                .Select(o => new { o.Id, o.PaymentMemo })
+                .ToListAsync(cancellationToken);
+            var client = services.GetRequiredService<TonRampClient>();
+            var lifecycle = services.GetRequiredService<OrderLifecycle>();
+            foreach (var order in open)
             {
-                var status = await client.StatusAsync(memo, cancellationToken);
-                await using var update = new NpgsqlCommand(
-                    "UPDATE orders SET tonramp_status = coalesce($2, tonramp_status), tonramp_checked_at = $3 WHERE id = $1", connection);
-                update.Parameters.Add(new NpgsqlParameter { Value = id });
-                update.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
-                update.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-                await update.ExecuteNonQueryAsync(cancellationToken);
+                await lifecycle.RecordTonRampStatusAsync(order.Id, await client.StatusAsync(order.PaymentMemo, cancellationToken), cancellationToken);
             }
 
             return open.Count;

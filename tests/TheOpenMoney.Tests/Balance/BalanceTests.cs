@@ -116,12 +116,12 @@ public sealed class BalanceTests(ApiFactory factory) : IClassFixture<ApiFactory>
         bool first, second;
         await using (var scope = factory.Services.CreateAsyncScope())
         {
-            first = await scope.ServiceProvider.GetRequiredService<OrderTransitions>().FailAndRefundAsync(id, "recipient refused", CancellationToken.None);
+            first = await scope.ServiceProvider.GetRequiredService<OrderLifecycle>().FailAndRefundAsync(id, "recipient refused", CancellationToken.None);
         }
 
         await using (var scope = factory.Services.CreateAsyncScope())
         {
-            second = await scope.ServiceProvider.GetRequiredService<OrderTransitions>().FailAndRefundAsync(id, "again", CancellationToken.None);
+            second = await scope.ServiceProvider.GetRequiredService<OrderLifecycle>().FailAndRefundAsync(id, "again", CancellationToken.None);
         }
 
         Assert.True(first);

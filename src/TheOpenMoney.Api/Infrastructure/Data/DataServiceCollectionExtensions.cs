@@ -60,6 +60,7 @@ public static class DataServiceCollectionExtensions
             .UseNpgsql(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSources.Reads))
             .UseSnakeCaseNamingConvention()
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        services.AddScoped<UnitOfWork>();
         services.AddSingleton(sp => new Migrator(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSources.Migrations), sp.GetRequiredService<ILogger<Migrator>>()));
         return services;
     }

@@ -72,6 +72,7 @@ public sealed record IdempotentResult(byte[] Body, bool Replayed);
 /// </summary>
 public sealed class IdempotencyService(
     AppDbContext db,
+    UnitOfWork unitOfWork,
     [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads,
     TimeProvider time,
     IOptions<IdempotencyOptions> options)
@@ -105,31 +106,29 @@ public sealed class IdempotencyService(
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (request is not null)
-        {
-            var replay = await ClaimAsync(partnerId, request, cancellationToken);
-            if (replay is not null)
+        return await unitOfWork.RunAsync(
+            async token =>
             {
-                await transaction.RollbackAsync(cancellationToken);
-                return replay;
-            }
-        }
+                if (request is not null && await ClaimAsync(partnerId, request, token) is { } replay)
+                {
+                    return replay;
+                }
 
-        var data = await action(cancellationToken);
-        var body = JsonSerializer.SerializeToUtf8Bytes(ApiResponse.Of(data), JsonDefaults.Shared);
-        if (request is not null)
-        {
-            await db.ExecuteAsync(
-                "UPDATE idempotency_records SET response_status = 200, response_body = $3 WHERE partner_id = $1 AND idempotency_key = $2",
-                cancellationToken,
-                partnerId,
-                request.Key,
-                body);
-        }
+                var data = await action(token);
+                var body = JsonSerializer.SerializeToUtf8Bytes(ApiResponse.Of(data), JsonDefaults.Shared);
+                if (request is not null)
+                {
+                    await db.ExecuteAsync(
+                        "UPDATE idempotency_records SET response_status = 200, response_body = $3 WHERE partner_id = $1 AND idempotency_key = $2",
+                        token,
+                        partnerId,
+                        request.Key,
+                        body);
+                }
 
-        await transaction.CommitAsync(cancellationToken);
-        return new IdempotentResult(body, Replayed: false);
+                return new IdempotentResult(body, Replayed: false);
+            },
+            cancellationToken);
     }
 
     private async Task<IdempotentResult?> ClaimAsync(long partnerId, IdempotentRequest request, CancellationToken cancellationToken)

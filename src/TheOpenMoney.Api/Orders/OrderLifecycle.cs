@@ -1,0 +1,397 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Infrastructure.Errors;
+
+namespace TheOpenMoney.Api.Orders;
+
+/// <summary>
+/// The order state machine. Every statement that writes <c>orders</c> is in this file, except the
+/// three inside the SQL function <c>apply_deposit</c> (migration 0006, kept in SQL so applying a
+/// deposit is one round trip). Each transition is a guarded statement (<c>UPDATE … WHERE status = …</c>),
+/// so repeating one is harmless and two racing callers cannot both win; each runs in one transaction
+/// with the money it moves (<see cref="UnitOfWork"/>: its own, or the caller's when one is open).
+/// <code>
+///  (new) ── create, ton_memo / tonramp ─────────────────────────▶ pending_payment
+///  (new) ── create, balance (price debited, or 409) ────────────▶ paid
+///  pending_payment ── deposit short of the price ¹ ─────────────▶ pending_payment (paid_nanoton grows)
+///  pending_payment ── deposits reach the price ¹ ────────────────▶ paid (any excess credited: overpayment)
+///  pending_payment ── partner cancels ───────────────────────────▶ cancelled ┐ what was received is
+///  pending_payment ── expires_at passed, processor scanned past ─▶ expired   ┘ credited: underpayment
+///  paid ── claimed for delivery (lease) ─────────────────────────▶ processing
+///  processing ── lease ran out (worker died); supplier asked first ▶ processing (claimed again)
+///  processing ── supplier delivered ─────────────────────────────▶ completed
+///  processing ── transient failure, attempts left ───────────────▶ processing (retried at the lease)
+///  paid | processing ── refused, or out of attempts ─────────────▶ failed (price refunded)
+///  any other status ── deposit ¹ ────────────────────────────────▶ unchanged (credited: late_payment)
+///  ¹ apply_deposit, in SQL
+/// </code>
+/// TonRamp's links and status ride along on the order without changing its status.
+/// </summary>
+public sealed class OrderLifecycle(
+    AppDbContext db,
+    UnitOfWork unitOfWork,
+    BalanceLedger ledger,
+    OrderMetrics metrics,
+    TimeProvider time,
+    IOptions<OrderOptions> options)
+{
+    private const int MemoAttempts = 8;
+
+    private static readonly string PendingPayment = Text(OrderStatus.PendingPayment);
+    private static readonly string Paid = Text(OrderStatus.Paid);
+    private static readonly string Processing = Text(OrderStatus.Processing);
+
+    /// <summary>The status as stored and as partners see it (<c>pending_payment</c> …).</summary>
+    public static string Text(OrderStatus status) => EnumText<OrderStatus>.ToText(status);
+
+    /// <summary>
+    /// <c>(new) → pending_payment</c>, or <c>(new) → paid</c> for <c>balance</c> with the price debited
+    /// (409 <c>INSUFFICIENT_BALANCE</c> otherwise, and nothing is written). Fills in the status,
+    /// times, a fresh unique memo and the id of <paramref name="order"/>.
+    /// </summary>
+    public Task<Order> CreateAsync(Order order, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return unitOfWork.RunAsync(
+            async token =>
+            {
+                var now = time.GetUtcNow();
+                var paidFromBalance = order.PaymentMethod == PaymentMethod.Balance;
+                order.Status = paidFromBalance ? OrderStatus.Paid : OrderStatus.PendingPayment;
+                order.CreatedAt = order.UpdatedAt = now;
+                order.ExpiresAt = now + options.Value.Ttl;
+                order.PaidAt = paidFromBalance ? now : null;
+                order.PaidNanoton = paidFromBalance ? order.PriceNanoton : 0;
+                order.Id = await InsertWithUniqueMemoAsync(order, token);
+                if (paidFromBalance)
+                {
+                    var debit = new LedgerChange(order.PartnerId, LedgerEntryType.OrderPayment, -order.PriceNanoton, order.Id, Description: $"order {order.Id} ({order.PaymentMemo})");
+                    if (await ledger.TryApplyAsync(debit, token) is null)
+                    {
+                        throw ApiException.Conflict(
+                            DomainErrors.InsufficientBalance,
+                            $"balance is insufficient for this order (price {Ton.FromNano(order.PriceNanoton)} TON); top up or pay with ton_memo");
+                    }
+                }
+
+                unitOfWork.AfterCommit(() => metrics.Transition(null, order.Status));
+                return order;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>TonRamp's payment links for a new <c>tonramp</c> order (in the transaction that creates it: no links, no order).</summary>
+    public Task AttachTonRampLinksAsync(Order order, string payload, string deepLink, string telegramLink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return unitOfWork.RunAsync(
+            async token =>
+            {
+                const string Pending = "pending";
+                await db.ExecuteAsync(
+                    "UPDATE orders SET tonramp_payload = $2, tonramp_deep_link = $3, tonramp_telegram_link = $4, tonramp_status = $5 WHERE id = $1",
+                    token,
+                    order.Id,
+                    payload,
+                    deepLink,
+                    telegramLink,
+                    Pending);
+                (order.TonrampPayload, order.TonrampDeepLink, order.TonrampTelegramLink, order.TonrampStatus) = (payload, deepLink, telegramLink, Pending);
+                return order;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>TonRamp's latest status for an open <c>tonramp</c> order (null keeps the last one); never a status change of the order.</summary>
+    public Task RecordTonRampStatusAsync(long orderId, string? tonRampStatus, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
+            async token =>
+            {
+                await using var command = db.Command(
+                    "UPDATE orders SET tonramp_status = coalesce($2, tonramp_status), tonramp_checked_at = $3 WHERE id = $1",
+                    orderId,
+                    tonRampStatus,
+                    time.GetUtcNow());
+                command.Parameters[1].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar;
+                return await command.ExecuteNonQueryAsync(token);
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// <c>pending_payment → cancelled</c> for the partner's own order, with what it received credited
+    /// back. False when the order was not pending (the caller says why).
+    /// </summary>
+    public Task<bool> CancelAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
+        CloseUnpaidAsync(orderId, OrderStatus.Cancelled, partnerId, expiredBefore: null, cancellationToken);
+
+    /// <summary>
+    /// <c>pending_payment → expired</c> for orders whose <c>expires_at</c> is before
+    /// <paramref name="scannedTo"/>, the instant up to which every deposit has been read (so a payment
+    /// dated before expiry can no longer show up). One transaction per order, oldest first, at most
+    /// <paramref name="limit"/>; returns how many expired.
+    /// </summary>
+    public async Task<int> ExpireDueAsync(DateTimeOffset scannedTo, int limit, CancellationToken cancellationToken)
+    {
+        var due = await db.Orders.AsNoTracking()
+            .Where(o => o.Status == OrderStatus.PendingPayment && o.ExpiresAt < scannedTo)
+            .OrderBy(o => o.ExpiresAt).Select(o => o.Id).Take(limit)
+            .ToListAsync(cancellationToken);
+        var expired = 0;
+        foreach (var orderId in due)
+        {
+            expired += await CloseUnpaidAsync(orderId, OrderStatus.Expired, partnerId: null, scannedTo, cancellationToken) ? 1 : 0;
+        }
+
+        return expired;
+    }
+
+    /// <summary>
+    /// <c>paid → processing</c> (and <c>processing</c> whose lease ran out, again) for up to
+    /// <paramref name="batchSize"/> orders, with <c>FOR UPDATE SKIP LOCKED</c> so two workers never
+    /// claim one order. Each claimed order is the worker's until <paramref name="lease"/> from now.
+    /// </summary>
+    public Task<IReadOnlyList<DeliveryClaim>> ClaimForDeliveryAsync(int batchSize, TimeSpan lease, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync<IReadOnlyList<DeliveryClaim>>(
+            async token =>
+            {
+                var now = time.GetUtcNow();
+                await using var claim = db.Command(
+                    """
+                    WITH due AS (
+                        SELECT id, status AS previous_status FROM orders
+                         WHERE (status = $4 AND (delivery_lease_until IS NULL OR delivery_lease_until <= $1))
+                            OR (status = $5 AND delivery_lease_until <= $1)
+                         ORDER BY delivery_lease_until NULLS FIRST, id
+                         LIMIT $2
+                           FOR UPDATE SKIP LOCKED)
+                    UPDATE orders o
+                       SET status = $5, processing_at = coalesce(o.processing_at, $1), delivery_lease_until = $3,
+                           delivery_attempts = o.delivery_attempts + 1, updated_at = $1
+                      FROM due
+                     WHERE o.id = due.id
+                    RETURNING o.id, o.order_type, o.recipient_username, o.stars_amount, o.premium_months, o.delivery_attempts,
+                              due.previous_status = $5 OR o.delivery_attempts > 1, due.previous_status
+                    """,
+                    now,
+                    batchSize,
+                    now + lease,
+                    Paid,
+                    Processing);
+                var claimed = new List<DeliveryClaim>();
+                var fromPaid = 0;
+                await using (var reader = await claim.ExecuteReaderAsync(token))
+                {
+                    while (await reader.ReadAsync(token))
+                    {
+                        var order = new Order
+                        {
+                            Id = reader.GetInt64(0),
+                            Status = OrderStatus.Processing,
+                            OrderType = EnumText<OrderType>.Parse(reader.GetString(1)),
+                            RecipientUsername = reader.GetString(2),
+                            StarsAmount = reader.Get<int?>(3),
+                            PremiumMonths = reader.Get<int?>(4),
+                            DeliveryAttempts = reader.GetInt32(5),
+                        };
+                        claimed.Add(new DeliveryClaim(order, Recovering: reader.GetBoolean(6)));
+                        fromPaid += reader.GetString(7) == Paid ? 1 : 0;
+                    }
+                }
+
+                if (fromPaid > 0)
+                {
+                    unitOfWork.AfterCommit(() => metrics.Transition(OrderStatus.Paid, OrderStatus.Processing, fromPaid));
+                }
+
+                return claimed;
+            },
+            cancellationToken);
+
+    /// <summary><c>processing → completed</c> with the supplier's reference. False when the order was no longer processing.</summary>
+    public Task<bool> CompleteAsync(long orderId, string? supplierReference, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
+            async token =>
+            {
+                var now = time.GetUtcNow();
+                var completed = await db.Orders.Where(o => o.Id == orderId && o.Status == OrderStatus.Processing)
+                    .ExecuteUpdateAsync(
+                        s => s.SetProperty(o => o.Status, OrderStatus.Completed)
+                            .SetProperty(o => o.CompletedAt, now)
+                            .SetProperty(o => o.SupplierReference, supplierReference)
+                            .SetProperty(o => o.DeliveryLeaseUntil, (DateTimeOffset?)null)
+                            .SetProperty(o => o.LastDeliveryError, (string?)null)
+                            .SetProperty(o => o.UpdatedAt, now),
+                        token) == 1;
+                if (completed)
+                {
+                    unitOfWork.AfterCommit(() => metrics.Transition(OrderStatus.Processing, OrderStatus.Completed));
+                }
+
+                return completed;
+            },
+            cancellationToken);
+
+    /// <summary><c>processing</c> stays, its lease moved to <paramref name="retryAt"/> (when the next attempt may claim it).</summary>
+    public Task<bool> ScheduleDeliveryRetryAsync(long orderId, DateTimeOffset retryAt, string? reason, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
+            async token =>
+            {
+                var now = time.GetUtcNow();
+                return await db.Orders.Where(o => o.Id == orderId && o.Status == OrderStatus.Processing)
+                    .ExecuteUpdateAsync(
+                        s => s.SetProperty(o => o.DeliveryLeaseUntil, retryAt)
+                            .SetProperty(o => o.LastDeliveryError, reason)
+                            .SetProperty(o => o.UpdatedAt, now),
+                        token) == 1;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// <c>paid|processing → failed</c> and the full price back to the partner's balance (ledger
+    /// <c>refund</c>, <c>refunded_ton</c> on the order), together. False when the order was not in
+    /// one of those states (already failed, completed …): nothing changes.
+    /// </summary>
+    public Task<bool> FailAndRefundAsync(long orderId, string reason, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
+            async token =>
+            {
+                var now = time.GetUtcNow();
+                long partnerId, price;
+                OrderStatus previous;
+                await using (var command = db.Command(
+                    """
+                    UPDATE orders
+                       SET status = $4, failed_at = $2, updated_at = $2, failure_reason = $3, refunded_nanoton = price_nanoton
+                     WHERE id = $1 AND status IN ($5, $6)
+                    RETURNING partner_id, price_nanoton, (SELECT o.status FROM orders o WHERE o.id = $1)
+                    """,
+                    orderId,
+                    now,
+                    reason,
+                    Text(OrderStatus.Failed),
+                    Paid,
+                    Processing))
+                {
+                    await using var reader = await command.ExecuteReaderAsync(token);
+                    if (!await reader.ReadAsync(token))
+                    {
+                        return false;
+                    }
+
+                    (partnerId, price, previous) = (reader.GetInt64(0), reader.GetInt64(1), EnumText<OrderStatus>.Parse(reader.GetString(2)));
+                }
+
+                var refund = new LedgerChange(partnerId, LedgerEntryType.Refund, price, orderId, Description: $"refund of order {orderId}: {reason}");
+                _ = await ledger.TryApplyAsync(refund, token)
+                    ?? throw new InvalidOperationException($"partner {partnerId} has no balance account");
+                unitOfWork.AfterCommit(() =>
+                {
+                    metrics.Transition(previous, OrderStatus.Failed);
+                    metrics.Refunded(price);
+                });
+                return true;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// The step cancel and expire share: <c>pending_payment → cancelled|expired</c>, and a short
+    /// payment already received goes back to the partner's balance (ledger <c>underpayment</c>,
+    /// <c>refunded_ton</c> on the order) in the same transaction.
+    /// </summary>
+    private Task<bool> CloseUnpaidAsync(long orderId, OrderStatus closedAs, long? partnerId, DateTimeOffset? expiredBefore, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
+            async token =>
+            {
+                var closedAtColumn = closedAs switch
+                {
+                    OrderStatus.Cancelled => "cancelled_at",
+                    OrderStatus.Expired => "expired_at",
+                    _ => throw new ArgumentOutOfRangeException(nameof(closedAs), closedAs, "an unpaid order is only cancelled or expired"),
+                };
+                var now = time.GetUtcNow();
+                await using var command = db.Command(
+                    $"""
+                     UPDATE orders SET status = $2, {closedAtColumn} = $3, updated_at = $3, refunded_nanoton = paid_nanoton
+                      WHERE id = $1 AND status = $4 AND partner_id = coalesce($5, partner_id) AND expires_at < coalesce($6, 'infinity')
+                     RETURNING partner_id, paid_nanoton
+                     """,
+                    orderId,
+                    Text(closedAs),
+                    now,
+                    PendingPayment,
+                    partnerId,
+                    expiredBefore);
+                command.Parameters[4].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+                command.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
+                long owner, received;
+                await using (var reader = await command.ExecuteReaderAsync(token))
+                {
+                    if (!await reader.ReadAsync(token))
+                    {
+                        return false;
+                    }
+
+                    (owner, received) = (reader.GetInt64(0), reader.GetInt64(1));
+                }
+
+                if (received > 0)
+                {
+                    var credit = new LedgerChange(owner, LedgerEntryType.Underpayment, received, orderId, Description: $"short payment of {Text(closedAs)} order {orderId}");
+                    _ = await ledger.TryApplyAsync(credit, token) ?? throw new InvalidOperationException($"partner {owner} has no balance account");
+                }
+
+                unitOfWork.AfterCommit(() => metrics.Transition(OrderStatus.PendingPayment, closedAs));
+                return true;
+            },
+            cancellationToken);
+
+    private async Task<long> InsertWithUniqueMemoAsync(Order order, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MemoAttempts; attempt++)
+        {
+            order.PaymentMemo = PaymentMemo.New(order.OrderType);
+            await using var command = db.Command(
+                """
+                INSERT INTO orders (partner_id, status, order_type, stars_amount, premium_months, recipient_username, recipient_check,
+                                    price_nanoton, price_usd, fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency,
+                                    payment_address, payment_memo, client_reference, expires_at, created_at, updated_at, paid_at, paid_nanoton)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)
+                ON CONFLICT (payment_memo) DO NOTHING
+                RETURNING id
+                """,
+                order.PartnerId,
+                Text(order.Status),
+                EnumText<OrderType>.ToText(order.OrderType),
+                order.StarsAmount,
+                order.PremiumMonths,
+                order.RecipientUsername,
+                order.RecipientCheck,
+                order.PriceNanoton,
+                order.PriceUsd,
+                order.FeePercent,
+                order.TonUsdRate,
+                order.RateSource,
+                EnumText<PaymentMethod>.ToText(order.PaymentMethod),
+                order.PaymentCurrency,
+                order.PaymentAddress,
+                order.PaymentMemo,
+                order.ClientReference,
+                order.ExpiresAt,
+                order.CreatedAt,
+                order.PaidAt,
+                order.PaidNanoton);
+            if (await command.ExecuteScalarAsync(cancellationToken) is long id)
+            {
+                return id;
+            }
+        }
+
+        throw new InvalidOperationException($"no free memo after {MemoAttempts} attempts");
+    }
+}
+
+/// <summary>An order claimed for delivery; <c>Recovering</c> when an earlier attempt may have reached the supplier.</summary>
+public sealed record DeliveryClaim(Order Order, bool Recovering);

@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using TheOpenMoney.Tests.Support;
+
+namespace TheOpenMoney.Tests.Architecture;
+
+/// <summary>The order state machine has one owner: only <c>Orders/OrderLifecycle.cs</c> writes <c>orders</c> (the SQL migrations aside).</summary>
+public sealed partial class OrderWritesTests
+{
+    private const string Owner = "src/TheOpenMoney.Api/Orders/OrderLifecycle.cs";
+
+    [Fact]
+    public void Only_OrderLifecycle_writes_the_orders_table()
+    {
+        var writers = SourceTree.ApiSources()
+            .SelectMany(file => Writes(file.Text).Select(line => $"{file.Path}:{line}"))
+            .Where(place => !place.StartsWith(Owner + ":", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.Empty(writers);
+    }
+
+    [Fact]
+    public void OrderLifecycle_holds_every_kind_of_write_the_check_looks_for()
+    {
+        // The check above cannot pass by looking for nothing: the owner itself is found writing.
+        var owner = File.ReadAllText(Path.Combine(SourceTree.Root, Owner));
+        var lines = Writes(owner).Select(line => owner.Split('\n')[line - 1]).ToList();
+
+        Assert.Contains(lines, line => line.Contains("INSERT INTO orders", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("UPDATE orders", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("ExecuteUpdateAsync", StringComparison.Ordinal) || line.Contains("db.Orders.Where", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("UPDATE orders SET status = $2")]
+    [InlineData("update   Orders o set x = 1")]
+    [InlineData("INSERT INTO orders (partner_id)")]
+    [InlineData("DELETE FROM orders WHERE id = $1")]
+    [InlineData("await db.Orders.Where(o => o.Id == id).ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, x));")]
+    [InlineData("db.Orders.Add(order);")]
+    [InlineData("context.Orders.Remove(order);")]
+    public void The_check_recognises_a_write(string code) => Assert.NotEmpty(Writes(code));
+
+    [Theory]
+    [InlineData("SELECT id FROM orders WHERE status = $1")]
+    [InlineData("UPDATE orders_archive SET x = 1")]
+    [InlineData("UPDATE processor_cursors SET next_offset = $2")]
+    [InlineData("await reads.Orders.Where(o => o.PartnerId == id).ToListAsync();")]
+    public void The_check_ignores_reads_and_other_tables(string code) => Assert.Empty(Writes(code));
+
+    /// <summary>1-based line numbers of statements that write <c>orders</c>: raw SQL, or EF on the <c>Orders</c> set.</summary>
+    private static IEnumerable<int> Writes(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            // An EF bulk update/delete may put .ExecuteUpdate on a later line than .Orders.Where.
+            var statement = string.Join(' ', lines.Skip(i).Take(3));
+            if (SqlWrite().IsMatch(lines[i]) || EfAddOrRemove().IsMatch(lines[i])
+                || (EfOrdersQuery().IsMatch(lines[i]) && EfBulkWrite().IsMatch(statement)))
+            {
+                yield return i + 1;
+            }
+        }
+    }
+
+    [GeneratedRegex(@"\b(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+orders\b(?!_)", RegexOptions.IgnoreCase)]
+    private static partial Regex SqlWrite();
+
+    [GeneratedRegex(@"\.Orders\s*\.\s*(Add|AddRange|Remove|RemoveRange|Update|Attach)\s*\(")]
+    private static partial Regex EfAddOrRemove();
+
+    [GeneratedRegex(@"\.Orders\s*\.\s*Where\s*\(")]
+    private static partial Regex EfOrdersQuery();
+
+    [GeneratedRegex(@"\.Execute(Update|Delete)(Async)?\s*\(")]
+    private static partial Regex EfBulkWrite();
+}
