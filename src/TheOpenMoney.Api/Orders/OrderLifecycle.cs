@@ -72,7 +72,7 @@ public sealed class OrderLifecycle(
                     if (await ledger.TryApplyAsync(debit, token) is null)
                     {
                         throw ApiException.Conflict(
-                            DomainErrors.InsufficientBalance,
+                            ErrorCodes.InsufficientBalance,
                             $"balance is insufficient for this order (price {Ton.FromNano(order.PriceNanoton)} TON); top up or pay with ton_memo");
                     }
                 }

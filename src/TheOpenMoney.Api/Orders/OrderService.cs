@@ -3,7 +3,6 @@ using Npgsql;
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
@@ -22,7 +21,7 @@ public sealed class OrderService(
     AppDbContext db,
     ReadOnlyDbContext reads,
     [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource readSource,
-    IdempotencyService idempotency,
+    UnitOfWork unitOfWork,
     OrderLifecycle lifecycle,
     PricingService pricing,
     IRecipientDirectory recipients,
@@ -37,18 +36,13 @@ public sealed class OrderService(
             context.Orders.FirstOrDefault(o => o.Id == orderId && o.PartnerId == partnerId));
 
     /// <summary>
-    /// Prices the order, checks the recipient, and then, in one transaction with the idempotency
-    /// key claimed, inserts it under a fresh unique memo and (for <c>balance</c>) debits the price.
+    /// Prices the order, checks the recipient, and then, in one transaction, creates it
+    /// (<see cref="OrderLifecycle.CreateAsync"/>) with TonRamp's links when paid through TonRamp.
     /// External calls (rate, recipient directory) happen before the transaction opens.
     /// </summary>
-    public async Task<IdempotentResult> CreateAsync(long partnerId, NewOrder request, IdempotentRequest? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<OrderResponse> CreateAsync(long partnerId, NewOrder request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (await idempotency.TryReplayAsync(partnerId, idempotencyKey, cancellationToken) is { } replay)
-        {
-            return replay;
-        }
-
         var quote = request.Type == OrderType.Stars
             ? await pricing.QuoteStarsAsync(request.StarsAmount!.Value, cancellationToken)
             : await pricing.QuotePremiumAsync(request.PremiumMonths!.Value, cancellationToken);
@@ -58,7 +52,7 @@ public sealed class OrderService(
         {
             throw new ApiException(
                 StatusCodes.Status422UnprocessableEntity,
-                DomainErrors.RecipientNotEligible,
+                ErrorCodes.RecipientNotEligible,
                 $"@{request.RecipientUsername} cannot receive {(product == RecipientProduct.Stars ? "Stars" : "Premium")}: {recipient.Reason}");
         }
 
@@ -81,9 +75,7 @@ public sealed class OrderService(
             PaymentAddress = paymentAddress,
             ClientReference = request.ClientReference,
         };
-        return await idempotency.ExecuteAsync(
-            partnerId,
-            idempotencyKey,
+        return await unitOfWork.RunAsync(
             async token =>
             {
                 var order = await lifecycle.CreateAsync(draft, token);
@@ -100,16 +92,8 @@ public sealed class OrderService(
     }
 
     /// <summary><c>pending_payment → cancelled</c> (<see cref="OrderLifecycle.CancelAsync"/>). Cancelling a cancelled order answers it again; any other state is 409.</summary>
-    public async Task<IdempotentResult> CancelAsync(long partnerId, long orderId, IdempotentRequest? idempotencyKey, CancellationToken cancellationToken)
-    {
-        if (await idempotency.TryReplayAsync(partnerId, idempotencyKey, cancellationToken) is { } replay)
-        {
-            return replay;
-        }
-
-        return await idempotency.ExecuteAsync(
-            partnerId,
-            idempotencyKey,
+    public Task<OrderResponse> CancelAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
             async token =>
             {
                 var cancelledNow = await lifecycle.CancelAsync(partnerId, orderId, token);
@@ -118,14 +102,13 @@ public sealed class OrderService(
                 if (!cancelledNow && order.Status != OrderStatus.Cancelled)
                 {
                     throw ApiException.Conflict(
-                        DomainErrors.OrderNotCancellable,
+                        ErrorCodes.OrderNotCancellable,
                         $"order {orderId} is {OrderLifecycle.Text(order.Status)}; only pending_payment orders can be cancelled");
                 }
 
                 return order.ToResponse();
             },
             cancellationToken);
-    }
 
     public async Task<Order> FindAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
         await FindById(reads, orderId, partnerId, cancellationToken) ?? throw ApiException.NotFound("order");

@@ -26,21 +26,17 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <c>Idempotency-Key</c> so a retry returns the same order.
     /// </remarks>
     /// <param name="request">The order.</param>
-    /// <param name="idempotencyKey">Any unique string (a UUID): a retry with the same key and body returns the same response with <c>Idempotent-Replayed: true</c>.</param>
     /// <param name="cancellationToken">Request abort.</param>
     [HttpPost("stars")]
     [Consumes("application/json")]
-    [BufferedBody]
+    [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
     [OrderCreationRateLimit]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
-    public async Task<IActionResult> CreateStars(
-        [FromBody] CreateStarsOrderRequest request,
-        [FromHeader(Name = IdempotentRequest.HeaderName)] string? idempotencyKey,
-        CancellationToken cancellationToken)
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> CreateStars([FromBody] CreateStarsOrderRequest request, CancellationToken cancellationToken)
     {
         var order = new NewOrder(
             OrderType.Stars,
@@ -49,27 +45,23 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
             null,
             ParseMethod(request.PaymentMethod),
             request.ClientReference);
-        return new IdempotentJsonResult(await orders.CreateAsync(User.GetPartnerId(), order, await IdempotentRequest.FromHttpAsync(Request), cancellationToken));
+        return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), order, cancellationToken)));
     }
 
     /// <summary>Create a Premium order (3 / 6 / 12 months).</summary>
     /// <remarks>Same rules as Stars orders, with <c>months</c> instead of <c>quantity</c>.</remarks>
     /// <param name="request">The order.</param>
-    /// <param name="idempotencyKey">Any unique string (a UUID).</param>
     /// <param name="cancellationToken">Request abort.</param>
     [HttpPost("premium")]
     [Consumes("application/json")]
-    [BufferedBody]
+    [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
     [OrderCreationRateLimit]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
-    public async Task<IActionResult> CreatePremium(
-        [FromBody] CreatePremiumOrderRequest request,
-        [FromHeader(Name = IdempotentRequest.HeaderName)] string? idempotencyKey,
-        CancellationToken cancellationToken)
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> CreatePremium([FromBody] CreatePremiumOrderRequest request, CancellationToken cancellationToken)
     {
         var order = new NewOrder(
             OrderType.Premium,
@@ -78,7 +70,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
             request.Months,
             ParseMethod(request.PaymentMethod),
             request.ClientReference);
-        return new IdempotentJsonResult(await orders.CreateAsync(User.GetPartnerId(), order, await IdempotentRequest.FromHttpAsync(Request), cancellationToken));
+        return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), order, cancellationToken)));
     }
 
     /// <summary>Get order by ID.</summary>
@@ -134,19 +126,15 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <summary>Cancel a pending_payment order.</summary>
     /// <remarks>A cancelled order cancels again with 200; any other state is 409 <c>ORDER_NOT_CANCELLABLE</c>.</remarks>
     /// <param name="id">Order id.</param>
-    /// <param name="idempotencyKey">Optional: a retry with the same key replays the first answer.</param>
     /// <param name="cancellationToken">Request abort.</param>
     [HttpPost("{id:long}/cancel")]
-    [BufferedBody]
+    [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
-    public async Task<IActionResult> Cancel(
-        long id,
-        [FromHeader(Name = IdempotentRequest.HeaderName)] string? idempotencyKey,
-        CancellationToken cancellationToken) =>
-        new IdempotentJsonResult(await orders.CancelAsync(User.GetPartnerId(), id, await IdempotentRequest.FromHttpAsync(Request), cancellationToken));
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> Cancel(long id, CancellationToken cancellationToken) =>
+        Ok(ApiResponse.Of(await orders.CancelAsync(User.GetPartnerId(), id, cancellationToken)));
 
     private static PaymentMethod ParseMethod(string? method) =>
         method is null ? PaymentMethod.TonMemo : EnumText<PaymentMethod>.Parse(method);

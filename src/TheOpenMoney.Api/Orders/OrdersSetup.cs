@@ -12,12 +12,8 @@ public static class OrdersSetup
             .Bind(configuration.GetSection(OrderOptions.Section))
             .Validate(o => o.Ttl > TimeSpan.Zero, "Orders:Ttl must be positive")
             .ValidateOnStart();
-        services.AddOptions<IdempotencyOptions>()
-            .Bind(configuration.GetSection(IdempotencyOptions.Section))
-            .Validate(o => o.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours")
-            .ValidateOnStart();
+        services.AddIdempotency(configuration);
         services.AddSingleton<OrderMetrics>();
-        services.AddScoped<IdempotencyService>();
         services.AddScoped<BalanceLedger>();
         services.AddScoped<OrderService>();
         services.AddScoped<OrderLifecycle>();

@@ -48,7 +48,7 @@ public sealed partial class ProcessorPaymentAddresses(
             LogProvisionFailed(logger, "orders", ex.Message);
             throw new ApiException(
                 StatusCodes.Status503ServiceUnavailable,
-                DomainErrors.PaymentProviderUnavailable,
+                ErrorCodes.PaymentProviderUnavailable,
                 "the payment processor is unavailable; retry shortly or pay with balance")
             {
                 RetryAfterSeconds = 10,

@@ -72,7 +72,7 @@ public sealed partial class HttpTonUsdRateSource(
 
                 throw new ApiException(
                     StatusCodes.Status503ServiceUnavailable,
-                    DomainErrors.RateUnavailable,
+                    ErrorCodes.RateUnavailable,
                     "the TON/USD rate is unavailable right now; retry shortly")
                 {
                     RetryAfterSeconds = 30,

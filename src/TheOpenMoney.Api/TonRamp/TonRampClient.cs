@@ -111,7 +111,7 @@ public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOp
     }
 
     internal static ApiException Unavailable(string message, int retryAfterSeconds) =>
-        new(StatusCodes.Status503ServiceUnavailable, DomainErrors.PaymentProviderUnavailable, message + "; no order was created")
+        new(StatusCodes.Status503ServiceUnavailable, ErrorCodes.PaymentProviderUnavailable, message + "; no order was created")
         {
             RetryAfterSeconds = Math.Max(1, retryAfterSeconds),
         };

@@ -53,7 +53,7 @@ public sealed class BalanceTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var partner = await NewPartnerAsync();
         await partner.CreditAsync(0.4m, "short");
 
-        await (await partner.CreateStarsAsync(method: "balance")).AssertErrorAsync(409, DomainErrors.InsufficientBalance);
+        await (await partner.CreateStarsAsync(method: "balance")).AssertErrorAsync(409, ErrorCodes.InsufficientBalance);
 
         Assert.Equal(0.4m, await partner.BalanceTonAsync());
         Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
@@ -71,7 +71,7 @@ public sealed class BalanceTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         foreach (var rejected in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
         {
-            await rejected.AssertErrorAsync(409, DomainErrors.InsufficientBalance);
+            await rejected.AssertErrorAsync(409, ErrorCodes.InsufficientBalance);
         }
 
         Assert.Equal(0.2m, await partner.BalanceTonAsync());

@@ -86,7 +86,7 @@ public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRamp
         {
             var response = await partner.CreateStarsAsync(method: "tonramp", idempotencyKey: Guid.NewGuid().ToString());
 
-            await response.AssertErrorAsync(503, DomainErrors.PaymentProviderUnavailable);
+            await response.AssertErrorAsync(503, ErrorCodes.PaymentProviderUnavailable);
             Assert.True(response.Headers.Contains("Retry-After"));
             Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
             Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM idempotency_records WHERE partner_id = $1", partner.PartnerId));
@@ -145,7 +145,7 @@ public sealed class TonRampBurstTests(TonRampFactory factory) : IClassFixture<To
         Assert.Equal(30, created);
         foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
         {
-            await refused.AssertErrorAsync(503, DomainErrors.PaymentProviderUnavailable);
+            await refused.AssertErrorAsync(503, ErrorCodes.PaymentProviderUnavailable);
         }
 
         Assert.Equal(30, factory.TonRamp.Requests(TonRampState.GenerateRoute));

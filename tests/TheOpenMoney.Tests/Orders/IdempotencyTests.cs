@@ -28,8 +28,8 @@ public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassF
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.False(first.Headers.Contains(IdempotentJsonResult.ReplayedHeader));
-        Assert.Equal("true", second.Headers.GetValues(IdempotentJsonResult.ReplayedHeader).Single());
+        Assert.False(first.Headers.Contains(IdempotencyHeaders.Replayed));
+        Assert.Equal("true", second.Headers.GetValues(IdempotencyHeaders.Replayed).Single());
         Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
         Assert.Equal(1, await Db.OrderCountAsync(factory, partner.PartnerId));
     }
@@ -55,8 +55,8 @@ public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassF
         var key = Guid.NewGuid().ToString();
         await (await partner.CreateStarsAsync(quantity: 100, idempotencyKey: key)).AssertOkAsync();
 
-        await (await partner.CreateStarsAsync(quantity: 200, idempotencyKey: key)).AssertErrorAsync(422, DomainErrors.IdempotencyKeyReused);
-        await (await partner.CreatePremiumAsync(idempotencyKey: key)).AssertErrorAsync(422, DomainErrors.IdempotencyKeyReused);
+        await (await partner.CreateStarsAsync(quantity: 200, idempotencyKey: key)).AssertErrorAsync(422, ErrorCodes.IdempotencyKeyReused);
+        await (await partner.CreatePremiumAsync(idempotencyKey: key)).AssertErrorAsync(422, ErrorCodes.IdempotencyKeyReused);
         Assert.Equal(1, await Db.OrderCountAsync(factory, partner.PartnerId));
     }
 
@@ -66,14 +66,14 @@ public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassF
         var partner = await NewPartnerAsync();
         var key = Guid.NewGuid().ToString();
 
-        await (await partner.CreateStarsAsync(method: "balance", idempotencyKey: key)).AssertErrorAsync(409, DomainErrors.InsufficientBalance);
+        await (await partner.CreateStarsAsync(method: "balance", idempotencyKey: key)).AssertErrorAsync(409, ErrorCodes.InsufficientBalance);
         Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM idempotency_records WHERE partner_id = $1", partner.PartnerId));
         await partner.CreditAsync(1m, "retry");
 
         var retried = await partner.CreateStarsAsync(method: "balance", idempotencyKey: key);
 
         var order = await retried.AssertOkAsync();
-        Assert.False(retried.Headers.Contains(IdempotentJsonResult.ReplayedHeader));
+        Assert.False(retried.Headers.Contains(IdempotencyHeaders.Replayed));
         Assert.Equal("paid", order.GetProperty("status").GetString());
     }
 
@@ -104,7 +104,7 @@ public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassF
         {
             if (response.StatusCode == HttpStatusCode.Conflict)
             {
-                await response.AssertErrorAsync(409, DomainErrors.IdempotencyInProgress);
+                await response.AssertErrorAsync(409, ErrorCodes.IdempotencyInProgress);
                 continue;
             }
 
@@ -113,7 +113,7 @@ public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassF
         }
 
         Assert.Single(bodies);
-        Assert.Single(responses, r => !r.Headers.Contains(IdempotentJsonResult.ReplayedHeader) && r.StatusCode == HttpStatusCode.OK);
+        Assert.Single(responses, r => !r.Headers.Contains(IdempotencyHeaders.Replayed) && r.StatusCode == HttpStatusCode.OK);
     }
 
     [Fact]
@@ -152,9 +152,9 @@ public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassF
         var second = await partner.CancelAsync(id, key);
 
         await first.AssertOkAsync();
-        Assert.Equal("true", second.Headers.GetValues(IdempotentJsonResult.ReplayedHeader).Single());
+        Assert.Equal("true", second.Headers.GetValues(IdempotencyHeaders.Replayed).Single());
         Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
-        await (await partner.CancelAsync(id + 1_000_000, key)).AssertErrorAsync(422, DomainErrors.IdempotencyKeyReused);
+        await (await partner.CancelAsync(id + 1_000_000, key)).AssertErrorAsync(422, ErrorCodes.IdempotencyKeyReused);
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassF
 
         factory.Clock!.Advance(TimeSpan.FromHours(23));
         var replay = await partner.CreateStarsAsync(idempotencyKey: key);
-        Assert.Equal("true", replay.Headers.GetValues(IdempotentJsonResult.ReplayedHeader).Single());
+        Assert.Equal("true", replay.Headers.GetValues(IdempotencyHeaders.Replayed).Single());
 
         factory.Clock.Advance(TimeSpan.FromHours(2));
         var swept = await factory.Services.GetRequiredService<IdempotencySweeper>().SweepOnceAsync(CancellationToken.None);

@@ -97,7 +97,7 @@ public sealed class OrdersTests(ApiFactory factory) : IClassFixture<ApiFactory>
 
         var response = type == "stars" ? await partner.CreateStarsAsync(username) : await partner.CreatePremiumAsync(username);
 
-        var error = await response.AssertErrorAsync(422, DomainErrors.RecipientNotEligible);
+        var error = await response.AssertErrorAsync(422, ErrorCodes.RecipientNotEligible);
         Assert.Contains(reason, error.GetProperty("error_message").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
     }
@@ -115,7 +115,7 @@ public sealed class OrdersTests(ApiFactory factory) : IClassFixture<ApiFactory>
     {
         var partner = await NewPartnerAsync();
 
-        await (await partner.CreateStarsAsync(method: "tonramp")).AssertErrorAsync(503, DomainErrors.PaymentProviderUnavailable);
+        await (await partner.CreateStarsAsync(method: "tonramp")).AssertErrorAsync(503, ErrorCodes.PaymentProviderUnavailable);
         Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
     }
 
@@ -236,7 +236,7 @@ public sealed class OrdersTests(ApiFactory factory) : IClassFixture<ApiFactory>
         await partner.CreditAsync(5m, "cancel-test");
         var id = (await partner.CreatedStarsOrderAsync(method: "balance")).GetProperty("id").GetInt64();
 
-        await (await partner.CancelAsync(id)).AssertErrorAsync(409, DomainErrors.OrderNotCancellable);
+        await (await partner.CancelAsync(id)).AssertErrorAsync(409, ErrorCodes.OrderNotCancellable);
 
         var order = await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();
         Assert.Equal("paid", order.GetProperty("status").GetString());

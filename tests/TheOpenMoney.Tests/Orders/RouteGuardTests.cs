@@ -114,7 +114,7 @@ public sealed class IdempotencyInProgressTests(IdempotencyInProgressTests.Factor
 
         var response = await partner.CreateStarsAsync(idempotencyKey: key);
 
-        await response.AssertErrorAsync(409, DomainErrors.IdempotencyInProgress);
+        await response.AssertErrorAsync(409, ErrorCodes.IdempotencyInProgress);
         Assert.True(response.Headers.Contains("Retry-After"));
         await transaction.RollbackAsync();
         await (await partner.CreateStarsAsync(idempotencyKey: key)).AssertOkAsync();

@@ -169,9 +169,9 @@ public sealed class HttpRateSourceTests(HttpRateSourceTests.Factory factory) : I
         Assert.Equal(4, server.Requests); // one call, retried twice
 
         factory.Clock.Advance(TimeSpan.FromMinutes(10));
-        await (await partner.Client.GetAsync("/api/v1/pricing/ton-rate")).AssertErrorAsync(503, DomainErrors.RateUnavailable);
-        await (await partner.Client.GetAsync("/api/v1/pricing/estimate/stars?quantity=100")).AssertErrorAsync(503, DomainErrors.RateUnavailable);
-        await (await partner.CreateStarsAsync()).AssertErrorAsync(503, DomainErrors.RateUnavailable);
+        await (await partner.Client.GetAsync("/api/v1/pricing/ton-rate")).AssertErrorAsync(503, ErrorCodes.RateUnavailable);
+        await (await partner.Client.GetAsync("/api/v1/pricing/estimate/stars?quantity=100")).AssertErrorAsync(503, ErrorCodes.RateUnavailable);
+        await (await partner.CreateStarsAsync()).AssertErrorAsync(503, ErrorCodes.RateUnavailable);
         Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
 
         server.RespondJson(200, """{"the-open-network": {"usd": 5}}""");

@@ -127,7 +127,7 @@ public sealed class HttpRecipientDirectoryTests(HttpRecipientDirectoryTests.Fact
     {
         var partner = await PartnerApi.CreateAsync(factory, 61_003);
 
-        await (await partner.CreateStarsAsync("nobody2")).AssertErrorAsync(422, DomainErrors.RecipientNotEligible);
+        await (await partner.CreateStarsAsync("nobody2")).AssertErrorAsync(422, ErrorCodes.RecipientNotEligible);
 
         Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
     }

@@ -16,6 +16,15 @@ public static class ErrorCodes
     public const string NotAcceptable = "NOT_ACCEPTABLE";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
 
+    // Orders, pricing, balance and idempotency.
+    public const string RecipientNotEligible = "RECIPIENT_NOT_ELIGIBLE";
+    public const string InsufficientBalance = "INSUFFICIENT_BALANCE";
+    public const string OrderNotCancellable = "ORDER_NOT_CANCELLABLE";
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    public const string IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS";
+    public const string RateUnavailable = "RATE_UNAVAILABLE";
+    public const string PaymentProviderUnavailable = "PAYMENT_PROVIDER_UNAVAILABLE";
+
     /// <summary>Maps a bare HTTP status (one the framework produced without a body) to its code.</summary>
     public static string ForStatus(int status) => status switch
     {

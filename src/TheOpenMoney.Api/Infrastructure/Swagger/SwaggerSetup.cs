@@ -33,6 +33,7 @@ public static class SwaggerSetup
             });
             options.OperationFilter<ErrorResponsesOperationFilter>();
             options.OperationFilter<SeedExamplesOperationFilter>();
+            options.OperationFilter<IdempotencyOperationFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
             if (File.Exists(xml))
             {

@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using System.Text;
+using TheOpenMoney.Api.Infrastructure.Errors;
+
+namespace TheOpenMoney.Api.Infrastructure.Idempotency;
+
+/// <summary>The headers of the idempotency contract.</summary>
+public static class IdempotencyHeaders
+{
+    /// <summary>Request: any unique string (a UUID) naming the change, so a retry does it once.</summary>
+    public const string Key = "Idempotency-Key";
+
+    /// <summary>Response: <c>true</c> when the body is the stored answer of an earlier request with the key.</summary>
+    public const string Replayed = "Idempotent-Replayed";
+}
+
+/// <summary>The <c>Idempotency-Key</c> of a request with the hash of what it asked for (method, path, exact body bytes).</summary>
+public sealed record IdempotentRequest(long PartnerId, string Key, string Method, string Path, byte[] Hash)
+{
+    /// <summary>The request's key and hash; null when it sends no key; 422 when the key is malformed.</summary>
+    public static async Task<IdempotentRequest?> ReadAsync(HttpRequest request, long partnerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.Headers.TryGetValue(IdempotencyHeaders.Key, out var values))
+        {
+            return null;
+        }
+
+        var key = values.Count == 1 ? values[0] ?? "" : "";
+        if (key.Length is < 1 or > 255 || !key.All(c => c is >= '!' and <= '~'))
+        {
+            throw ApiException.Validation("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces (a UUID is recommended)");
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path.Value}\n"));
+        if (request.Body.CanSeek)
+        {
+            // Buffered by the filter before model binding read it: hash the exact bytes received.
+            request.Body.Position = 0;
+            var buffer = new byte[8192];
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+
+        return new IdempotentRequest(partnerId, key, request.Method, request.Path.Value ?? "", hash.GetHashAndReset());
+    }
+}
+
+/// <summary>A stored JSON response body, and whether it is being replayed for a later request.</summary>
+public sealed record IdempotentResponse(byte[] Body, bool Replayed);
