@@ -2,10 +2,10 @@ using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Orders;
-using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Api.Balance;

@@ -1,8 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Orders;
-using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Balance;
 
@@ -62,7 +60,6 @@ internal sealed class PartnerBalanceConfiguration : IEntityTypeConfiguration<Par
         builder.HasKey(b => b.PartnerId);
         builder.Property(b => b.PartnerId).ValueGeneratedNever();
         builder.Property(b => b.BalanceNanoton).HasDefaultValue(0L);
-        builder.HasOne<Partner>().WithOne().HasForeignKey<PartnerBalance>(b => b.PartnerId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 
@@ -76,11 +73,8 @@ internal sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<Ledger
         builder.Property(e => e.Type).HasConversion(EnumText<LedgerEntryType>.Converter).HasMaxLength(20);
         builder.Property(e => e.TxHash).HasMaxLength(128);
         builder.Property(e => e.OperatorRef).HasMaxLength(64);
-        builder.HasOne<Partner>().WithMany().HasForeignKey(e => e.PartnerId).OnDelete(DeleteBehavior.Restrict);
-        builder.HasOne<Order>().WithMany().HasForeignKey(e => e.OrderId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(e => e.OrderId).IsUnique().HasFilter("type = 'order_payment'").HasDatabaseName("ux_balance_ledger_order_payment");
         builder.HasIndex(e => new { e.PartnerId, e.OperatorRef }).IsUnique().HasFilter("operator_ref IS NOT NULL");
-        builder.HasOne<Payments.Deposit>().WithMany().HasForeignKey(e => e.DepositId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(e => e.DepositId).IsUnique().HasFilter("deposit_id IS NOT NULL");
     }
 }

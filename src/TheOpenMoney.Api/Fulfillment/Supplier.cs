@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Serialization;
 using TheOpenMoney.Api.Infrastructure.Http;
 using TheOpenMoney.Api.Orders;
+using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Fulfillment;
 

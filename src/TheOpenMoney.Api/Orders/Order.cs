@@ -1,3 +1,5 @@
+using TheOpenMoney.Api.Pricing;
+
 namespace TheOpenMoney.Api.Orders;
 
 public enum OrderStatus
@@ -9,12 +11,6 @@ public enum OrderStatus
     Expired,
     Cancelled,
     Failed,
-}
-
-public enum OrderType
-{
-    Stars,
-    Premium,
 }
 
 public enum PaymentMethod

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
 
@@ -12,7 +12,6 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.ToTable("orders");
         builder.HasKey(o => o.Id);
         builder.Property(o => o.Id).UseIdentityAlwaysColumn();
-        builder.HasOne<Partner>().WithMany().HasForeignKey(o => o.PartnerId).OnDelete(DeleteBehavior.Restrict);
         builder.Property(o => o.Status).HasConversion(EnumText<OrderStatus>.Converter).HasMaxLength(20);
         builder.Property(o => o.OrderType).HasConversion(EnumText<OrderType>.Converter).HasMaxLength(10);
         builder.Property(o => o.PaymentMethod).HasConversion(EnumText<PaymentMethod>.Converter).HasMaxLength(16);

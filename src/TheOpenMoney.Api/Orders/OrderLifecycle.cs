@@ -4,6 +4,7 @@ using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
+using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
 

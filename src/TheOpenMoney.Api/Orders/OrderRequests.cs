@@ -2,6 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -57,24 +58,6 @@ public sealed class ListOrdersQuery : PageQuery
     public string? ClientReference { get; set; }
 }
 
-/// <summary><c>limit</c> (1–100, default 20) and <c>offset</c> (default 0).</summary>
-public class PageQuery
-{
-    /// <summary>Page size, 1–100.</summary>
-    /// <example>20</example>
-    [FromQuery(Name = "limit")]
-    public int? Limit { get; set; }
-
-    /// <summary>Rows to skip.</summary>
-    /// <example>0</example>
-    [FromQuery(Name = "offset")]
-    public int? Offset { get; set; }
-
-    public int Take => Limit ?? 20;
-
-    public int Skip => Offset ?? 0;
-}
-
 /// <summary>Optional period for <c>GET /orders/stats/summary</c>.</summary>
 public sealed class StatsQuery
 {
@@ -123,15 +106,6 @@ internal sealed class ListOrdersQueryValidator : AbstractValidator<ListOrdersQue
         RuleFor(q => q.ClientReference).ClientReference();
         RuleFor(q => q).Must(q => q.CreatedFrom is null || q.CreatedTo is null || q.CreatedFrom <= q.CreatedTo)
             .WithMessage("created_from must not be after created_to");
-    }
-}
-
-internal sealed class PageQueryValidator : AbstractValidator<PageQuery>
-{
-    public PageQueryValidator()
-    {
-        RuleFor(q => q.Limit).InclusiveBetween(1, 100).When(q => q.Limit is not null).WithMessage("limit must be between 1 and 100");
-        RuleFor(q => q.Offset).GreaterThanOrEqualTo(0).When(q => q.Offset is not null).WithMessage("offset must be 0 or more");
     }
 }
 

@@ -1,5 +1,6 @@
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Data;
+using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
 
@@ -71,13 +72,6 @@ public sealed record OrderResponse(
 /// <param name="TelegramLink">Telegram mini-app link.</param>
 /// <param name="Status">TonRamp's status of the payment.</param>
 public sealed record TonrampLinks(string Payload, string DeepLink, string TelegramLink, string Status);
-
-/// <summary>A page of a list: <c>{"items", "total", "limit", "offset"}</c>, newest first.</summary>
-/// <param name="Items">This page.</param>
-/// <param name="Total">Rows matching, over all pages.</param>
-/// <param name="Limit">Page size used.</param>
-/// <param name="Offset">Rows skipped.</param>
-public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Limit, int Offset);
 
 public static class OrderMapping
 {

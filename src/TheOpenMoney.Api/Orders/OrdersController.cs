@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Mvc;
+using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
+using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
-using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
 namespace TheOpenMoney.Api.Orders;

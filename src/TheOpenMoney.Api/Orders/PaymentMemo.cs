@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
 

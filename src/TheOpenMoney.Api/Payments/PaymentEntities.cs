@@ -1,7 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using TheOpenMoney.Api.Orders;
-using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Payments;
 
@@ -128,7 +126,6 @@ internal sealed class DepositAddressConfiguration : IEntityTypeConfiguration<Dep
         builder.Property(a => a.ProcessorUserId).HasMaxLength(64);
         builder.Property(a => a.Address).HasMaxLength(64);
         builder.HasIndex(a => a.Address).IsUnique();
-        builder.HasOne<Partner>().WithMany().HasForeignKey(a => a.PartnerId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 
@@ -149,8 +146,6 @@ internal sealed class DepositConfiguration : IEntityTypeConfiguration<Deposit>
         builder.Property(d => d.CreditedNanoton).HasDefaultValue(0L);
         builder.Property(d => d.UnmatchedNanoton).HasDefaultValue(0L);
         builder.HasIndex(d => d.TxHash).IsUnique();
-        builder.HasOne<Order>().WithMany().HasForeignKey(d => d.OrderId).OnDelete(DeleteBehavior.Restrict);
-        builder.HasOne<Partner>().WithMany().HasForeignKey(d => d.PartnerId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 

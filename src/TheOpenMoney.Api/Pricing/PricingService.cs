@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Pricing;
 

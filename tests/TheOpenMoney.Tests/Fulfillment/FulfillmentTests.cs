@@ -198,7 +198,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         await partner.CreditAsync(1m, "recover");
         var id = (await partner.CreatedStarsOrderAsync(method: "balance")).GetProperty("id").GetInt64();
         // A worker claimed it and the supplier delivered, but the worker died before recording it.
-        await factory.Supplier.DeliverAsync(new DeliveryRequest(id, $"order-{id}", TheOpenMoney.Api.Orders.OrderType.Stars, "pandus", 100, null), CancellationToken.None);
+        await factory.Supplier.DeliverAsync(new DeliveryRequest(id, $"order-{id}", TheOpenMoney.Api.Pricing.OrderType.Stars, "pandus", 100, null), CancellationToken.None);
         await Db.ScalarAsync(factory, "UPDATE orders SET status = 'processing', delivery_attempts = 1, delivery_lease_until = now() - interval '1 second' WHERE id = $1 RETURNING 1", id);
 
         var completed = await Delivery.DeliverAsync(factory, partner, id);

@@ -65,5 +65,23 @@ public class AppDbContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+
+        // Foreign keys between the tables of different features, declared here so that each feature's
+        // entity configuration names only its own types (the features do not import each other for it).
+        modelBuilder.Entity<Order>().HasOne<Partner>().WithMany().HasForeignKey(o => o.PartnerId).OnDelete(DeleteBehavior.Restrict);
+        modelBuilder.Entity<PartnerBalance>().HasOne<Partner>().WithOne().HasForeignKey<PartnerBalance>(b => b.PartnerId).OnDelete(DeleteBehavior.Restrict);
+        modelBuilder.Entity<LedgerEntry>(ledger =>
+        {
+            ledger.HasOne<Partner>().WithMany().HasForeignKey(e => e.PartnerId).OnDelete(DeleteBehavior.Restrict);
+            ledger.HasOne<Order>().WithMany().HasForeignKey(e => e.OrderId).OnDelete(DeleteBehavior.Restrict);
+            ledger.HasOne<Deposit>().WithMany().HasForeignKey(e => e.DepositId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<DepositAddress>().HasOne<Partner>().WithMany().HasForeignKey(a => a.PartnerId).OnDelete(DeleteBehavior.Restrict);
+        modelBuilder.Entity<Deposit>(deposit =>
+        {
+            deposit.HasOne<Order>().WithMany().HasForeignKey(d => d.OrderId).OnDelete(DeleteBehavior.Restrict);
+            deposit.HasOne<Partner>().WithMany().HasForeignKey(d => d.PartnerId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<IdempotencyRecord>().HasOne<Partner>().WithMany().HasForeignKey(r => r.PartnerId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 
@@ -35,6 +34,5 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.Property(r => r.IdempotencyKey).HasMaxLength(255);
         builder.Property(r => r.RequestMethod).HasMaxLength(8);
         builder.Property(r => r.RequestPath).HasMaxLength(512);
-        builder.HasOne<Partner>().WithMany().HasForeignKey(r => r.PartnerId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
-using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Infrastructure.Auth;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 

@@ -2,7 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
-using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Infrastructure.Auth;
 
 namespace TheOpenMoney.Api.Infrastructure.Logging;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
 

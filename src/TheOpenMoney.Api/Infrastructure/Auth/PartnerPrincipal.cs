@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 
-namespace TheOpenMoney.Api.Partners;
+namespace TheOpenMoney.Api.Infrastructure.Auth;
 
 /// <summary>The claims the Bearer handler puts on an authenticated request, and typed access to them.</summary>
 public static class PartnerPrincipal
