@@ -82,21 +82,6 @@ public sealed class SimulatedSupplier : ISupplier
     }
 }
 
-/// <summary>Configuration section <c>Supplier</c>.</summary>
-public sealed class SupplierOptions
-{
-    public const string Section = "Supplier";
-
-    /// <summary><c>Simulated</c> (default) or <c>Http</c>.</summary>
-    public string Mode { get; set; } = "Simulated";
-
-    public string? BaseUrl { get; set; }
-
-    public string? ApiKey { get; set; }
-
-    public HttpResilienceOptions Http { get; set; } = new() { AttemptTimeout = TimeSpan.FromSeconds(15), MaxRetries = 2 };
-}
-
 /// <summary>
 /// The HTTP supplier: <c>POST {BaseUrl}/v1/deliveries</c> with an <c>Idempotency-Key</c> header
 /// (200 delivered with a reference; 422 refused for good; anything else transient) and

@@ -11,15 +11,6 @@ public interface IPaymentAddresses
     Task<string?> GetTopupAddressAsync(long partnerId, CancellationToken cancellationToken);
 }
 
-/// <summary>Configuration section <c>Payments</c>.</summary>
-public sealed class PaymentAddressOptions
-{
-    public const string Section = "Payments";
-
-    /// <summary>The deposit address every <c>ton_memo</c> order is paid to, until the processor provisions one.</summary>
-    public string? OrdersAddress { get; set; }
-}
-
 /// <summary>
 /// The orders address from configuration (<c>Payments:OrdersAddress</c>); no top-up addresses.
 /// The payment-processor integration replaces this with addresses provisioned by the processor.
