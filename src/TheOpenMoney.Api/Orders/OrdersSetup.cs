@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 
 namespace TheOpenMoney.Api.Orders;
@@ -15,14 +17,15 @@ public static class OrdersSetup
         services.AddOptions<IdempotencyOptions>()
             .Bind(configuration.GetSection(IdempotencyOptions.Section))
             .Validate(o => o.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours")
+            .Validate(o => o.SweepInterval > TimeSpan.Zero, "Idempotency:SweepInterval must be positive")
             .ValidateOnStart();
         services.AddSingleton<OrderMetrics>();
         services.AddScoped<IdempotencyService>();
         services.AddScoped<BalanceLedger>();
         services.AddScoped<OrderService>();
         services.AddScoped<OrderLifecycle>();
-        services.AddSingleton<IdempotencySweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<IdempotencySweeper>());
+        services.AddBackgroundJob<IdempotencySweeper>((job, sp) =>
+            job.Interval = sp.GetRequiredService<IOptions<IdempotencyOptions>>().Value.SweepInterval);
         return services;
     }
 }
