@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Http;
 using TheOpenMoney.Api.Orders;
@@ -9,7 +10,7 @@ namespace TheOpenMoney.Api.Fulfillment;
 
 public static class FulfillmentSetup
 {
-    /// <summary>The supplier (<c>Supplier:Mode</c>: Simulated or Http) and the fulfillment worker.</summary>
+    /// <summary>The supplier (<c>Supplier:Mode</c>: Simulated or Http) and the fulfillment worker (a background job unless <c>Fulfillment:Enabled</c> is false).</summary>
     public static IServiceCollection AddFulfillment(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(SupplierOptions.Section);
@@ -33,8 +34,14 @@ public static class FulfillmentSetup
             services.AddSingleton<ISupplier, SimulatedSupplier>();
         }
 
-        services.AddSingleton<FulfillmentWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<FulfillmentWorker>());
+        // The worker can always be resolved (a scope's service); it runs in the background unless Fulfillment:Enabled is false.
+        services.AddScoped<FulfillmentWorker>();
+        if (configuration.GetSection(FulfillmentOptions.Section).GetValue(nameof(FulfillmentOptions.Enabled), true))
+        {
+            services.AddBackgroundJob<FulfillmentWorker>((job, sp) =>
+                job.Interval = sp.GetRequiredService<IOptions<FulfillmentOptions>>().Value.PollInterval);
+        }
+
         services.AddHealthChecks().AddCheck<SupplierHealthCheck>(Health.HealthComponents.Supplier);
         return services;
     }

@@ -1,32 +1,8 @@
 using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Infrastructure.Background;
+using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Fulfillment;
-
-/// <summary>Configuration section <c>Fulfillment</c>.</summary>
-public sealed class FulfillmentOptions
-{
-    public const string Section = "Fulfillment";
-
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Orders claimed per pass.</summary>
-    public int BatchSize { get; set; } = 20;
-
-    /// <summary>How long a claimed order belongs to its worker; past it, another worker may recover it.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>Delivery attempts before the order fails (and is refunded).</summary>
-    public int MaxAttempts { get; set; } = 6;
-
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
-
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Turns the background worker off (the API still accepts and pays orders).</summary>
-    public bool Enabled { get; set; } = true;
-}
 
 /// <summary>
 /// Delivers paid orders: claims them with <c>FOR UPDATE SKIP LOCKED</c> (two workers never claim one
@@ -36,16 +12,20 @@ public sealed class FulfillmentOptions
 /// the last attempt failing, ends <c>failed</c> with the price refunded in the same transaction. An
 /// order found <c>processing</c> with its lease run out (its worker died between claiming and hearing
 /// back) is first looked up at the supplier by its idempotency key, so it is never delivered twice.
+/// Every instance runs it (no leader): <c>SKIP LOCKED</c> shares the work; a full batch means more work.
 /// </summary>
 public sealed partial class FulfillmentWorker(
     IServiceScopeFactory scopes,
     OrderMetrics metrics,
     TimeProvider time,
     IOptions<FulfillmentOptions> options,
-    ILogger<FulfillmentWorker> logger) : BackgroundService
+    ILogger<FulfillmentWorker> logger) : IBackgroundJob
 {
+    public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken) =>
+        await DeliverDueAsync(cancellationToken) >= options.Value.BatchSize ? JobOutcome.MoreWork : JobOutcome.Idle;
+
     /// <summary>One pass: claims up to a batch of due orders and works each; returns how many were claimed.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var claimed = await ClaimAsync(cancellationToken);
         foreach (var order in claimed)
@@ -54,35 +34,6 @@ public sealed partial class FulfillmentWorker(
         }
 
         return claimed.Count;
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
-        do
-        {
-            try
-            {
-                while (await RunOnceAsync(stoppingToken) > 0)
-                {
-                    // Keep going while there is work.
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogPassFailed(logger, ex);
-            }
-        }
-        while (await timer.NextTickAsync(stoppingToken));
     }
 
     private async Task<IReadOnlyList<DeliveryClaim>> ClaimAsync(CancellationToken cancellationToken)
@@ -120,7 +71,7 @@ public sealed partial class FulfillmentWorker(
                 LogDelivered(logger, order.Id);
                 break;
             case DeliveryOutcome.TransientFailure when order.DeliveryAttempts < settings.MaxAttempts:
-                var retryAt = time.GetUtcNow() + Backoff(order.DeliveryAttempts, settings);
+                var retryAt = time.GetUtcNow() + Backoff.Delay(order.DeliveryAttempts, settings.RetryBaseDelay, settings.RetryMaxDelay);
                 await lifecycle.ScheduleDeliveryRetryAsync(order.Id, retryAt, result.Reason, cancellationToken);
                 metrics.DeliveryFailed(permanent: false);
                 LogRetry(logger, order.Id, order.DeliveryAttempts, result.Reason);
@@ -136,14 +87,6 @@ public sealed partial class FulfillmentWorker(
         }
     }
 
-    /// <summary>Exponential backoff with full jitter: base × 2^(attempt−1), capped, then 50–100 % of it.</summary>
-    internal static TimeSpan Backoff(int attempt, FulfillmentOptions settings)
-    {
-        var exponential = settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, attempt - 1));
-        var capped = Math.Min(exponential, settings.RetryMaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() / 2)));
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} delivered")]
     private static partial void LogDelivered(ILogger logger, long orderId);
 
@@ -152,7 +95,4 @@ public sealed partial class FulfillmentWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} failed and was refunded: {Reason}")]
     private static partial void LogFailed(ILogger logger, long orderId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Fulfillment pass failed; retrying next interval")]
-    private static partial void LogPassFailed(ILogger logger, Exception exception);
 }

@@ -17,8 +17,6 @@ public static class OrdersSetup
         services.AddScoped<BalanceLedger>();
         services.AddScoped<OrderService>();
         services.AddScoped<OrderLifecycle>();
-        services.AddSingleton<IdempotencySweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<IdempotencySweeper>());
         return services;
     }
 }

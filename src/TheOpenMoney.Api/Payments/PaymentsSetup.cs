@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Health;
+using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Payments;
@@ -41,10 +42,23 @@ public static class PaymentsSetup
         services.AddSingleton<OrdersAddressCache>();
         services.AddScoped<ProcessorPaymentAddresses>();
         services.AddScoped<IPaymentAddresses>(sp => sp.GetRequiredService<ProcessorPaymentAddresses>());
-        services.AddSingleton<PollerStatus>();
-        services.AddSingleton<DepositPoller>();
-        services.AddHostedService(sp => sp.GetRequiredService<DepositPoller>());
+        services.AddSingleton<ProcessorCursors>();
+        services.AddBackgroundJob<DepositPoller>((job, sp) =>
+        {
+            var interval = Settings(sp).PollInterval;
+            job.Interval = interval;
+            job.LeaderLockKey = DepositPoller.LeaderLockKey;
+            // A failing poll (the processor unreachable, deposits the database refuses) is retried
+            // within two intervals: rows the database keeps refusing reach quarantine promptly.
+            job.FailureBackoff = interval;
+            job.FailureBackoffCap = interval * 2;
+        });
+        services.AddBackgroundJob<StoredDepositRecovery>((job, sp) => job.Interval = Settings(sp).PollInterval);
+        services.AddBackgroundJob<OrderExpiry>((job, sp) => job.Interval = Settings(sp).PollInterval);
         services.AddHealthChecks().AddCheck<ProcessorHealthCheck>(HealthComponents.PaymentProcessor);
         return services;
     }
+
+    private static PaymentProcessorOptions Settings(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<PaymentProcessorOptions>>().Value;
 }

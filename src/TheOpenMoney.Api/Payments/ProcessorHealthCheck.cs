@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Http;
 
@@ -8,13 +9,14 @@ namespace TheOpenMoney.Api.Payments;
 
 /// <summary>
 /// The processor (reachable, synced, lag behind the chain) and the poller (last success, what is
-/// waiting). Degraded when the processor is unreachable or out of sync, or the poller has not
-/// succeeded for a while.
+/// waiting; its <c>last_error</c> is the kind of a failure of the poll, the stored-deposit recovery or
+/// the expiry since their last success). Degraded when the processor is unreachable or out of sync,
+/// or the poller has not succeeded for a while.
 /// </summary>
 public sealed class ProcessorHealthCheck(
     ProcessorClient processor,
     AppDbContext db,
-    PollerStatus poller,
+    JobStatusRegistry jobs,
     TimeProvider time,
     IOptions<PaymentProcessorOptions> options) : IHealthCheck
 {
@@ -42,6 +44,7 @@ public sealed class ProcessorHealthCheck(
             problems.Add("processor unreachable");
         }
 
+        var poller = jobs.Get<DepositPoller>();
         var cursors = await db.ProcessorCursors.AsNoTracking().ToListAsync(cancellationToken);
         var syncedTo = cursors.FirstOrDefault(c => c.ProcessorUserId == options.Value.OrdersUserId)?.SyncedTo;
         data["poller"] = new Dictionary<string, object?>
@@ -49,7 +52,9 @@ public sealed class ProcessorHealthCheck(
             ["leader"] = poller.IsLeader,
             ["last_success_at"] = poller.LastSuccessAt,
             ["seconds_since_success"] = poller.LastSuccessAt is { } at ? (long)(now - at).TotalSeconds : null,
-            ["last_error"] = poller.LastError,
+            ["last_error"] = poller.CurrentFailureKind
+                ?? jobs.Get<StoredDepositRecovery>().CurrentFailureKind
+                ?? jobs.Get<OrderExpiry>().CurrentFailureKind,
             ["synced_to"] = syncedTo,
             ["cursor_lag_seconds"] = syncedTo is { } s ? Math.Max(0, (long)(now - s).TotalSeconds) : null,
             ["unapplied_deposits"] = await db.Deposits.CountAsync(d => d.AppliedAt == null, cancellationToken),

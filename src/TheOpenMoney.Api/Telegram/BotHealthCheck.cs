@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Telegram;
 
@@ -10,7 +11,7 @@ namespace TheOpenMoney.Api.Telegram;
 /// chat) after the last success, when the bot has not reached the Bot API yet, or when the poller has
 /// not succeeded for a while.
 /// </summary>
-public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> options, TimeProvider time) : IHealthCheck
+public sealed class BotHealthCheck(BotStatus status, JobStatusRegistry jobs, IOptions<TelegramOptions> options, TimeProvider time) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -25,6 +26,7 @@ public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> o
 
         var now = time.GetUtcNow();
         var snapshot = status.Snapshot();
+        var pollingLeader = jobs.Get<TelegramUpdatePoller>().IsLeader;
         // Null values are reported as JSON null, so the fields are always present.
         data["bot_username"] = snapshot.Username!;
         data["last_success_at"] = snapshot.LastSuccessAt!;
@@ -33,7 +35,7 @@ public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> o
         data["last_error"] = snapshot.LastError?.ToText()!;
         if (mode == TelegramMode.Polling)
         {
-            data["polling_leader"] = snapshot.IsPollingLeader;
+            data["polling_leader"] = pollingLeader;
         }
 
         string? problem = null;
@@ -45,7 +47,7 @@ public sealed class BotHealthCheck(BotStatus status, IOptions<TelegramOptions> o
         {
             problem = "not connected to the Bot API yet";
         }
-        else if (mode == TelegramMode.Polling && snapshot.IsPollingLeader
+        else if (mode == TelegramMode.Polling && pollingLeader
                  && now - snapshot.LastSuccessAt.Value > settings.LongPollTimeout + settings.RequestTimeout + TimeSpan.FromMinutes(1))
         {
             problem = "no successful getUpdates recently";

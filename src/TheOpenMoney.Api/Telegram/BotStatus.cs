@@ -21,8 +21,8 @@ public sealed class BotStatus
     /// </summary>
     public DateTimeOffset? LastServiceErrorAt { get; private set; }
 
-    /// <summary>Polling mode: this instance holds the poller lock.</summary>
-    public bool IsPollingLeader { get; private set; }
+    /// <summary>The start-up sequence (<see cref="TelegramBotStartUp"/>) has succeeded: updates may be polled.</summary>
+    public bool IsStartedUp { get; private set; }
 
     public void Identified(string? username)
     {
@@ -53,11 +53,11 @@ public sealed class BotStatus
         }
     }
 
-    public void Leader(bool isLeader)
+    public void StartedUp()
     {
         lock (_gate)
         {
-            IsPollingLeader = isLeader;
+            IsStartedUp = true;
         }
     }
 
@@ -66,7 +66,7 @@ public sealed class BotStatus
     {
         lock (_gate)
         {
-            return new BotStatusSnapshot(Username, LastSuccessAt, LastErrorAt, LastError, LastServiceErrorAt, IsPollingLeader);
+            return new BotStatusSnapshot(Username, LastSuccessAt, LastErrorAt, LastError, LastServiceErrorAt);
         }
     }
 }
@@ -76,5 +76,4 @@ public sealed record BotStatusSnapshot(
     DateTimeOffset? LastSuccessAt,
     DateTimeOffset? LastErrorAt,
     BotErrorKind? LastError,
-    DateTimeOffset? LastServiceErrorAt,
-    bool IsPollingLeader);
+    DateTimeOffset? LastServiceErrorAt);

@@ -5,6 +5,7 @@ using Telegram.Bot.Exceptions;
 using Telegram.Bot.Requests;
 using Telegram.Bot.Requests.Abstractions;
 using Telegram.Bot.Types;
+using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Telegram;
 

@@ -1,18 +1,21 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Http;
 using Telegram.Bot;
 using TheOpenMoney.Api.Health;
+using TheOpenMoney.Api.Infrastructure.Background;
+using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Telegram;
 
-public static class TelegramSetup
+public static partial class TelegramSetup
 {
     /// <summary>
     /// The Telegram bot: options (validated at start), the Bot API client (Telegram.Bot's, behind
-    /// <see cref="RetryingBotClient"/>), the command handler, the receiver for <c>Telegram:Mode</c> and
-    /// the <c>bot</c> health component. Always registered; with no token the receiver does nothing, the
-    /// webhook route is 404 and health says "disabled".
+    /// <see cref="RetryingBotClient"/>), the command handler, the background jobs for
+    /// <c>Telegram:Mode</c> (start-up, and the update poller in Polling mode, and the hourly sweep of
+    /// handled update ids) and the <c>bot</c> health component. With no token no job runs (a warning
+    /// says so when a mode was asked for), the webhook route is 404 and health says "disabled".
     /// </summary>
     public static IServiceCollection AddTelegramBot(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,9 +37,69 @@ public static class TelegramSetup
         services.AddSingleton<ITelegramBotClient, RetryingBotClient>();
         services.AddScoped<BotCommandHandler>();
         services.AddScoped<BotUpdateProcessor>();
-        services.AddHostedService<TelegramBotService>();
+        services.TryAddSingleton<JobStatusRegistry>();
+        var settings = configuration.GetSection(TelegramOptions.Section).Get<TelegramOptions>() ?? new TelegramOptions();
+        if (settings.EffectiveMode == TelegramMode.Disabled)
+        {
+            if (settings.Mode is TelegramMode.Polling or TelegramMode.Webhook)
+            {
+                services.AddHostedService<NoTokenWarning>();
+            }
+        }
+        else
+        {
+            AddJobs(services, settings.EffectiveMode);
+        }
+
         services.AddHealthChecks().AddCheck<BotHealthCheck>(HealthComponents.Bot, failureStatus: HealthStatus.Degraded);
         return services;
+    }
+
+    private static void AddJobs(IServiceCollection services, TelegramMode mode)
+    {
+        services.AddBackgroundJob<TelegramBotStartUp>((job, sp) => Retried(job, Settings(sp)));
+        services.AddBackgroundJob<TelegramUpdateSweeper>(job => job.Interval = TelegramUpdateSweeper.Interval);
+        if (mode == TelegramMode.Polling)
+        {
+            services.AddSingleton<BotUpdateOffset>();
+            services.AddBackgroundJob<TelegramUpdatePoller>((job, sp) =>
+            {
+                var settings = Settings(sp);
+                Retried(job, settings);
+                // The long poll is the wait between runs.
+                job.Interval = TimeSpan.Zero;
+                job.LeaderLockKey = TelegramUpdatePoller.LeaderLockKey;
+                job.FollowerRetryInterval = settings.LeaderRetryInterval;
+            });
+        }
+    }
+
+    private static void Retried(BackgroundJobOptions job, TelegramOptions settings)
+    {
+        job.Interval = settings.RetryBaseDelay;
+        job.FailureBackoff = settings.RetryBaseDelay;
+        job.FailureBackoffCap = settings.MaxRetryDelay;
+    }
+
+    private static TelegramOptions Settings(IServiceProvider services) => services.GetRequiredService<IOptions<TelegramOptions>>().Value;
+
+    /// <summary>A mode was asked for without a token: said once at start, and nothing runs.</summary>
+    private sealed partial class NoTokenWarning(IOptions<TelegramOptions> options, ILogger<NoTokenWarning> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (options.Value is { Mode: { } mode, EffectiveMode: TelegramMode.Disabled })
+            {
+                LogNoToken(logger, mode);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram:Mode is {Mode} but Telegram:BotToken is not set: the bot is disabled")]
+        private static partial void LogNoToken(ILogger logger, TelegramMode mode);
     }
 
     private sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>

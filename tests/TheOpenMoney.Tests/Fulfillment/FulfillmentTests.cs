@@ -179,7 +179,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
             var idle = 0;
             while (idle < 3)
             {
-                idle = await worker.RunOnceAsync(CancellationToken.None) == 0 ? idle + 1 : 0;
+                idle = await worker.DeliverDueAsync(CancellationToken.None) == 0 ? idle + 1 : 0;
             }
         })));
 

@@ -63,7 +63,7 @@ public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRamp
         Assert.Equal("TON", transaction.Currency);
 
         factory.TonRamp.SetStatus(memo, "paid");
-        await factory.Services.GetRequiredService<TonRampStatusRefresher>().RefreshOnceAsync(CancellationToken.None);
+        Assert.True(await Jobs.RunOnceAsync<TonRampStatusRefresher>(factory.Services));
         Assert.Equal("paid", (await OrderAsync(partner, id)).GetProperty("tonramp").GetProperty("status").GetString());
 
         await factory.DepositAsync(0.417m, memo);
@@ -153,7 +153,7 @@ public sealed class TonRampBurstTests(TonRampFactory factory) : IClassFixture<To
         Assert.True(factory.TonRamp.MaxInAnyWindow(TonRampState.GenerateRoute, TonRampState.RateWindow) <= 30);
         Assert.Equal(30, await Db.OrderCountAsync(factory, partner.PartnerId));
 
-        await factory.Services.GetRequiredService<TonRampStatusRefresher>().RefreshOnceAsync(CancellationToken.None);
+        Assert.True(await Jobs.RunOnceAsync<TonRampStatusRefresher>(factory.Services));
         Assert.Equal(30, factory.TonRamp.Requests(TonRampState.StatusRoute));
         Assert.Equal(0, factory.TonRamp.Rejected(TonRampState.StatusRoute));
     }

@@ -1,8 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Payments;
@@ -145,13 +143,12 @@ public sealed class HostileDepositMixTests(HostileDepositMixTests.Factory factor
         await HonestRowsAsync(1);
         await UnreadableRowsAsync(plausibleTxHashOnly: false);
 
-        var poller = factory.Services.GetRequiredService<DepositPoller>();
         var settled = false;
         for (var round = 0; round < 30 && !settled; round++)
         {
             try
             {
-                await poller.PollOnceAsync(CancellationToken.None);
+                await factory.PollRoundAsync();
                 settled = true;
             }
             catch (Exception ex) when (ex.GetType().Name == "DepositsNotSettledException")

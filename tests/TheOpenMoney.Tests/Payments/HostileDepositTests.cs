@@ -2,10 +2,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Partners;
-using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Payments;
@@ -52,7 +50,7 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
     {
         try
         {
-            await factory.Services.GetRequiredService<DepositPoller>().PollOnceAsync(CancellationToken.None);
+            await factory.PollRoundAsync();
         }
         catch (Exception ex) when (ex.GetType().Name == "DepositsNotSettledException")
         {

@@ -9,10 +9,10 @@ public static class Delivery
     /// <summary>Runs the real fulfillment worker until the order leaves paid/processing (bounded), and returns it.</summary>
     public static async Task<JsonElement> DeliverAsync(ApiFactory factory, PartnerApi partner, long orderId)
     {
-        var worker = factory.Services.GetRequiredService<FulfillmentWorker>();
+        var worker = ActivatorUtilities.CreateInstance<FulfillmentWorker>(factory.Services);
         for (var pass = 0; pass < 100; pass++)
         {
-            await worker.RunOnceAsync(CancellationToken.None);
+            await worker.DeliverDueAsync(CancellationToken.None);
             var order = await (await partner.Client.GetAsync($"/api/v1/orders/{orderId}")).AssertOkAsync();
             if (order.GetProperty("status").GetString() is not ("paid" or "processing"))
             {

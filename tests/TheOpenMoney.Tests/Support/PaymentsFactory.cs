@@ -47,10 +47,39 @@ public class PaymentsFactory : ApiFactory
         await Simulator.DisposeAsync();
     }
 
-    /// <summary>One poll of the processor by the real poller; fails the test when this instance is not the leader.</summary>
+    /// <summary>One poll of the processor by the real poller and its sibling jobs; fails the test when this instance is not the poll leader.</summary>
     public async Task PollAsync()
     {
-        Assert.True(await Services.GetRequiredService<DepositPoller>().PollOnceAsync(CancellationToken.None), "this instance should be the poll leader");
+        Assert.True(await PollRoundAsync(), "this instance should be the poll leader");
+    }
+
+    /// <summary>
+    /// One round of the deposit jobs, each through its real runner (leadership, fresh scope): the poll,
+    /// the stored-deposit recovery and the expiry sweep. False when another instance leads the poll.
+    /// The poll's failure (deposits not settled yet, say) is thrown after the other two have run.
+    /// </summary>
+    public async Task<bool> PollRoundAsync()
+    {
+        bool polled;
+        Exception? pollFailure = null;
+        try
+        {
+            polled = await Jobs.RunOnceAsync<DepositPoller>(Services);
+        }
+        catch (Exception ex) when (ex is DepositsNotSettledException)
+        {
+            polled = true;
+            pollFailure = ex;
+        }
+
+        await Jobs.RunOnceAsync<StoredDepositRecovery>(Services);
+        await Jobs.RunOnceAsync<OrderExpiry>(Services);
+        if (pollFailure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(pollFailure);
+        }
+
+        return polled;
     }
 
     /// <summary>Injects a deposit at the simulator over HTTP; returns its tx_hash.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Telegram;
 using TheOpenMoney.Tests.Support;
 
@@ -24,7 +25,7 @@ public sealed class BotLeaderTests
             // Several of its leader attempts (every 200 ms) go by without it polling.
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.Empty(second.Bot.CallsOf("getUpdates"));
-            Assert.False(second.Services.GetRequiredService<BotStatus>().IsPollingLeader);
+            Assert.False(second.Services.GetRequiredService<JobStatusRegistry>().Get<TelegramUpdatePoller>().IsLeader);
             const long user = 930_001;
             second.Bot.EnqueueMessage(user, "/help");
 
@@ -34,7 +35,7 @@ public sealed class BotLeaderTests
 
             await second.Bot.WaitForRepliesAsync(user);
             Assert.All(second.Bot.CallsOf("getUpdates"), c => Assert.True(c.At >= stoppedAt));
-            Assert.True(second.Services.GetRequiredService<BotStatus>().IsPollingLeader);
+            Assert.True(second.Services.GetRequiredService<JobStatusRegistry>().Get<TelegramUpdatePoller>().IsLeader);
         }
         finally
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
+using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Telegram;
 
 namespace TheOpenMoney.Tests.Telegram;

@@ -1,17 +1,29 @@
-using Microsoft.Extensions.Options;
 using Npgsql;
 using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 
-/// <summary>Deletes idempotency records past their retention, in bounded batches, every few minutes.</summary>
+/// <summary>
+/// Deletes idempotency records past their retention, in bounded batches (<c>Idempotency:SweepInterval</c>).
+/// Every instance runs it: a second sweep deletes nothing more.
+/// </summary>
 public sealed partial class IdempotencySweeper(
     NpgsqlDataSource dataSource,
     TimeProvider time,
-    IOptions<IdempotencyOptions> options,
-    ILogger<IdempotencySweeper> logger) : BackgroundService
+    ILogger<IdempotencySweeper> logger) : IBackgroundJob
 {
     private const int BatchSize = 5_000;
+
+    public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        var deleted = await SweepOnceAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            LogSwept(logger, deleted);
+        }
+
+        return JobOutcome.Idle;
+    }
 
     /// <summary>One pass; returns how many records were deleted.</summary>
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
@@ -35,29 +47,6 @@ public sealed partial class IdempotencySweeper(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
-        while (await timer.NextTickAsync(stoppingToken))
-        {
-            try
-            {
-                var deleted = await SweepOnceAsync(stoppingToken);
-                if (deleted > 0)
-                {
-                    LogSwept(logger, deleted);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} expired idempotency records")]
     private static partial void LogSwept(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Idempotency sweep failed; will retry")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }
