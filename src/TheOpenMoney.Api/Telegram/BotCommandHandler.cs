@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -29,25 +30,27 @@ public sealed partial class BotCommandHandler(
     IOptions<TelegramOptions> options,
     ILogger<BotCommandHandler> logger)
 {
-    /// <summary>The command menu set with <c>setMyCommands</c> at start.</summary>
-    internal static readonly IReadOnlyList<BotCommand> Menu =
+    /// <summary>
+    /// Every command, once: its name, what the menu and the help say about it, and what it does. The
+    /// <see cref="Menu"/>, the help text and the dispatch are derived from this table.
+    /// </summary>
+    private static readonly IReadOnlyList<Command> Commands =
     [
-        new("api", "Get your API key (shown once)"),
-        new("keys", "Your keys: prefix, created, last used"),
-        new("revoke", "Revoke your active key at once"),
-        new("balance", "Your balance and top-up address"),
-        new("help", "What this bot does"),
+        new("api", "Get your API key (shown once)", (h, chat, from, ct) => h.ApiAsync(chat, from, ct)),
+        new("keys", "Your keys: prefix, created, last used", (h, chat, from, ct) => h.KeysAsync(chat, from, ct)),
+        new("revoke", "Revoke your active key at once", (h, chat, from, ct) => h.RevokeAsync(chat, from, ct)),
+        new("balance", "Your balance and top-up address", (h, chat, from, ct) => h.BalanceAsync(chat, from, ct)),
+        new("help", "What this bot does", (h, chat, from, ct) => h.HelpAsync(chat, from, ct)),
+        new("start", "Start the bot", (h, chat, from, ct) => h.HelpAsync(chat, from, ct), InMenu: false),
     ];
 
-    private static readonly Dictionary<string, string> Known = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["start"] = "start",
-        ["help"] = "help",
-        ["api"] = "api",
-        ["keys"] = "keys",
-        ["revoke"] = "revoke",
-        ["balance"] = "balance",
-    };
+    private static readonly FrozenDictionary<string, Command> ByName = Commands.ToFrozenDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The command menu set with <c>setMyCommands</c> at start.</summary>
+    internal static readonly IReadOnlyList<BotCommand> Menu = [.. Commands.Where(c => c.InMenu).Select(c => new BotCommand(c.Name, c.Description))];
+
+    /// <summary>The help's list of commands: one line per menu entry.</summary>
+    private static readonly string CommandList = string.Join('\n', Menu.Select(c => $"/{c.Command} — {char.ToLowerInvariant(c.Description[0])}{c.Description[1..]}"));
 
     public async Task HandleAsync(Update update, CancellationToken cancellationToken)
     {
@@ -77,7 +80,7 @@ public sealed partial class BotCommandHandler(
             return;
         }
 
-        var known = Known.TryGetValue(command, out var canonical);
+        var known = ByName.TryGetValue(command, out var handler);
         if (!IsPrivate(chat))
         {
             // Never a key, nor anything about one, outside a private chat.
@@ -89,32 +92,14 @@ public sealed partial class BotCommandHandler(
             return;
         }
 
-        LogCommand(logger, canonical ?? "unknown", from.Id);
-        switch (canonical)
+        LogCommand(logger, handler?.Name ?? "unknown", from.Id);
+        if (handler is null)
         {
-            case "start":
-            case "help":
-                await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
-                await ReplyAsync(chat, Help(from), cancellationToken);
-                break;
-            case "api":
-                await ApiAsync(chat, from, cancellationToken);
-                break;
-            case "revoke":
-                await RevokeAsync(chat, from, cancellationToken);
-                break;
-            case "keys":
-                await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
-                await KeysAsync(chat, from, cancellationToken);
-                break;
-            case "balance":
-                await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
-                await BalanceAsync(chat, from, cancellationToken);
-                break;
-            default:
-                await ReplyAsync(chat, HtmlText.Format($"Unknown command. Send /help to see what I can do."), cancellationToken);
-                break;
+            await ReplyAsync(chat, HtmlText.Format($"Unknown command. Send /help to see what I can do."), cancellationToken);
+            return;
         }
+
+        await handler.Run(this, chat, from, cancellationToken);
     }
 
     /// <summary>
@@ -209,6 +194,7 @@ public sealed partial class BotCommandHandler(
 
     private async Task KeysAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
+        await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
         var list = await keys.ListKeysAsync(from.Id, cancellationToken);
         if (list.Count == 0)
         {
@@ -235,6 +221,7 @@ public sealed partial class BotCommandHandler(
 
     private async Task BalanceAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
+        await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
         var partnerId = await keys.FindPartnerIdAsync(from.Id, cancellationToken);
         if (partnerId is null)
         {
@@ -283,6 +270,12 @@ public sealed partial class BotCommandHandler(
             cancellationToken);
     }
 
+    private async Task HelpAsync(Chat chat, User from, CancellationToken cancellationToken)
+    {
+        await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
+        await ReplyAsync(chat, Help(from), cancellationToken);
+    }
+
     private string Help(User from)
     {
         var links = options.Value.PublicApiUrl?.TrimEnd('/') is { } api
@@ -292,11 +285,7 @@ public sealed partial class BotCommandHandler(
             Hello, {from.FirstName ?? from.Username ?? "partner"}!
             This bot gives partners of <b>TheOpenMoney</b> their API key: buy Telegram Stars and Premium for any username through the API and pay in TON.
 
-            /api — get your API key (shown once)
-            /keys — your keys: prefix, created, last used
-            /revoke — revoke your active key at once
-            /balance — your balance and top-up address
-            /help — this message
+            {CommandList}
             {links}
             Keep your key secret: anyone who has it can spend your balance. I answer only in this private chat.
             """);
@@ -361,4 +350,7 @@ public sealed partial class BotCommandHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A message in a {ChatType} chat contained an API key (deleted: {Deleted})")]
     private static partial void LogPostedKey(ILogger logger, ChatType chatType, bool deleted);
+
+    /// <summary>One bot command: its name (without the slash), its menu description, and its handler.</summary>
+    private sealed record Command(string Name, string Description, Func<BotCommandHandler, Chat, User, CancellationToken, Task> Run, bool InMenu = true);
 }
