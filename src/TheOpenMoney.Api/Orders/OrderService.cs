@@ -7,7 +7,6 @@ using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
-using TheOpenMoney.Api.TonRamp;
 
 namespace TheOpenMoney.Api.Orders;
 

@@ -4,11 +4,9 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Http;
+using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.TonRamp;
-
-/// <summary>The links TonRamp made for a payment.</summary>
-public sealed record TonRampLinks(string Payload, string DeepLink, string TelegramLink);
 
 /// <summary>
 /// The two per-endpoint limiters, shared by every caller in this process. The window is a minute
@@ -31,7 +29,7 @@ public sealed class TonRampLimiters(IOptions<TonRampOptions> options, TimeProvid
 /// </summary>
 public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOptions<TonRampOptions> options)
 {
-    public async Task<TonRampLinks> GenerateAsync(string wallet, long priceNanoton, string txId, CancellationToken cancellationToken)
+    public async Task<TonRampPaymentLinks> GenerateAsync(string wallet, long priceNanoton, string txId, CancellationToken cancellationToken)
     {
         if (!limiters.Generate.TryAcquire(out var retryAfter))
         {
@@ -50,7 +48,7 @@ public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOp
             var answer = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<GenerateAnswer>(cancellationToken) : null;
             if (answer is { Success: true, Payload: { } payload, DeepLink: { } deepLink, TelegramLink: { } telegramLink })
             {
-                return new TonRampLinks(payload, deepLink, telegramLink);
+                return new TonRampPaymentLinks(payload, deepLink, telegramLink);
             }
 
             throw Unavailable($"TonRamp answered {(int)response.StatusCode}", 30);
