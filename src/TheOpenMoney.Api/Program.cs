@@ -1,8 +1,6 @@
 using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Health;
 using TheOpenMoney.Api.Infrastructure.Bench;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Logging;
 using TheOpenMoney.Api.Infrastructure.Observability;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;

@@ -1,10 +1,7 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Auth;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Payments;
 

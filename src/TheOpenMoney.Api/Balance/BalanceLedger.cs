@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using TheOpenMoney.Api.Infrastructure.Data;
-
 namespace TheOpenMoney.Api.Balance;
 
 /// <summary>One change to a partner's balance, written as a ledger row.</summary>

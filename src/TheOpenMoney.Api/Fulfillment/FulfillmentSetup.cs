@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Background;
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Fulfillment;
 
 public static class FulfillmentSetup

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Serialization;
-using TheOpenMoney.Api.Infrastructure.Http;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Pricing;
 

@@ -1,8 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Http;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Fulfillment;

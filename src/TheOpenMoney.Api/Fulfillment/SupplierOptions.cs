@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Fulfillment;
 
 /// <summary>Configuration section <c>Supplier</c>.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
 
 namespace TheOpenMoney.Api.Health;
 

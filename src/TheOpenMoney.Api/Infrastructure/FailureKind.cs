@@ -1,7 +1,3 @@
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Infrastructure;
 
 /// <summary>An exception that names its own kind of failure (a short stable word, never text from outside).</summary>

@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;

@@ -1,9 +1,5 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;

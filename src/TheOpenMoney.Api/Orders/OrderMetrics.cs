@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Orders;
 

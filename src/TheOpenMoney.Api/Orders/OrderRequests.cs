@@ -1,7 +1,5 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;

@@ -1,5 +1,4 @@
 using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;

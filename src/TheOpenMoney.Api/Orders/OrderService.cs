@@ -1,8 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
 using TheOpenMoney.Api.Infrastructure.Auth;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;

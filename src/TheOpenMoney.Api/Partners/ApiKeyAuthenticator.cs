@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Data;
-
 namespace TheOpenMoney.Api.Partners;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure.Auth;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 namespace TheOpenMoney.Api.Partners;

@@ -1,7 +1,5 @@
-using System.Globalization;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Partners;
 

@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using TheOpenMoney.Api.Balance;
-using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Partners;
 

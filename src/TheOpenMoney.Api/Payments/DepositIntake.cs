@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using Npgsql;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;

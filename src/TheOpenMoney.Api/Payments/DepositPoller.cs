@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Payments;
 

@@ -1,6 +1,3 @@
-using System.Text;
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;

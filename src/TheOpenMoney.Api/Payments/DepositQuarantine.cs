@@ -1,9 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Data;
 
 namespace TheOpenMoney.Api.Payments;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;

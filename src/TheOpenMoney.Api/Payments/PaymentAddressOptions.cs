@@ -1,4 +1,3 @@
-
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>Configuration section <c>Payments</c>.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>Where partners pay: the shared orders deposit address (orders told apart by memo) and each partner's top-up address.</summary>

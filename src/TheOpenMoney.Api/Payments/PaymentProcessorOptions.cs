@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>Configuration section <c>PaymentProcessor</c> (the self-hosted gobicycle/bicycle).</summary>

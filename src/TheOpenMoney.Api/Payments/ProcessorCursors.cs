@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Options;
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>The orders address once read, for the life of the process (it never changes once provisioned).</summary>

@@ -1,9 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Payments;
 

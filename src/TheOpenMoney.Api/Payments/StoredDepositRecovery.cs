@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Background;
-
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>

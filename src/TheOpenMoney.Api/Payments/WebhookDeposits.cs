@@ -1,7 +1,3 @@
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>What the webhook did with one push.</summary>

@@ -1,9 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Pricing;

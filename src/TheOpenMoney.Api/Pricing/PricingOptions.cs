@@ -1,4 +1,3 @@
-
 namespace TheOpenMoney.Api.Pricing;
 
 /// <summary>Configuration section <c>Pricing</c>.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure;
 
 namespace TheOpenMoney.Api.Pricing;

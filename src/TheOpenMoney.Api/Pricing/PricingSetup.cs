@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Pricing;
 
 public static class PricingSetup

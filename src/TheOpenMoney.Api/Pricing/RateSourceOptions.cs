@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Pricing;
 
 /// <summary>The HTTP TON/USD source (<c>Pricing:RateSource</c>): any JSON endpoint, with the path to the number.</summary>

@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Pricing;
 
 /// <summary>A TON/USD rate, where it came from and when.</summary>

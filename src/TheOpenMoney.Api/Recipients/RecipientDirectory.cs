@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Recipients;
 

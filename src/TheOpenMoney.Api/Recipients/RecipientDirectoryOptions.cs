@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.Recipients;
 
 /// <summary>Configuration section <c>Recipients</c>.</summary>

@@ -1,8 +1,5 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.Http;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Recipients;

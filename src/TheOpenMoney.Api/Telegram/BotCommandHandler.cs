@@ -1,8 +1,5 @@
 using System.Collections.Frozen;
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;

@@ -1,4 +1,3 @@
-using Npgsql;
 using Telegram.Bot.Types;
 
 namespace TheOpenMoney.Api.Telegram;

@@ -1,11 +1,9 @@
-using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Args;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Requests;
 using Telegram.Bot.Requests.Abstractions;
 using Telegram.Bot.Types;
-using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Telegram;
 

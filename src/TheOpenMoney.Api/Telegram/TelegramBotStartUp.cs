@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using Telegram.Bot;
-using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Telegram;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Telegram;
 

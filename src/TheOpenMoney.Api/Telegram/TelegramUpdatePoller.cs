@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
-using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Api.Telegram;
 

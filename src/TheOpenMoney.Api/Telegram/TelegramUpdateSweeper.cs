@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Background;
-
 namespace TheOpenMoney.Api.Telegram;
 
 /// <summary>Deletes handled update ids past <see cref="TelegramOptions.UpdateRetention"/> (hourly, both modes, every instance: a second sweep deletes nothing).</summary>

@@ -1,11 +1,7 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Types;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.Http;
 
 namespace TheOpenMoney.Api.Telegram;
 

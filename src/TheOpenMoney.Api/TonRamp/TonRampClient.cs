@@ -1,9 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Api.Infrastructure.Http;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.TonRamp;

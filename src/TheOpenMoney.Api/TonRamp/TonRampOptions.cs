@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Http;
-
 namespace TheOpenMoney.Api.TonRamp;
 
 /// <summary>Configuration section <c>TonRamp</c>.</summary>

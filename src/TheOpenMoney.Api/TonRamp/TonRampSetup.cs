@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Health;
-using TheOpenMoney.Api.Infrastructure.Background;
-using TheOpenMoney.Api.Infrastructure.Http;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.TonRamp;

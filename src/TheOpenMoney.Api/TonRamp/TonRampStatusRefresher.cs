@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Background;
-using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.TonRamp;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Architecture;
 

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Orders;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Balance;
 

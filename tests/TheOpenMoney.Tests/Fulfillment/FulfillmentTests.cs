@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Fulfillment;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Fulfillment;
 

@@ -1,12 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.TonRamp;
 using TheOpenMoney.Simulators;
-using TheOpenMoney.Tests.Support;
 using Xunit.Abstractions;
 
 namespace TheOpenMoney.Tests.Fulfillment;

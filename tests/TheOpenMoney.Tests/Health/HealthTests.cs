@@ -1,6 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Health;
 
 public sealed class HealthTests(ApiFactory factory) : IClassFixture<ApiFactory>

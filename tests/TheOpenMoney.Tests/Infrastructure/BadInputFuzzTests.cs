@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text;
-using System.Text.Json;
 using Npgsql;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 

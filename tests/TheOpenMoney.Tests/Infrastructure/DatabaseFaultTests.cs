@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 

@@ -1,7 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Pricing;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 

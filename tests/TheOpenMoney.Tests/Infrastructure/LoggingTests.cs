@@ -1,5 +1,3 @@
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Infrastructure;
 
 public sealed class LoggingTests(ApiFactory factory) : IClassFixture<ApiFactory>

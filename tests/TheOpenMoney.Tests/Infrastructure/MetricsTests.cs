@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Infrastructure.Observability;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Infrastructure;
 
 public sealed class RateLimitTests(RateLimitTests.Factory factory) : IClassFixture<RateLimitTests.Factory>

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Infrastructure;
 
 public sealed class SwaggerTests(ApiFactory factory) : IClassFixture<ApiFactory>

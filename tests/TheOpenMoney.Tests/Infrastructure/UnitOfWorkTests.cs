@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 

@@ -1,8 +1,4 @@
-using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Orders;
 

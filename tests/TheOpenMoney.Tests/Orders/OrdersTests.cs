@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Orders;
 

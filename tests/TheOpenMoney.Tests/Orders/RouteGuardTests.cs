@@ -1,7 +1,4 @@
-using System.Text;
 using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Orders;
 

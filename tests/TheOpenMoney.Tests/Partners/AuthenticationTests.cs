@@ -1,9 +1,6 @@
 using System.Net.Http.Headers;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Partners;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Partners;
 

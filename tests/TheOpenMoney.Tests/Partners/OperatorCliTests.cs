@@ -1,6 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Partners;
 
 /// <summary>The operator verbs, run as a real process of the API binary against the test database.</summary>

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using TheOpenMoney.Simulators;
-using TheOpenMoney.Tests.Support;
 using Xunit.Abstractions;
 
 namespace TheOpenMoney.Tests.Payments;

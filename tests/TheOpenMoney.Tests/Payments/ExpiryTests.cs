@@ -1,6 +1,3 @@
-using System.Text.Json;
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Payments;
 
 /// <summary>Orders with a 2-second TTL, expired only once the processor has provably scanned past expires_at.</summary>

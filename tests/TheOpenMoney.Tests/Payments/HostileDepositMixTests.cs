@@ -1,7 +1,4 @@
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Payments;
 

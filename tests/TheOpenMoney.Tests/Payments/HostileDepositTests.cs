@@ -1,10 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Partners;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Payments;
 

@@ -1,12 +1,9 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
 using TheOpenMoney.Api.Infrastructure.Json;
 using TheOpenMoney.Api.Payments.PaymentInstructions;
-using TheOpenMoney.Tests.Support;
 using ZXing;
 using ZXing.Common;
 using ZXing.QrCode;

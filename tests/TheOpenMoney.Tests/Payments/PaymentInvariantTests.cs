@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using Npgsql;
-using TheOpenMoney.Tests.Support;
 using Xunit.Abstractions;
 
 namespace TheOpenMoney.Tests.Payments;

@@ -1,7 +1,4 @@
 using System.Net.Http.Json;
-using System.Text.Json;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
 using ApiTonAddress = TheOpenMoney.Api.Payments.TonAddress;
 
 namespace TheOpenMoney.Tests.Payments;

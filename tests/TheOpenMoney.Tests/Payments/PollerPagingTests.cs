@@ -1,5 +1,4 @@
 using TheOpenMoney.Api.Payments;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Payments;
 

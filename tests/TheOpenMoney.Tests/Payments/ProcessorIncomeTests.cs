@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Payments;
 

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using TheOpenMoney.Simulators;
 using ApiTonAddress = TheOpenMoney.Api.Payments.TonAddress;

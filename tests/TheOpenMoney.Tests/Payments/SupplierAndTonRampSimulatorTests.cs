@@ -1,11 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Simulators;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Payments;
 

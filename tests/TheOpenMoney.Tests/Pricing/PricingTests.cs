@@ -1,8 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Pricing;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Pricing;
 

@@ -1,8 +1,6 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Tests.Support;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Infrastructure.Background;
 
 namespace TheOpenMoney.Tests.Support;

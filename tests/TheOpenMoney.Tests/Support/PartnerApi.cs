@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Npgsql;
 
 namespace TheOpenMoney.Tests.Support;

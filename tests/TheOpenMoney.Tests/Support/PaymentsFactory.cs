@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Simulators;

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Mvc;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 namespace TheOpenMoney.Tests.Support;

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TheOpenMoney.Api.Payments;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Telegram;
 

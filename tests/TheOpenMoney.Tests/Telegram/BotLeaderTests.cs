@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using TheOpenMoney.Api.Infrastructure.Background;
 using TheOpenMoney.Api.Telegram;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Telegram;
 

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Telegram;
 
 /// <summary>

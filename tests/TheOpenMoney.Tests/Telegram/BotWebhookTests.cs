@@ -1,6 +1,3 @@
-using TheOpenMoney.Api.Infrastructure.Errors;
-using TheOpenMoney.Tests.Support;
-
 namespace TheOpenMoney.Tests.Telegram;
 
 /// <summary>The bot in Webhook mode: the secret header, once-only handling of a redelivered update, 200 when a command fails.</summary>

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using TheOpenMoney.Api.Telegram;
-using TheOpenMoney.Tests.Support;
 
 namespace TheOpenMoney.Tests.Telegram;
 

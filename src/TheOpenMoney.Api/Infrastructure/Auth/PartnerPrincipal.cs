@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 
 namespace TheOpenMoney.Api.Infrastructure.Auth;

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace TheOpenMoney.Api.Infrastructure.Background;
 
 /// <summary>

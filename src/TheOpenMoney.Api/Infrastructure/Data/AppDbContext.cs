@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Orders;

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
-
 namespace TheOpenMoney.Api.Infrastructure.Data;
 
 /// <summary>Names of the keyed <see cref="NpgsqlDataSource"/> registrations besides the default one.</summary>

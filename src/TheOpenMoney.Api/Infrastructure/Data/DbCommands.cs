@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Storage;
-using Npgsql;
 
 namespace TheOpenMoney.Api.Infrastructure.Data;
 

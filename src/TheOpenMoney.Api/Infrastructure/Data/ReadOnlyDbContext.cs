@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace TheOpenMoney.Api.Infrastructure.Data;
 
 /// <summary>

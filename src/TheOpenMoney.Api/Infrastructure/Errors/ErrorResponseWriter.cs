@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using TheOpenMoney.Api.Infrastructure.Json;
 
 namespace TheOpenMoney.Api.Infrastructure.Errors;

@@ -1,4 +1,3 @@
-
 namespace TheOpenMoney.Api.Infrastructure.Http;
 
 /// <summary>Resilience settings of one outgoing HTTP dependency (bound from its configuration section's <c>Http</c>).</summary>

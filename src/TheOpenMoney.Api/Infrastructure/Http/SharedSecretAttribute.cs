@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Mvc.Filters;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 namespace TheOpenMoney.Api.Infrastructure.Http;

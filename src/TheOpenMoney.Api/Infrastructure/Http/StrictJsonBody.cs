@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Net.Http.Headers;
-using TheOpenMoney.Api.Infrastructure.Errors;
 
 namespace TheOpenMoney.Api.Infrastructure.Http;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Infrastructure.Json;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using TheOpenMoney.Api.Infrastructure.Background;
-using TheOpenMoney.Api.Infrastructure.Data;
-
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 
 public static class IdempotencySetup

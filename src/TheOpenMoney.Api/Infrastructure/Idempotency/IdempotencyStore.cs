@@ -1,8 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Data;
-using TheOpenMoney.Api.Infrastructure.Errors;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 

@@ -1,6 +1,3 @@
-using Npgsql;
-using TheOpenMoney.Api.Infrastructure.Background;
-
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 
 /// <summary>

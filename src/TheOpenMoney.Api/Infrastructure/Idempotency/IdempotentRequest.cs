@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using TheOpenMoney.Api.Infrastructure.Errors;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 

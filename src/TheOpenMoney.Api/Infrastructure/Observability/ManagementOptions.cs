@@ -1,4 +1,3 @@
-
 namespace TheOpenMoney.Api.Infrastructure.Observability;
 
 /// <summary>Configuration section <c>Management</c>.</summary>

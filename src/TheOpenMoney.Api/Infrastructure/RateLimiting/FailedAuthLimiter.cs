@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
 using TheOpenMoney.Api.Infrastructure.Auth;
-using TheOpenMoney.Api.Infrastructure.Errors;
 
 namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
 

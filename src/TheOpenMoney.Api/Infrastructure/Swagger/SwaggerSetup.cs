@@ -2,7 +2,6 @@ using System.Reflection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
-using TheOpenMoney.Api.Infrastructure.Errors;
 using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Infrastructure.Swagger;

@@ -1,6 +1,5 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc.Filters;
-using TheOpenMoney.Api.Infrastructure.Errors;
 
 namespace TheOpenMoney.Api.Infrastructure.Validation;
 

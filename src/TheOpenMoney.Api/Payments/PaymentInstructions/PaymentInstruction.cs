@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace TheOpenMoney.Api.Payments.PaymentInstructions;
 
 /// <summary>

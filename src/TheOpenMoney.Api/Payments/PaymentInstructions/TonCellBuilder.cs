@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace TheOpenMoney.Api.Payments.PaymentInstructions;
 
 /// <summary>Writes bits and references into a new <see cref="TonCell"/>, as @ton/core's <c>Builder</c>.</summary>
