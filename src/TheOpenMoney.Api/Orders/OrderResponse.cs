@@ -1,4 +1,6 @@
 using TheOpenMoney.Api.Infrastructure;
+using TheOpenMoney.Api.Payments;
+using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
@@ -34,6 +36,11 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="LatePaidTon">TON sent for this order after it could no longer be paid (expired, cancelled, already paid), credited to your balance.</param>
 /// <param name="SupplierReference">The supplier's reference for the delivery, once delivered.</param>
 /// <param name="Tonramp">TonRamp payment links (for <c>payment_method = tonramp</c>).</param>
+/// <param name="PaymentLink">
+/// While a <c>ton_memo</c> or <c>tonramp</c> order waits for its payment: <c>ton://transfer/&lt;payment_address&gt;?amount=&lt;nanoTON still due&gt;&amp;text=&lt;memo&gt;</c>
+/// (for a QR code or a tap in a wallet; <c>GET /orders/{id}/payment-qr</c> draws it). Null otherwise.
+/// </param>
+/// <param name="PaymentRequest">The same transfer as a TON Connect <c>sendTransaction</c> request (the memo as a text-comment payload). Null when <c>payment_link</c> is.</param>
 public sealed record OrderResponse(
     long Id,
     string Status,
@@ -64,7 +71,9 @@ public sealed record OrderResponse(
     decimal RefundedTon,
     decimal LatePaidTon,
     string? SupplierReference,
-    TonrampLinks? Tonramp);
+    TonrampLinks? Tonramp,
+    string? PaymentLink,
+    PaymentRequest? PaymentRequest);
 
 /// <param name="Payload">TRP payload.</param>
 /// <param name="DeepLink">Web link.</param>
@@ -77,6 +86,7 @@ public static class OrderMapping
     public static OrderResponse ToResponse(this Order order)
     {
         ArgumentNullException.ThrowIfNull(order);
+        var instruction = PaymentInstructionFor(order);
         return new OrderResponse(
             order.Id,
             EnumText<OrderStatus>.ToText(order.Status),
@@ -109,6 +119,21 @@ public static class OrderMapping
             order.SupplierReference,
             order.TonrampPayload is null
                 ? null
-                : new TonrampLinks(order.TonrampPayload, order.TonrampDeepLink ?? "", order.TonrampTelegramLink ?? "", order.TonrampStatus ?? "pending"));
+                : new TonrampLinks(order.TonrampPayload, order.TonrampDeepLink ?? "", order.TonrampTelegramLink ?? "", order.TonrampStatus ?? "pending"),
+            instruction?.Link,
+            instruction?.Request);
+    }
+
+    /// <summary>
+    /// How to pay what is still due, while the order waits for a payment in TON to its address
+    /// (<c>ton_memo</c>, <c>tonramp</c>); null otherwise (balance orders, any other state, nothing due).
+    /// </summary>
+    public static PaymentInstruction? PaymentInstructionFor(Order order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var due = order.PriceNanoton - order.PaidNanoton;
+        return order is { Status: OrderStatus.PendingPayment, PaymentMethod: PaymentMethod.TonMemo or PaymentMethod.Tonramp, PaymentAddress: { } address } && due > 0 && TonAddress.IsValid(address)
+            ? PaymentInstruction.For(address, due, order.PaymentMemo, order.ExpiresAt)
+            : null;
     }
 }

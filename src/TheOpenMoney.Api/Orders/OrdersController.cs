@@ -3,6 +3,7 @@ using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
+using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -79,6 +80,40 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> Get(long id, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of((await orders.FindAsync(User.GetPartnerId(), id, cancellationToken)).ToResponse()));
+
+    /// <summary>QR code of the order's payment link.</summary>
+    /// <remarks>
+    /// The <c>payment_link</c> (<c>ton://transfer/…</c> with the amount still due and the memo) as a QR
+    /// code a wallet can scan: SVG by default, PNG with <c>format=png</c>. 409 <c>ORDER_NOT_PAYABLE</c>
+    /// once the order no longer waits for a payment, or for a balance order.
+    /// </remarks>
+    /// <param name="id">Order id.</param>
+    /// <param name="format"><c>svg</c> (default) or <c>png</c>.</param>
+    /// <param name="cancellationToken">Request abort.</param>
+    [HttpGet("{id:long}/payment-qr")]
+    [Produces(PaymentQr.SvgContentType, PaymentQr.PngContentType)]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, PaymentQr.SvgContentType, PaymentQr.PngContentType)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound, "application/json")]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict, "application/json")]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity, "application/json")]
+    public async Task<IActionResult> PaymentQrCode(long id, [FromQuery] string? format, CancellationToken cancellationToken)
+    {
+        var png = format switch
+        {
+            null or "svg" => false,
+            "png" => true,
+            _ => throw ApiException.Validation("format must be svg or png"),
+        };
+        var order = await orders.FindAsync(User.GetPartnerId(), id, cancellationToken);
+        if (OrderMapping.PaymentInstructionFor(order) is not { } instruction)
+        {
+            throw ApiException.Conflict(ErrorCodes.OrderNotPayable, "the order does not wait for a payment in TON, so it has no payment link");
+        }
+
+        return png
+            ? File(PaymentQr.Png(instruction.Link), PaymentQr.PngContentType)
+            : Content(PaymentQr.Svg(instruction.Link), PaymentQr.SvgContentType, Encoding.UTF8);
+    }
 
     /// <summary>List orders.</summary>
     /// <remarks>Newest first. Filters: <c>status</c>, <c>order_type</c>, <c>created_from</c>, <c>created_to</c>, <c>client_reference</c>.</remarks>

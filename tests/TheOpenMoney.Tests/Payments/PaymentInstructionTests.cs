@@ -319,7 +319,7 @@ public sealed partial class PaymentInstructionTests
 
     // --- helpers ---
 
-    private static string DecodeQr(byte[] luminance, int width, int height)
+    internal static string DecodeQr(byte[] luminance, int width, int height)
     {
         var source = new RGBLuminanceSource(luminance, width, height, RGBLuminanceSource.BitmapFormat.Gray8);
         var result = new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)));

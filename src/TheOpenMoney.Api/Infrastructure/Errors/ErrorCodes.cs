@@ -20,6 +20,7 @@ public static class ErrorCodes
     public const string RecipientNotEligible = "RECIPIENT_NOT_ELIGIBLE";
     public const string InsufficientBalance = "INSUFFICIENT_BALANCE";
     public const string OrderNotCancellable = "ORDER_NOT_CANCELLABLE";
+    public const string OrderNotPayable = "ORDER_NOT_PAYABLE";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS";
     public const string RateUnavailable = "RATE_UNAVAILABLE";
