@@ -4,7 +4,6 @@ using TheOpenMoney.Api.Infrastructure.Bench;
 using TheOpenMoney.Api.Infrastructure.Logging;
 using TheOpenMoney.Api.Infrastructure.Observability;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
-using TheOpenMoney.Api.Infrastructure.Swagger;
 using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;

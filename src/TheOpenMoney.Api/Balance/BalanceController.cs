@@ -16,7 +16,7 @@ public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPa
 {
     /// <summary>Partner balance and top-up address.</summary>
     /// <remarks>TON sent to <c>topup_address</c> (any comment) is credited to the balance.</remarks>
-    [HttpGet]
+    [HttpGet(Name = "getBalance")]
     [ProducesResponseType<ApiResponse<BalanceResponse>>(StatusCodes.Status200OK)]
     public async Task<ActionResult<ApiResponse<BalanceResponse>>> Get(CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPa
 
     /// <summary>Balance transactions history.</summary>
     /// <remarks>Newest first; optional <c>type</c> filter.</remarks>
-    [HttpGet("transactions")]
+    [HttpGet("transactions", Name = "listBalanceTransactions")]
     [ProducesResponseType<ApiResponse<Page<LedgerEntryResponse>>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<Page<LedgerEntryResponse>>>> Transactions([FromQuery] LedgerQuery query, CancellationToken cancellationToken)
@@ -41,8 +41,8 @@ public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPa
         }
 
         var total = await rows.CountAsync(cancellationToken);
-        var items = await rows.OrderByDescending(e => e.Id).Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken);
-        return Ok(ApiResponse.Of(new Page<LedgerEntryResponse>(items.Select(LedgerEntryResponse.From).ToList(), total, query.Take, query.Skip)));
+        var items = await rows.OrderByDescending(e => e.Id).Skip(query.RowsToSkip()).Take(query.PageSize()).ToListAsync(cancellationToken);
+        return Ok(ApiResponse.Of(new Page<LedgerEntryResponse>(items.Select(LedgerEntryResponse.From).ToList(), total, query.PageSize(), query.RowsToSkip())));
     }
 }
 
@@ -50,6 +50,7 @@ public sealed class LedgerQuery : PageQuery
 {
     /// <summary>Only rows of this type: topup, order_payment, refund, overpayment, underpayment, late_payment, adjustment.</summary>
     [FromQuery(Name = "type")]
+    [TextValues(typeof(LedgerEntryType))]
     public string? Type { get; set; }
 }
 
@@ -66,7 +67,7 @@ internal sealed class LedgerQueryValidator : AbstractValidator<LedgerQuery>
 /// <param name="BalanceTon">Balance in TON.</param>
 /// <param name="Currency"><c>TON</c>.</param>
 /// <param name="TopupAddress">Your own deposit address for top-ups (null until provisioned).</param>
-public sealed record BalanceResponse(decimal BalanceTon, string Currency, string? TopupAddress);
+public sealed record BalanceResponse(decimal BalanceTon, [property: TextValues("TON")] string Currency, string? TopupAddress);
 
 /// <param name="Id">Ledger row id.</param>
 /// <param name="Type">topup, order_payment, refund, overpayment, underpayment, late_payment or adjustment.</param>
@@ -78,7 +79,7 @@ public sealed record BalanceResponse(decimal BalanceTon, string Currency, string
 /// <param name="CreatedAt">When it was booked.</param>
 public sealed record LedgerEntryResponse(
     long Id,
-    string Type,
+    [property: TextValues(typeof(LedgerEntryType))] string Type,
     decimal AmountTon,
     decimal BalanceAfterTon,
     long? OrderId,

@@ -24,7 +24,7 @@ public sealed partial class HealthController(HealthCheckService health, TimeProv
     /// non-critical one (payment processor, bot) is not. When the database is down the answer is
     /// 503 <c>SERVICE_UNAVAILABLE</c>.
     /// </remarks>
-    [HttpGet]
+    [HttpGet(Name = "getHealth")]
     [ProducesResponseType<ApiResponse<HealthResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<HealthResponse>>> Get(CancellationToken cancellationToken)
@@ -110,6 +110,6 @@ public static class HealthComponents
 /// <param name="CheckedAt">When the probe ran.</param>
 /// <param name="Components">One entry per component: <c>status</c> plus its own figures.</param>
 public sealed record HealthResponse(
-    string Status,
+    [property: TextValues("ok", "degraded")] string Status,
     DateTimeOffset CheckedAt,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Components);

@@ -13,10 +13,10 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="PaymentCurrency"><c>TON</c> (the default and only value).</param>
 /// <param name="ClientReference">Your own id for the order (≤ 128 characters), for <c>GET /orders/by-reference/{ref}</c>.</param>
 public sealed record CreateStarsOrderRequest(
-    string? RecipientUsername,
-    int? Quantity,
-    string? PaymentMethod,
-    string? PaymentCurrency,
+    [property: ContractRequired] string? RecipientUsername,
+    [property: ContractRequired] int? Quantity,
+    [property: TextValues(typeof(PaymentMethod))] string? PaymentMethod,
+    [property: TextValues("TON")] string? PaymentCurrency,
     string? ClientReference);
 
 /// <summary>Create a Premium gift order.</summary>
@@ -26,10 +26,10 @@ public sealed record CreateStarsOrderRequest(
 /// <param name="PaymentCurrency"><c>TON</c> (the default and only value).</param>
 /// <param name="ClientReference">Your own id for the order (≤ 128 characters).</param>
 public sealed record CreatePremiumOrderRequest(
-    string? RecipientUsername,
-    int? Months,
-    string? PaymentMethod,
-    string? PaymentCurrency,
+    [property: ContractRequired] string? RecipientUsername,
+    [property: ContractRequired] int? Months,
+    [property: TextValues(typeof(PaymentMethod))] string? PaymentMethod,
+    [property: TextValues("TON")] string? PaymentCurrency,
     string? ClientReference);
 
 /// <summary>Filters and paging for <c>GET /orders</c>.</summary>
@@ -37,10 +37,12 @@ public sealed class ListOrdersQuery : PageQuery
 {
     /// <summary>Only orders in this status.</summary>
     [FromQuery(Name = "status")]
+    [TextValues(typeof(OrderStatus))]
     public string? Status { get; set; }
 
     /// <summary><c>stars</c> or <c>premium</c>.</summary>
     [FromQuery(Name = "order_type")]
+    [TextValues(typeof(OrderType))]
     public string? OrderType { get; set; }
 
     /// <summary>Created at or after this instant (ISO 8601).</summary>

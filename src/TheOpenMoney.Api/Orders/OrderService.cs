@@ -149,11 +149,11 @@ public sealed class OrderService(
         // runs once); only a page past the end needs its own count.
         var rows = await orders
             .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
-            .Skip(query.Skip).Take(query.Take)
+            .Skip(query.RowsToSkip()).Take(query.PageSize())
             .Select(o => new { Order = o, Total = orders.Count() })
             .ToListAsync(cancellationToken);
         var total = rows.Count > 0 ? rows[0].Total : await orders.CountAsync(cancellationToken);
-        return new Page<OrderResponse>(rows.Select(r => r.Order.ToResponse()).ToList(), total, query.Take, query.Skip);
+        return new Page<OrderResponse>(rows.Select(r => r.Order.ToResponse()).ToList(), total, query.PageSize(), query.RowsToSkip());
     }
 
     /// <summary>Counts and sums over the partner's orders created in [from, to).</summary>

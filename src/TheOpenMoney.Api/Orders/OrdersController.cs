@@ -28,7 +28,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// </remarks>
     /// <param name="request">The order.</param>
     /// <param name="cancellationToken">Request abort.</param>
-    [HttpPost("stars")]
+    [HttpPost("stars", Name = "createStarsOrder")]
     [Consumes("application/json")]
     [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
@@ -53,7 +53,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <remarks>Same rules as Stars orders, with <c>months</c> instead of <c>quantity</c>.</remarks>
     /// <param name="request">The order.</param>
     /// <param name="cancellationToken">Request abort.</param>
-    [HttpPost("premium")]
+    [HttpPost("premium", Name = "createPremiumOrder")]
     [Consumes("application/json")]
     [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
@@ -75,7 +75,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     }
 
     /// <summary>Get order by ID.</summary>
-    [HttpGet("{id:long}")]
+    [HttpGet("{id:long}", Name = "getOrder")]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> Get(long id, CancellationToken cancellationToken) =>
@@ -90,13 +90,13 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <param name="id">Order id.</param>
     /// <param name="format"><c>svg</c> (default) or <c>png</c>.</param>
     /// <param name="cancellationToken">Request abort.</param>
-    [HttpGet("{id:long}/payment-qr")]
+    [HttpGet("{id:long}/payment-qr", Name = "getOrderPaymentQr")]
     [Produces(PaymentQr.SvgContentType, PaymentQr.PngContentType)]
     [ProducesResponseType<string>(StatusCodes.Status200OK, PaymentQr.SvgContentType, PaymentQr.PngContentType)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound, "application/json")]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict, "application/json")]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity, "application/json")]
-    public async Task<IActionResult> PaymentQrCode(long id, [FromQuery] string? format, CancellationToken cancellationToken)
+    public async Task<IActionResult> PaymentQrCode(long id, [FromQuery, TextValues("svg", "png")] string? format, CancellationToken cancellationToken)
     {
         var png = format switch
         {
@@ -117,7 +117,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
 
     /// <summary>List orders.</summary>
     /// <remarks>Newest first. Filters: <c>status</c>, <c>order_type</c>, <c>created_from</c>, <c>created_to</c>, <c>client_reference</c>.</remarks>
-    [HttpGet]
+    [HttpGet(Name = "listOrders")]
     [ProducesResponseType<ApiResponse<Page<OrderResponse>>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<Page<OrderResponse>>>> List([FromQuery] ListOrdersQuery query, CancellationToken cancellationToken) =>
@@ -125,7 +125,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
 
     /// <summary>Find order by payment_memo.</summary>
     /// <remarks>Case and surrounding spaces are ignored, as when matching payments.</remarks>
-    [HttpGet("by-memo/{memo}")]
+    [HttpGet("by-memo/{memo}", Name = "getOrderByMemo")]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> ByMemo(string memo, CancellationToken cancellationToken) =>
@@ -133,7 +133,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
 
     /// <summary>Find orders by your client_reference.</summary>
     /// <remarks>All matching orders, newest first, paged like <c>GET /orders</c>.</remarks>
-    [HttpGet("by-reference/{ref}")]
+    [HttpGet("by-reference/{ref}", Name = "listOrdersByReference")]
     [ProducesResponseType<ApiResponse<Page<OrderResponse>>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<Page<OrderResponse>>>> ByReference(
@@ -152,7 +152,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
 
     /// <summary>Aggregate stats.</summary>
     /// <remarks>Over orders created in [<c>from</c>, <c>to</c>) when given, else all.</remarks>
-    [HttpGet("stats/summary")]
+    [HttpGet("stats/summary", Name = "getOrderStats")]
     [ProducesResponseType<ApiResponse<OrderStatsResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<OrderStatsResponse>>> Stats([FromQuery] StatsQuery query, CancellationToken cancellationToken) =>
@@ -162,7 +162,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <remarks>A cancelled order cancels again with 200; any other state is 409 <c>ORDER_NOT_CANCELLABLE</c>.</remarks>
     /// <param name="id">Order id.</param>
     /// <param name="cancellationToken">Request abort.</param>
-    [HttpPost("{id:long}/cancel")]
+    [HttpPost("{id:long}/cancel", Name = "cancelOrder")]
     [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
     [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]

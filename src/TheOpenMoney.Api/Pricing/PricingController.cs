@@ -13,7 +13,7 @@ namespace TheOpenMoney.Api.Pricing;
 public sealed class PricingController(PricingService pricing, ITonUsdRateSource rates, IOptions<OrderOptions> orders) : ControllerBase
 {
     /// <summary>Current TON/USD rate.</summary>
-    [HttpGet("ton-rate")]
+    [HttpGet("ton-rate", Name = "getTonRate")]
     [ProducesResponseType<ApiResponse<TonRateResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<TonRateResponse>>> TonRate(CancellationToken cancellationToken)
@@ -23,7 +23,7 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
     }
 
     /// <summary>Service fees and min/max limits.</summary>
-    [HttpGet("fee")]
+    [HttpGet("fee", Name = "getFees")]
     [ProducesResponseType<ApiResponse<FeeResponse>>(StatusCodes.Status200OK)]
     public ActionResult<ApiResponse<FeeResponse>> Fee()
     {
@@ -39,7 +39,7 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
     }
 
     /// <summary>Estimate a Stars price in TON.</summary>
-    [HttpGet("estimate/stars")]
+    [HttpGet("estimate/stars", Name = "estimateStars")]
     [ProducesResponseType<ApiResponse<EstimateResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
@@ -47,7 +47,7 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
         Ok(ApiResponse.Of(EstimateResponse.From(await pricing.QuoteStarsAsync(query.Quantity!.Value, cancellationToken))));
 
     /// <summary>Estimate a Premium price in TON.</summary>
-    [HttpGet("estimate/premium")]
+    [HttpGet("estimate/premium", Name = "estimatePremium")]
     [ProducesResponseType<ApiResponse<EstimateResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
@@ -60,6 +60,7 @@ public sealed class StarsEstimateQuery
     /// <summary>Number of Stars (default limits 50–10,000).</summary>
     /// <example>100</example>
     [FromQuery(Name = "quantity")]
+    [ContractRequired]
     public int? Quantity { get; set; }
 }
 
@@ -68,6 +69,7 @@ public sealed class PremiumEstimateQuery
     /// <summary>Plan length: 3, 6 or 12 months.</summary>
     /// <example>3</example>
     [FromQuery(Name = "months")]
+    [ContractRequired]
     public int? Months { get; set; }
 }
 
@@ -143,7 +145,7 @@ public sealed record PremiumPlan(int Months, decimal PriceUsd);
 /// <param name="RateSource">Where the rate came from.</param>
 /// <param name="RateUpdatedAt">When the rate was fetched.</param>
 public sealed record EstimateResponse(
-    string OrderType,
+    [property: TextValues(typeof(OrderType))] string OrderType,
     int? StarsAmount,
     int? PremiumMonths,
     decimal BaseUsd,

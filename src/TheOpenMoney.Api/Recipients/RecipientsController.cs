@@ -13,7 +13,7 @@ public sealed class RecipientsController(IRecipientDirectory directory) : Contro
 {
     /// <summary>Check if a username can receive Stars.</summary>
     /// <remarks><c>can_receive</c> is null with <c>reason: UNKNOWN</c> when the directory cannot say right now.</remarks>
-    [HttpGet("stars")]
+    [HttpGet("stars", Name = "checkStarsRecipient")]
     [ProducesResponseType<ApiResponse<RecipientResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<RecipientResponse>>> Stars([FromQuery] StarsRecipientQuery query, CancellationToken cancellationToken)
@@ -24,7 +24,7 @@ public sealed class RecipientsController(IRecipientDirectory directory) : Contro
 
     /// <summary>Check if a username can receive Premium.</summary>
     /// <remarks><c>months</c> is optional; when given it must be a plan length (3, 6 or 12).</remarks>
-    [HttpGet("premium")]
+    [HttpGet("premium", Name = "checkPremiumRecipient")]
     [ProducesResponseType<ApiResponse<RecipientResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<RecipientResponse>>> Premium([FromQuery] PremiumRecipientQuery query, CancellationToken cancellationToken)
@@ -39,6 +39,7 @@ public class StarsRecipientQuery
     /// <summary>Telegram username, with or without <c>@</c>.</summary>
     /// <example>pandus</example>
     [FromQuery(Name = "username")]
+    [ContractRequired]
     public string? Username { get; set; }
 }
 
@@ -75,7 +76,7 @@ public static class RecipientRules
 /// <param name="Username">The username checked (without <c>@</c>).</param>
 /// <param name="CanReceive">True or false; null when the directory could not say.</param>
 /// <param name="Reason">Null, <c>NOT_FOUND</c>, <c>NOT_A_USER</c>, <c>ALREADY_PREMIUM</c> or <c>UNKNOWN</c>.</param>
-public sealed record RecipientResponse(string Username, bool? CanReceive, string? Reason)
+public sealed record RecipientResponse(string Username, bool? CanReceive, [property: TextValues(typeof(RecipientReasons))] string? Reason)
 {
     public static RecipientResponse From(RecipientStatus status)
     {

@@ -15,7 +15,7 @@ public static class ApiResponse
 }
 
 /// <summary>The error envelope: <c>{"ok": false, "error_code", "error_message", "data": null}</c>.</summary>
-public sealed record ErrorEnvelope(string ErrorCode, string ErrorMessage)
+public sealed record ErrorEnvelope([property: TextValues(typeof(ErrorCodes))] string ErrorCode, string ErrorMessage)
 {
     [JsonPropertyOrder(-1)]
     public bool Ok => false;
@@ -23,7 +23,7 @@ public sealed record ErrorEnvelope(string ErrorCode, string ErrorMessage)
     [JsonPropertyOrder(10)]
     public object? Data => null;
 
-    /// <summary>Present on 500s only: the id that also appears in the log line.</summary>
+    /// <summary>Present on 500 and 503 answers only: the id that also appears in the log line.</summary>
     [JsonPropertyOrder(11)]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TraceId { get; init; }

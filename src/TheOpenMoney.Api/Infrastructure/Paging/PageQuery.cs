@@ -16,9 +16,11 @@ public class PageQuery
     [FromQuery(Name = "offset")]
     public int? Offset { get; set; }
 
-    public int Take => Limit ?? 20;
+    /// <summary>The page size asked for, or the default.</summary>
+    public int PageSize() => Limit ?? 20;
 
-    public int Skip => Offset ?? 0;
+    /// <summary>The rows to skip asked for, or none.</summary>
+    public int RowsToSkip() => Offset ?? 0;
 }
 
 /// <summary>The paging rules every list shares; a list's own validator includes it.</summary>

@@ -1,7 +1,5 @@
 using System.Reflection;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
-using Swashbuckle.AspNetCore.SwaggerGen;
 using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Infrastructure.Swagger;
@@ -22,6 +20,13 @@ public static class SwaggerSetup
                     "Buy Telegram Stars and Premium for any username and pay in TON. Get a key from the bot (/api), " +
                     "then send `Authorization: Bearer osk_…`. Every response is an envelope: " +
                     "`{\"ok\": true, \"data\": …}` or `{\"ok\": false, \"error_code\": \"…\", \"error_message\": \"…\", \"data\": null}`.",
+                Contact = new OpenApiContact
+                {
+                    Name = "TheOpenMoney partner support",
+                    Url = new Uri("https://theopenmoney.io/support"),
+                    Email = "partners@theopenmoney.io",
+                },
+                License = new OpenApiLicense { Name = "Proprietary: for TheOpenMoney partners", Url = new Uri("https://theopenmoney.io/terms") },
             });
             options.AddSecurityDefinition(BearerKeyAuthenticationHandler.SchemeName, new OpenApiSecurityScheme
             {
@@ -30,9 +35,12 @@ public static class SwaggerSetup
                 BearerFormat = "osk_…",
                 Description = "Your partner key from the Telegram bot (/api), e.g. `osk_AbC1…`.",
             });
-            options.OperationFilter<ErrorResponsesOperationFilter>();
-            options.OperationFilter<SeedExamplesOperationFilter>();
+            options.OperationFilter<ContractResponsesOperationFilter>();
+            options.OperationFilter<ContractExamplesOperationFilter>();
             options.OperationFilter<IdempotencyOperationFilter>();
+            options.SchemaFilter<ContractSchemaFilter>();
+            options.ParameterFilter<ContractParameterFilter>();
+            options.DocumentFilter<ResponseSchemasDocumentFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
             if (File.Exists(xml))
             {
@@ -52,7 +60,15 @@ public static class SwaggerSetup
 
     public static WebApplication UseApiSwagger(this WebApplication app)
     {
-        app.UseSwagger();
+        // servers: Api:PublicUrl where the API is published, else "/" (the host that served the document).
+        var publicUrl = app.Configuration["Api:PublicUrl"]?.TrimEnd('/');
+        app.UseSwagger(options =>
+        {
+            // OpenAPI 3.1 (JSON Schema 2020-12): null is a type, so "this object or null" is exact.
+            options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.PreSerializeFilters.Add((document, _) =>
+                document.Servers = [new OpenApiServer { Url = string.IsNullOrEmpty(publicUrl) ? "/" : publicUrl, Description = "TheOpenMoney partner API" }]);
+        });
         app.UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint("/swagger/v1/swagger.json", "TheOpenMoney API v1");
@@ -61,49 +77,5 @@ public static class SwaggerSetup
             options.EnablePersistAuthorization();
         });
         return app;
-    }
-
-    /// <summary>
-    /// Documents the envelope on every failure an operation can produce: 401/429 (and the Bearer
-    /// requirement) on keyed endpoints, 500 everywhere, plus whatever the action declares.
-    /// </summary>
-    private sealed class ErrorResponsesOperationFilter : IOperationFilter
-    {
-        public void Apply(OpenApiOperation operation, OperationFilterContext context)
-        {
-            var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
-            var anonymous = metadata.OfType<IAllowAnonymous>().Any();
-            var envelope = context.SchemaGenerator.GenerateSchema(typeof(ErrorEnvelope), context.SchemaRepository);
-            operation.Responses ??= [];
-            if (!anonymous)
-            {
-                operation.Security ??= [];
-                operation.Security.Add(new OpenApiSecurityRequirement
-                {
-                    [new OpenApiSecuritySchemeReference(BearerKeyAuthenticationHandler.SchemeName, context.Document)] = [],
-                });
-                Add(operation, envelope, "401", "Missing, invalid or revoked key (`UNAUTHORIZED`).");
-                Add(operation, envelope, "429", "Rate limited (`RATE_LIMITED`); see `Retry-After`.");
-            }
-
-            Add(operation, envelope, "500", "Unexpected failure (`INTERNAL_ERROR`, with `trace_id`).");
-        }
-
-        private static void Add(OpenApiOperation operation, IOpenApiSchema envelope, string status, string description)
-        {
-            if (operation.Responses!.ContainsKey(status))
-            {
-                return;
-            }
-
-            operation.Responses[status] = new OpenApiResponse
-            {
-                Description = description,
-                Content = new Dictionary<string, IOpenApiMediaType>
-                {
-                    ["application/json"] = new OpenApiMediaType { Schema = envelope },
-                },
-            };
-        }
     }
 }

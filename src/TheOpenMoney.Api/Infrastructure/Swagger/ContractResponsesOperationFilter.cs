@@ -1,0 +1,198 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+using TheOpenMoney.Api.Infrastructure.Idempotency;
+using TheOpenMoney.Api.Partners;
+
+namespace TheOpenMoney.Api.Infrastructure.Swagger;
+
+/// <summary>
+/// Documents, on every operation, each failure it can really answer with, in the error envelope and
+/// with a realistic example: 401 (with <c>WWW-Authenticate</c>) and 429 (with <c>Retry-After</c> and
+/// <c>RateLimit-*</c>) on keyed operations, 404 on routes that name an order, 409/422 where the action
+/// declares them or takes input, 413/415 on JSON bodies, 500 and 503 (with <c>Retry-After</c>) everywhere.
+/// Keyed operations require the Bearer scheme and answer with the <c>RateLimit-*</c> headers;
+/// <c>/health</c> declares <c>security: []</c>.
+/// </summary>
+internal sealed class ContractResponsesOperationFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+        var anonymous = metadata.OfType<IAllowAnonymous>().Any();
+        var envelope = context.SchemaGenerator.GenerateSchema(typeof(ErrorEnvelope), context.SchemaRepository);
+        var operationId = operation.OperationId ?? "";
+        var path = context.ApiDescription.RelativePath ?? "";
+        operation.Responses ??= [];
+
+        if (anonymous)
+        {
+            operation.Security = [];
+        }
+        else
+        {
+            operation.Security = [new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecuritySchemeReference(BearerKeyAuthenticationHandler.SchemeName, context.Document)] = [],
+            }];
+            Error(operation, envelope, 401, "Missing, invalid or revoked key.", ErrorCodes.Unauthorized, "missing or invalid API key")
+                .Headers![HeaderNames.WwwAuthenticate] = Header("`Bearer`: send `Authorization: Bearer osk_…`.", "Bearer");
+            var limited = Error(operation, envelope, 429, "Too many requests for this key (or too many failed keys from this address).", ErrorCodes.RateLimited,
+                "rate limit exceeded for this API key; retry after the number of seconds in Retry-After");
+            limited.Headers![HeaderNames.RetryAfter] = RetryAfter();
+            AddRateLimitHeaders(limited);
+            if (operation.Responses.TryGetValue("200", out var ok) && ok is OpenApiResponse success)
+            {
+                AddRateLimitHeaders(success);
+            }
+        }
+
+        foreach (var jsonContent in operation.Responses.Values.Select(r => r.Content).OfType<IDictionary<string, IOpenApiMediaType>>())
+        {
+            // The API answers application/json only (MVC's formatter list also offers text/plain and text/json).
+            if (jsonContent.ContainsKey("application/json"))
+            {
+                jsonContent.Remove("text/plain");
+                jsonContent.Remove("text/json");
+            }
+        }
+
+        if (operation.Responses.TryGetValue("200", out var image) && image.Content is { } content
+            && content.Keys.Any(type => type.StartsWith("image/", StringComparison.Ordinal)))
+        {
+            // An image route answers with the image alone: success is never JSON there.
+            content.Remove("application/json");
+        }
+
+        if (path.Contains("{id}", StringComparison.Ordinal) || path.Contains("{memo}", StringComparison.Ordinal))
+        {
+            Error(operation, envelope, 404, "No such order for this partner (another partner's orders are not found either).", ErrorCodes.NotFound, "order not found");
+        }
+
+        if (ConflictExample(operationId) is var (conflictCode, conflictMessage) && operation.Responses.ContainsKey("409"))
+        {
+            Error(operation, envelope, 409, "The order's state does not allow it.", conflictCode, conflictMessage);
+        }
+
+        var hasInput = operation.RequestBody is not null || operation.Parameters?.Any(p => p.In is ParameterLocation.Query or ParameterLocation.Path) == true;
+        if (hasInput || operation.Responses.ContainsKey("422"))
+        {
+            Error(operation, envelope, 422, "The request is not valid: the message says which field and why.", ErrorCodes.ValidationError, ValidationExample(operationId));
+        }
+
+        if (operation.RequestBody is not null)
+        {
+            Error(operation, envelope, 413, "The body is larger than the route accepts.", ErrorCodes.PayloadTooLarge, "request body too large");
+            Error(operation, envelope, 415, "The body is not `application/json` (UTF-8).", ErrorCodes.UnsupportedMediaType, "Content-Type must be application/json");
+        }
+
+        var (unavailableCode, unavailableMessage) = UnavailableExample(operationId);
+        Error(operation, envelope, 503, "A dependency is unavailable (the database, the rate source, TonRamp): retry after `Retry-After`.", unavailableCode, unavailableMessage, traceId: true)
+            .Headers![HeaderNames.RetryAfter] = RetryAfter();
+        Error(operation, envelope, 500, "Unexpected failure; quote `trace_id` to support.", ErrorCodes.InternalError, "internal error; quote trace_id when contacting support", traceId: true);
+
+        if (metadata.OfType<IdempotentAttribute>().Any() && operation.Responses.TryGetValue("409", out var inProgress) && inProgress is OpenApiResponse)
+        {
+            // Documented in the response's description: the example stays the state conflict.
+            Describe(operation, 409, " Also `IDEMPOTENCY_IN_PROGRESS` while a request with the same `Idempotency-Key` is still running.");
+        }
+
+        if (metadata.OfType<IdempotentAttribute>().Any())
+        {
+            Describe(operation, 422, " Also `IDEMPOTENCY_KEY_REUSED` when the `Idempotency-Key` was used for another request.");
+        }
+    }
+
+    private static (string Code, string Message)? ConflictExample(string operationId) => operationId switch
+    {
+        "createStarsOrder" or "createPremiumOrder" => (ErrorCodes.InsufficientBalance, "balance 0.2 TON is less than the price 0.417 TON"),
+        "cancelOrder" => (ErrorCodes.OrderNotCancellable, "order 10421 is paid and can no longer be cancelled"),
+        "getOrderPaymentQr" => (ErrorCodes.OrderNotPayable, "the order does not wait for a payment in TON, so it has no payment link"),
+        _ => null,
+    };
+
+    private static string ValidationExample(string operationId) => operationId switch
+    {
+        "createStarsOrder" or "estimateStars" => "quantity must be between 50 and 10000",
+        "createPremiumOrder" or "estimatePremium" => "months must be 3, 6 or 12",
+        "checkStarsRecipient" or "checkPremiumRecipient" => "username is required",
+        "getOrderPaymentQr" => "format must be svg or png",
+        "listOrders" => "status must be one of pending_payment, paid, processing, completed, expired, cancelled, failed",
+        "listBalanceTransactions" => "limit must be between 1 and 100",
+        "getOrderStats" => "from must be an ISO 8601 instant",
+        "getOrderByMemo" or "listOrdersByReference" => "client_reference must be 1 to 128 characters without control characters",
+        _ => "the request is not valid",
+    };
+
+    private static (string Code, string Message) UnavailableExample(string operationId) => operationId switch
+    {
+        "getTonRate" or "estimateStars" or "estimatePremium" => (ErrorCodes.RateUnavailable, "the TON/USD rate is unavailable right now; retry shortly"),
+        "createStarsOrder" or "createPremiumOrder" => (ErrorCodes.PaymentProviderUnavailable, "TonRamp is not configured on this server; use ton_memo or balance"),
+        _ => (ErrorCodes.ServiceUnavailable, "the database is not available right now; retry shortly"),
+    };
+
+    private static OpenApiResponse Error(
+        OpenApiOperation operation, IOpenApiSchema envelope, int status, string description, string code, string message, bool traceId = false)
+    {
+        var key = status.ToString(CultureInfo.InvariantCulture);
+        var example = new JsonObject
+        {
+            ["ok"] = false,
+            ["error_code"] = code,
+            ["error_message"] = message,
+            ["data"] = null,
+        };
+        if (traceId)
+        {
+            example["trace_id"] = "0HNH3T5QK2J4R:00000001";
+        }
+
+        if (!operation.Responses!.TryGetValue(key, out var existing) || existing is not OpenApiResponse response)
+        {
+            response = new OpenApiResponse();
+            operation.Responses[key] = response;
+        }
+
+        response.Description = string.IsNullOrEmpty(response.Description) || response.Description is "Client Error" or "Server Error" or "Unprocessable Content" or "Not Found" or "Conflict" or "Service Unavailable"
+            ? $"{description} `{code}`."
+            : response.Description;
+        response.Content = new Dictionary<string, IOpenApiMediaType>
+        {
+            ["application/json"] = new OpenApiMediaType { Schema = envelope, Example = example },
+        };
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        return response;
+    }
+
+    private static void Describe(OpenApiOperation operation, int status, string more)
+    {
+        if (operation.Responses!.TryGetValue(status.ToString(CultureInfo.InvariantCulture), out var response) && response is OpenApiResponse concrete)
+        {
+            concrete.Description += more;
+        }
+    }
+
+    private static void AddRateLimitHeaders(OpenApiResponse response)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers["RateLimit-Limit"] = Header("Requests this key may make in the current window.", 120, JsonSchemaType.Integer);
+        response.Headers["RateLimit-Remaining"] = Header("Requests left in the current window.", 117, JsonSchemaType.Integer);
+        response.Headers["RateLimit-Reset"] = Header("Seconds until the window resets.", 42, JsonSchemaType.Integer);
+    }
+
+    private static OpenApiHeader RetryAfter() => Header("Seconds to wait before retrying.", 5, JsonSchemaType.Integer);
+
+    private static OpenApiHeader Header(string description, JsonNode example, JsonSchemaType type = JsonSchemaType.String) => new()
+    {
+        Description = description,
+        Schema = new OpenApiSchema { Type = type },
+        Example = example,
+    };
+
+    private static class HeaderNames
+    {
+        public const string WwwAuthenticate = "WWW-Authenticate";
+        public const string RetryAfter = "Retry-After";
+    }
+}
