@@ -3,6 +3,8 @@
 // narrowed by checking `error`, `ok` and values at run time. Every response is validated against the
 // document by the middleware of validate.ts.
 //
+// The steps also fetch the payment QR code (SVG and PNG) of a pending order and its 409 once paid.
+//
 // Environment: TOM_API_URL (the API), TOM_SIM_URL (the processor simulator), TOM_API_KEY (a partner key),
 // TOM_OTHER_API_KEY (another partner's key, optional), TOM_ORDER_RATE_LIMIT (order creations per key and
 // minute the API was started with; 30 by default), TOM_OPENAPI_FILE (the document to validate against;
@@ -20,8 +22,9 @@ type CreateStarsOrder = components["schemas"]["CreateStarsOrderRequest"];
 
 // The documented error envelope. The document's own error schema must be assignable to it. `data` is
 // optional here only because openapi-fetch 0.17 drops a property whose type is exactly `null` from
-// response types (openapi-typescript-helpers `Readable`: NonNullable<null> is never, taken for $Write);
-// fails() still checks at run time that it is present and null.
+// response types (openapi-typescript-helpers `Readable`: NonNullable<null> is never, taken for a $Write
+// marker; openapi-ts/openapi-typescript#2717, PR #2825 for the request side); fails() still checks at
+// run time that it is present and null.
 interface ErrorEnvelope {
   readonly ok: false;
   readonly error_code: string;
@@ -87,7 +90,7 @@ function ok<T>(what: string, answer: Answer<T>, status = 200): T {
 }
 
 /** Checks an error answer: the status, the documented envelope and the error code. */
-function fails<T>(what: string, answer: Answer<T>, status: number, code: string): ErrorEnvelope {
+function fails(what: string, answer: Pick<Answer<unknown>, "error" | "response">, status: number, code: string): ErrorEnvelope {
   check(answer.response.status === status, `${what}: HTTP ${answer.response.status}, expected ${status}`);
   check(answer.error, `${what}: no error body`);
   const error = answer.error;
@@ -206,6 +209,15 @@ async function day(): Promise<void> {
   check(order.tonramp === null, "a ton_memo order has no tonramp links");
   console.log(`   order ${order.id}: ${order.price_ton} TON to ${order.payment_address} memo ${order.payment_memo}`);
 
+  const qr = await api.GET("/api/v1/orders/{id}/payment-qr", { params: { path: { id: order.id } }, parseAs: "text" });
+  check(qr.response.status === 200 && qr.response.headers.get("content-type")?.startsWith("image/svg+xml"), "payment QR as SVG");
+  check(typeof qr.data === "string" && qr.data.includes("<svg"), "the QR code is an SVG document");
+  const png = await api.GET("/api/v1/orders/{id}/payment-qr", {
+    params: { path: { id: order.id }, query: { format: "png" } },
+    parseAs: "arrayBuffer",
+  });
+  check(png.data instanceof ArrayBuffer && new Uint8Array(png.data, 0, 4).join(",") === "137,80,78,71", "the QR code as PNG");
+
   const replayed = await api.POST("/api/v1/orders/stars", { params: { header: { "Idempotency-Key": key } }, body: starsBody });
   const replay = ok("POST /orders/stars (replay)", replayed);
   check(replay.id === order.id, `replay answered order ${replay.id}, expected ${order.id}`);
@@ -223,6 +235,12 @@ async function day(): Promise<void> {
   check(completed.paid_ton === order.price_ton, `paid_ton ${completed.paid_ton}`);
   check(completed.paid_at !== null && completed.completed_at !== null, "paid_at and completed_at");
   check(completed.payment_request === null && completed.payment_link === null, "no payment instructions once paid");
+  fails(
+    "GET /orders/{id}/payment-qr of a completed order",
+    await api.GET("/api/v1/orders/{id}/payment-qr", { params: { path: { id: order.id } }, parseAs: "text" }),
+    409,
+    "ORDER_NOT_PAYABLE",
+  );
 
   step("top up the balance through the simulator");
   const before = ok("GET /balance", await api.GET("/api/v1/balance"));
