@@ -1,0 +1,383 @@
+// A partner's day through a client generated from the OpenAPI document (openapi-typescript types,
+// openapi-fetch calls), written without a type assertion, a non-null assertion or `any`: responses are
+// narrowed by checking `error`, `ok` and values at run time. Every response is validated against the
+// document by the middleware of validate.ts.
+//
+// The steps also fetch the payment QR code (SVG and PNG) of a pending order and its 409 once paid.
+//
+// Environment: TOM_API_URL (the API), TOM_SIM_URL (the processor simulator), TOM_API_KEY (a partner key),
+// TOM_OTHER_API_KEY (another partner's key, optional), TOM_ORDER_RATE_LIMIT (order creations per key and
+// minute the API was started with; 30 by default), TOM_OPENAPI_FILE (the document to validate against;
+// .openapi/v1.json, which `npm run generate` writes, by default).
+import { randomUUID } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema";
+import { DocumentValidator } from "./validate.js";
+
+type Order = components["schemas"]["OrderResponse"];
+type OrderStatus = Order["status"];
+type CreateStarsOrder = components["schemas"]["CreateStarsOrderRequest"];
+
+// The documented error envelope. The document's own error schema must be assignable to it. `data` is
+// optional here only because openapi-fetch 0.17 drops a property whose type is exactly `null` from
+// response types (openapi-typescript-helpers `Readable`: NonNullable<null> is never, taken for a $Write
+// marker; openapi-ts/openapi-typescript#2717, PR #2825 for the request side); fails() still checks at
+// run time that it is present and null.
+interface ErrorEnvelope {
+  readonly ok: false;
+  readonly error_code: string;
+  readonly error_message: string;
+  readonly data?: null;
+}
+
+// What openapi-fetch answers, reduced to what these helpers read.
+interface Answer<T> {
+  readonly data?: { readonly ok: true; readonly data: T };
+  readonly error?: ErrorEnvelope;
+  readonly response: Response;
+}
+
+function env(name: string, fallback?: string): string {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === "") throw new Error(`${name} is required`);
+  return value;
+}
+
+const apiUrl = env("TOM_API_URL", "http://127.0.0.1:8080");
+const simUrl = env("TOM_SIM_URL", "http://127.0.0.1:8081");
+const apiKey = env("TOM_API_KEY");
+const otherKey = process.env.TOM_OTHER_API_KEY ?? "";
+const orderRateLimit = Number(env("TOM_ORDER_RATE_LIMIT", "30"));
+const run = Date.now().toString(36);
+
+const here = dirname(fileURLToPath(import.meta.url));
+const validator = new DocumentValidator(process.env.TOM_OPENAPI_FILE ?? join(here, "..", ".openapi", "v1.json"));
+
+function partner(key: string | null) {
+  const client = createClient<paths>({
+    baseUrl: apiUrl,
+    headers: key === null ? {} : { Authorization: `Bearer ${key}` },
+  });
+  client.use(validator.middleware());
+  return client;
+}
+
+const api = partner(apiKey);
+const anonymous = partner(null);
+const wrongKey = partner(`osk_${"x".repeat(43)}`);
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+let steps = 0;
+function step(message: string): void {
+  steps++;
+  console.log(`-- ${message}`);
+}
+
+/** The `data` of a success envelope, after checking the status, that there is no error and that `ok` is true. */
+function ok<T>(what: string, answer: Answer<T>, status = 200): T {
+  if (answer.error) {
+    throw new Error(`${what}: HTTP ${answer.response.status} ${answer.error.error_code}: ${answer.error.error_message}`);
+  }
+  check(answer.response.status === status, `${what}: HTTP ${answer.response.status}, expected ${status}`);
+  check(answer.data, `${what}: no body`);
+  check(answer.data.ok === true, `${what}: ok is not true`);
+  return answer.data.data;
+}
+
+/** Checks an error answer: the status, the documented envelope and the error code. */
+function fails(what: string, answer: Pick<Answer<unknown>, "error" | "response">, status: number, code: string): ErrorEnvelope {
+  check(answer.response.status === status, `${what}: HTTP ${answer.response.status}, expected ${status}`);
+  check(answer.error, `${what}: no error body`);
+  const error = answer.error;
+  check(error.ok === false, `${what}: ok is not false`);
+  check("data" in error && error.data === null, `${what}: data is not null`);
+  check(error.error_code === code, `${what}: error_code ${error.error_code}, expected ${code}`);
+  check(error.error_message.length > 0, `${what}: empty error_message`);
+  console.log(`   ${status} ${error.error_code}: ${error.error_message}`);
+  return error;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Injects a deposit at the processor simulator (not part of the partner API: plain fetch). */
+async function deposit(body: { amount: string; user_id?: string; deposit_address?: string; comment?: string }): Promise<void> {
+  const response = await fetch(`${simUrl}/_sim/deposits`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  check(response.ok, `simulator refused the deposit: HTTP ${response.status} ${text}`);
+  console.log(`   simulator: deposit ${body.amount} nanoTON ${body.comment ?? body.deposit_address ?? ""}`);
+}
+
+function nano(ton: number): string {
+  return BigInt(Math.round(ton * 1e9)).toString();
+}
+
+async function getOrder(id: number): Promise<Order> {
+  return ok(`GET /orders/${id}`, await api.GET("/api/v1/orders/{id}", { params: { path: { id } } }));
+}
+
+const finalStatuses: readonly OrderStatus[] = ["completed", "expired", "cancelled", "failed"];
+
+/** Polls GET /orders/{id} until the order reaches `until` (60 s at most). */
+async function pollOrder(id: number, until: OrderStatus, timeoutMs = 60_000): Promise<Order> {
+  const deadline = Date.now() + timeoutMs;
+  const seen: OrderStatus[] = [];
+  for (;;) {
+    const order = await getOrder(id);
+    if (seen[seen.length - 1] !== order.status) seen.push(order.status);
+    if (order.status === until) {
+      console.log(`   order ${id}: ${seen.join(" -> ")}`);
+      return order;
+    }
+    check(!finalStatuses.includes(order.status), `order ${id} ended ${order.status} (${order.failure_reason ?? ""}), expected ${until}`);
+    check(Date.now() < deadline, `order ${id} still ${order.status} after ${timeoutMs / 1000} s`);
+    await sleep(500);
+  }
+}
+
+async function day(): Promise<void> {
+  step("health (no key)");
+  const health = ok("GET /health", await anonymous.GET("/api/v1/health"));
+  console.log(`   ${health.status}, components: ${Object.keys(health.components).join(", ")}`);
+
+  step("partner");
+  const me = ok("GET /partner", await api.GET("/api/v1/partner"));
+  console.log(`   partner ${me.id}, telegram ${me.telegram_user_id}, key ${me.api_key.prefix}`);
+
+  step("pricing: rate, fees, estimates");
+  const rate = ok("GET /pricing/ton-rate", await api.GET("/api/v1/pricing/ton-rate"));
+  check(rate.ton_usd > 0, "ton_usd must be positive");
+  const fee = ok("GET /pricing/fee", await api.GET("/api/v1/pricing/fee"));
+  check(fee.payment_methods.includes("ton_memo") && fee.payment_methods.includes("balance"), "payment methods");
+  const [plan] = fee.premium;
+  check(plan, "no premium plan");
+  const starsEstimate = ok(
+    "GET /pricing/estimate/stars",
+    await api.GET("/api/v1/pricing/estimate/stars", { params: { query: { quantity: 100 } } }),
+  );
+  check(starsEstimate.order_type === "stars" && starsEstimate.stars_amount === 100, "stars estimate");
+  const premiumEstimate = ok(
+    "GET /pricing/estimate/premium",
+    await api.GET("/api/v1/pricing/estimate/premium", { params: { query: { months: plan.months } } }),
+  );
+  check(premiumEstimate.premium_months === plan.months, "premium estimate");
+  console.log(`   1 TON = ${rate.ton_usd} USD (${rate.source}); fee ${fee.fee_percent}%; 100 Stars = ${starsEstimate.price_ton} TON; Premium ${plan.months} months = ${premiumEstimate.price_ton} TON`);
+
+  step("recipient checks");
+  const starsRecipient = ok(
+    "GET /recipients/stars",
+    await api.GET("/api/v1/recipients/stars", { params: { query: { username: "@pandus" } } }),
+  );
+  check(starsRecipient.can_receive === true && starsRecipient.reason === null && starsRecipient.username === "pandus", "pandus can receive Stars");
+  const premiumRecipient = ok(
+    "GET /recipients/premium",
+    await api.GET("/api/v1/recipients/premium", { params: { query: { username: "premium_pandus" } } }),
+  );
+  check(premiumRecipient.can_receive === false && premiumRecipient.reason === "ALREADY_PREMIUM", "premium_pandus already has Premium");
+
+  step("create a Stars ton_memo order with an Idempotency-Key, then replay it");
+  const key = randomUUID();
+  const reference = `ts-check-${run}`;
+  const starsBody: CreateStarsOrder = {
+    recipient_username: "pandus",
+    quantity: 100,
+    payment_method: "ton_memo",
+    payment_currency: "TON",
+    client_reference: reference,
+  };
+  const created = await api.POST("/api/v1/orders/stars", { params: { header: { "Idempotency-Key": key } }, body: starsBody });
+  const order = ok("POST /orders/stars", created);
+  check(created.response.headers.get("Idempotent-Replayed") === null, "a first answer is not a replay");
+  check(order.status === "pending_payment" && order.payment_method === "ton_memo", `new order is ${order.status}`);
+  check(order.payment_address !== null, "a ton_memo order has a payment_address");
+  check(order.payment_link !== null && order.payment_link.startsWith("ton://transfer/"), "payment_link");
+  const paymentRequest = order.payment_request;
+  check(paymentRequest !== null, "a pending ton_memo order has a payment_request");
+  const [message] = paymentRequest.messages;
+  check(message, "payment_request has a message");
+  check(message.amount === nano(order.price_ton), `payment_request amount ${message.amount} vs price ${order.price_ton} TON`);
+  check(order.tonramp === null, "a ton_memo order has no tonramp links");
+  console.log(`   order ${order.id}: ${order.price_ton} TON to ${order.payment_address} memo ${order.payment_memo}`);
+
+  const qr = await api.GET("/api/v1/orders/{id}/payment-qr", { params: { path: { id: order.id } }, parseAs: "text" });
+  check(qr.response.status === 200 && qr.response.headers.get("content-type")?.startsWith("image/svg+xml"), "payment QR as SVG");
+  check(typeof qr.data === "string" && qr.data.includes("<svg"), "the QR code is an SVG document");
+  const png = await api.GET("/api/v1/orders/{id}/payment-qr", {
+    params: { path: { id: order.id }, query: { format: "png" } },
+    parseAs: "arrayBuffer",
+  });
+  check(png.data instanceof ArrayBuffer && new Uint8Array(png.data, 0, 4).join(",") === "137,80,78,71", "the QR code as PNG");
+
+  const replayed = await api.POST("/api/v1/orders/stars", { params: { header: { "Idempotency-Key": key } }, body: starsBody });
+  const replay = ok("POST /orders/stars (replay)", replayed);
+  check(replay.id === order.id, `replay answered order ${replay.id}, expected ${order.id}`);
+  check(replayed.response.headers.get("Idempotent-Replayed") === "true", "Idempotent-Replayed: true on the replay");
+  fails(
+    "POST /orders/stars (same key, other body)",
+    await api.POST("/api/v1/orders/stars", { params: { header: { "Idempotency-Key": key } }, body: { ...starsBody, quantity: 101 } }),
+    422,
+    "IDEMPOTENCY_KEY_REUSED",
+  );
+
+  step("pay it through the simulator and poll to completed");
+  await deposit({ user_id: "orders", amount: message.amount, comment: order.payment_memo });
+  const completed = await pollOrder(order.id, "completed");
+  check(completed.paid_ton === order.price_ton, `paid_ton ${completed.paid_ton}`);
+  check(completed.paid_at !== null && completed.completed_at !== null, "paid_at and completed_at");
+  check(completed.payment_request === null && completed.payment_link === null, "no payment instructions once paid");
+  fails(
+    "GET /orders/{id}/payment-qr of a completed order",
+    await api.GET("/api/v1/orders/{id}/payment-qr", { params: { path: { id: order.id } }, parseAs: "text" }),
+    409,
+    "ORDER_NOT_PAYABLE",
+  );
+
+  step("top up the balance through the simulator");
+  const before = ok("GET /balance", await api.GET("/api/v1/balance"));
+  const topupAddress = before.topup_address;
+  check(topupAddress !== null, "the balance has a topup_address");
+  await deposit({ deposit_address: topupAddress, amount: nano(5) });
+  const deadline = Date.now() + 60_000;
+  let balance = before;
+  const expected = BigInt(nano(before.balance_ton)) + BigInt(nano(5));
+  while (BigInt(nano(balance.balance_ton)) < expected) {
+    check(Date.now() < deadline, `balance still ${balance.balance_ton} TON after the top-up`);
+    await sleep(500);
+    balance = ok("GET /balance", await api.GET("/api/v1/balance"));
+  }
+  console.log(`   balance ${before.balance_ton} -> ${balance.balance_ton} ${balance.currency}`);
+
+  step("a balance-paid Premium order, polled to completed");
+  const premiumCreated = ok(
+    "POST /orders/premium",
+    await api.POST("/api/v1/orders/premium", {
+      params: { header: { "Idempotency-Key": randomUUID() } },
+      body: { recipient_username: "pandus", months: plan.months, payment_method: "balance", client_reference: reference },
+    }),
+  );
+  check(premiumCreated.payment_method === "balance" && premiumCreated.status !== "pending_payment", `balance order is ${premiumCreated.status}`);
+  check(premiumCreated.payment_address === null && premiumCreated.payment_request === null, "a balance order has no payment instructions");
+  const premiumDone = await pollOrder(premiumCreated.id, "completed");
+  check(premiumDone.premium_months === plan.months, "premium_months");
+
+  step("lists: orders, by-memo, by-reference");
+  const page = ok("GET /orders", await api.GET("/api/v1/orders", { params: { query: { limit: 10, offset: 0 } } }));
+  const listed = page.items.map((o) => o.id);
+  check(listed.includes(order.id) && listed.includes(premiumCreated.id), `GET /orders lists ${listed.join(",")}`);
+  check(page.limit === 10 && page.offset === 0 && page.total >= 2, "page fields");
+  const completedOnly = ok(
+    "GET /orders?status=completed",
+    await api.GET("/api/v1/orders", { params: { query: { status: "completed", order_type: "stars" } } }),
+  );
+  check(completedOnly.items.every((o) => o.status === "completed" && o.order_type === "stars"), "status filter");
+  const byMemo = ok(
+    "GET /orders/by-memo",
+    await api.GET("/api/v1/orders/by-memo/{memo}", { params: { path: { memo: order.payment_memo } } }),
+  );
+  check(byMemo.id === order.id, "by-memo finds the order");
+  const byReference = ok(
+    "GET /orders/by-reference",
+    await api.GET("/api/v1/orders/by-reference/{ref}", { params: { path: { ref: reference } } }),
+  );
+  check(byReference.total === 2 && byReference.items.every((o) => o.client_reference === reference), `by-reference total ${byReference.total}`);
+
+  step("stats, balance and ledger");
+  const stats = ok("GET /orders/stats/summary", await api.GET("/api/v1/orders/stats/summary"));
+  check(stats.total_orders >= 2 && (stats.by_status["completed"] ?? 0) >= 2, `stats: ${stats.total_orders} orders`);
+  check(stats.stars_delivered >= 100 && stats.premium_months_delivered >= plan.months, "stats delivered");
+  const after = ok("GET /balance", await api.GET("/api/v1/balance"));
+  const ledger = ok(
+    "GET /balance/transactions",
+    await api.GET("/api/v1/balance/transactions", { params: { query: { limit: 20 } } }),
+  );
+  const types = ledger.items.map((e) => e.type);
+  check(types.includes("topup") && types.includes("order_payment"), `ledger types ${types.join(",")}`);
+  const [latest] = ledger.items;
+  check(latest && latest.balance_after_ton === after.balance_ton, "the newest ledger row matches the balance");
+  console.log(`   ${stats.total_orders} orders, ${stats.stars_delivered} Stars delivered; balance ${after.balance_ton} TON; ${ledger.total} ledger rows`);
+
+  step("create another ton_memo order and cancel it");
+  const toCancel = ok(
+    "POST /orders/stars",
+    await api.POST("/api/v1/orders/stars", {
+      params: { header: { "Idempotency-Key": randomUUID() } },
+      body: { recipient_username: "pandus", quantity: 50 },
+    }),
+  );
+  const cancelled = ok(
+    "POST /orders/{id}/cancel",
+    await api.POST("/api/v1/orders/{id}/cancel", { params: { path: { id: toCancel.id } } }),
+  );
+  check(cancelled.status === "cancelled" && cancelled.cancelled_at !== null, `cancel gave ${cancelled.status}`);
+
+  step("errors");
+  fails("GET /balance without a key", await anonymous.GET("/api/v1/balance"), 401, "UNAUTHORIZED");
+  fails("GET /balance with a wrong key", await wrongKey.GET("/api/v1/balance"), 401, "UNAUTHORIZED");
+  fails("GET /orders/{unknown}", await api.GET("/api/v1/orders/{id}", { params: { path: { id: 987654321 } } }), 404, "NOT_FOUND");
+  if (otherKey !== "") {
+    const other = partner(otherKey);
+    fails("GET another partner's order", await other.GET("/api/v1/orders/{id}", { params: { path: { id: order.id } } }), 404, "NOT_FOUND");
+  }
+  fails(
+    "cancel a completed order",
+    await api.POST("/api/v1/orders/{id}/cancel", { params: { path: { id: order.id } } }),
+    409,
+    "ORDER_NOT_CANCELLABLE",
+  );
+  fails(
+    "POST /orders/stars as text/plain",
+    await api.POST("/api/v1/orders/stars", {
+      body: { recipient_username: "pandus", quantity: 100 },
+      bodySerializer: (body) => JSON.stringify(body),
+      headers: { "Content-Type": "text/plain" },
+    }),
+    415,
+    "UNSUPPORTED_MEDIA_TYPE",
+  );
+  fails(
+    "POST /orders/stars quantity 1",
+    await api.POST("/api/v1/orders/stars", { body: { recipient_username: "pandus", quantity: 1 } }),
+    422,
+    "VALIDATION_ERROR",
+  );
+
+  step(`rate limit: order creation past ${orderRateLimit} a minute`);
+  let limited = false;
+  for (let i = 0; i <= orderRateLimit && !limited; i++) {
+    const attempt = await api.POST("/api/v1/orders/stars", { body: { recipient_username: "pandus", quantity: 1 } });
+    if (attempt.response.status === 429) {
+      fails("POST /orders/stars past the limit", attempt, 429, "RATE_LIMITED");
+      const retryAfter = Number(attempt.response.headers.get("Retry-After"));
+      check(retryAfter > 0, "Retry-After on 429");
+      limited = true;
+    } else {
+      fails("POST /orders/stars quantity 1", attempt, 422, "VALIDATION_ERROR");
+    }
+  }
+  check(limited, `no 429 after ${orderRateLimit + 1} order creations`);
+  const still = ok("GET /balance after the 429", await api.GET("/api/v1/balance"));
+  check(still.currency === "TON", "other requests still answer");
+}
+
+let status = 0;
+try {
+  console.log(`== partner day against ${apiUrl} (OpenAPI ${validator.version})`);
+  await day();
+  console.log(`\n== ${steps} steps done`);
+} catch (error) {
+  console.error(`\n!! the day failed: ${error instanceof Error ? error.message : String(error)}`);
+  status = 1;
+}
+if (validator.summary() > 0) status = 1;
+console.log(status === 0 ? "== OK" : "== FAILED");
+process.exit(status);
