@@ -8,6 +8,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=lib/postgres.sh
 source "$root/scripts/lib/postgres.sh"
+# shellcheck source=lib/process.sh
+source "$root/scripts/lib/process.sh"
 
 api_url=${TOM_API_URL:-http://127.0.0.1:8080}
 state="$root/.local"
@@ -22,19 +24,6 @@ fi
 started_pg=""
 sim_pid=""
 api_pid=""
-
-# stop_child PID: SIGTERM (graceful shutdown), up to 20 s, then SIGKILL; reaps it. Never fails.
-stop_child() {
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 # Runs on every exit (the end, an error, Ctrl+C, SIGTERM): stops the API, the simulator and the local
 # PostgreSQL, whichever are still running (Ctrl+C may already have stopped some). No errexit in here, and

@@ -19,6 +19,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=lib/postgres.sh
 source "$root/scripts/lib/postgres.sh"
+# shellcheck source=lib/process.sh
+source "$root/scripts/lib/process.sh"
 
 client="$root/clients/typescript-check"
 api_port=${TOM_TS_API_PORT:-18080}
@@ -42,18 +44,6 @@ started_pg=""
 sim_pid=""
 api_pid=""
 watchdog_pid=""
-
-stop_child() {
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local status=$?

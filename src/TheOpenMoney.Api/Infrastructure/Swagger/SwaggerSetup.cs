@@ -75,6 +75,8 @@ public static class SwaggerSetup
             options.RoutePrefix = "swagger";
             options.DocumentTitle = "TheOpenMoney partner API";
             options.EnablePersistAuthorization();
+            // /swagger/index.html#/Orders/createStarsOrder opens that operation: links to one route in docs and chats.
+            options.EnableDeepLinking();
         });
         return app;
     }
