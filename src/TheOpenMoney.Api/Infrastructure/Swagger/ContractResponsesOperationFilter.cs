@@ -75,10 +75,13 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
             Error(operation, envelope, 409, "The order's state does not allow it.", conflictCode, conflictMessage);
         }
 
-        var hasInput = operation.RequestBody is not null || operation.Parameters?.Any(p => p.In is ParameterLocation.Query or ParameterLocation.Path) == true;
+        // Path parameters are route-constrained (a non-numeric id is 404), so only a body, a query or an Idempotency-Key can be invalid.
+        var idempotent = metadata.OfType<IdempotentAttribute>().Any();
+        var hasInput = operation.RequestBody is not null || operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true || idempotent;
         if (hasInput || operation.Responses.ContainsKey("422"))
         {
-            Error(operation, envelope, 422, "The request is not valid: the message says which field and why.", ErrorCodes.ValidationError, ValidationExample(operationId));
+            var code = operationId == "cancelOrder" ? ErrorCodes.IdempotencyKeyReused : ErrorCodes.ValidationError;
+            Error(operation, envelope, 422, "The request is not valid: the message says which field and why.", code, ValidationExample(operationId));
         }
 
         if (operation.RequestBody is not null)
@@ -98,9 +101,15 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
             Describe(operation, 409, " Also `IDEMPOTENCY_IN_PROGRESS` while a request with the same `Idempotency-Key` is still running.");
         }
 
-        if (metadata.OfType<IdempotentAttribute>().Any())
+        if (operationId is "createStarsOrder" or "createPremiumOrder")
         {
-            Describe(operation, 422, " Also `IDEMPOTENCY_KEY_REUSED` when the `Idempotency-Key` was used for another request.");
+            Describe(operation, 422, " Also `RECIPIENT_NOT_ELIGIBLE` when the directory says the recipient cannot receive it.");
+            Describe(operation, 503, " Also `RATE_UNAVAILABLE` (no TON/USD rate) and `SERVICE_UNAVAILABLE` (the database).");
+        }
+
+        if (idempotent)
+        {
+            Describe(operation, 422, operationId == "cancelOrder" ? "" : " Also `IDEMPOTENCY_KEY_REUSED` when the `Idempotency-Key` was used for another request.");
         }
     }
 
@@ -121,7 +130,8 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
         "listOrders" => "status must be one of pending_payment, paid, processing, completed, expired, cancelled, failed",
         "listBalanceTransactions" => "limit must be between 1 and 100",
         "getOrderStats" => "from must be an ISO 8601 instant",
-        "getOrderByMemo" or "listOrdersByReference" => "client_reference must be 1 to 128 characters without control characters",
+        "listOrdersByReference" => "client_reference must be 1 to 128 characters without control characters",
+        "cancelOrder" => "this Idempotency-Key was already used with a different request (method, path or body)",
         _ => "the request is not valid",
     };
 
