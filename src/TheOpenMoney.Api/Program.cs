@@ -1,3 +1,4 @@
+using TheOpenMoney.Api.Events;
 using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Health;
 using TheOpenMoney.Api.Infrastructure.Bench;
@@ -28,6 +29,7 @@ builder.Services.AddPricing(builder.Configuration);
 builder.Services.AddRecipients(builder.Configuration);
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddPayments(builder.Configuration);
+builder.Services.AddEvents(builder.Configuration);
 builder.Services.AddFulfillment(builder.Configuration);
 builder.Services.AddTonRamp(builder.Configuration);
 builder.Services.AddTelegramBot(builder.Configuration);

@@ -1,0 +1,59 @@
+namespace TheOpenMoney.Api.Events;
+
+/// <summary>
+/// Gives committed events their public, increasing id (<c>seq</c>) in the order this job sees them, and
+/// in the same statement queues one delivery per event for the partner's enabled webhook endpoint when
+/// it subscribes to the type (a <c>ping</c> always). One leader (lock <see cref="LeaderLockKey"/>) numbers
+/// events, so the public ids only ever grow: an event that commits late gets a later id, and a reader's
+/// cursor (<c>GET /events?after=</c>) can never pass one it has not seen.
+/// </summary>
+public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics metrics, IOptions<EventOptions> options) : IBackgroundJob
+{
+    /// <summary>Advisory lock key of the dispatcher leader ("TOM-EVNT").</summary>
+    internal const long LeaderLockKey = 0x544F4D2D45564E54;
+
+    public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        var batch = options.Value.DispatchBatchSize;
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH batch AS (
+                SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE
+            ), numbered AS (
+                UPDATE events e SET seq = nextval('event_seq')
+                  FROM batch WHERE e.id = batch.id
+                RETURNING e.id, e.partner_id, e.type, e.created_at
+            ), queued AS (
+                INSERT INTO webhook_deliveries (partner_id, event_id, status, next_attempt_at, first_queued_at)
+                SELECT n.partner_id, n.id, 'pending', clock_timestamp(), clock_timestamp()
+                  FROM numbered n
+                  JOIN webhook_endpoints w ON w.partner_id = n.partner_id
+                 WHERE w.enabled AND (n.type = 'ping' OR w.event_types IS NULL OR n.type = ANY (w.event_types))
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM numbered), (SELECT count(*) FROM queued),
+                   (SELECT extract(epoch FROM clock_timestamp() - min(created_at)) FROM numbered)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var numbered = reader.GetInt64(0);
+        metrics.Dispatched(numbered, reader.GetInt64(1), reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(reader.GetDouble(2)));
+        return numbered >= batch ? JobOutcome.MoreWork : JobOutcome.Idle;
+    }
+}
+
+/// <summary>Deletes events past <see cref="EventOptions.EventRetention"/> (their deliveries and attempts with them), in batches.</summary>
+public sealed class EventRetentionSweeper(NpgsqlDataSource dataSource, TimeProvider time, IOptions<EventOptions> options) : IBackgroundJob
+{
+    private const int BatchSize = 5_000;
+
+    public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < $1 ORDER BY id LIMIT $2)");
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() - options.Value.EventRetention });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
+        return await command.ExecuteNonQueryAsync(cancellationToken) >= BatchSize ? JobOutcome.MoreWork : JobOutcome.Idle;
+    }
+}

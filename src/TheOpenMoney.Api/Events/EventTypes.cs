@@ -1,0 +1,19 @@
+namespace TheOpenMoney.Api.Events;
+
+/// <summary>The event types (<c>events.type</c>; the same list is the table's CHECK in migration 0008).</summary>
+public static class EventTypes
+{
+    public const string OrderCreated = "order.created";
+    public const string OrderPaid = "order.paid";
+    public const string OrderCompleted = "order.completed";
+    public const string OrderFailed = "order.failed";
+    public const string OrderExpired = "order.expired";
+    public const string OrderCancelled = "order.cancelled";
+    public const string BalanceCredited = "balance.credited";
+    public const string BalanceDebited = "balance.debited";
+    public const string Ping = "ping";
+
+    /// <summary>Every type, in the order the docs list them.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [OrderCreated, OrderPaid, OrderCompleted, OrderFailed, OrderExpired, OrderCancelled, BalanceCredited, BalanceDebited, Ping];
+}
