@@ -13,6 +13,7 @@ using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 using TheOpenMoney.Api.Telegram;
 using TheOpenMoney.Api.TonRamp;
+using TheOpenMoney.Api.Webhooks;
 
 var cli = OperatorCli.TryParse(args);
 var builder = WebApplication.CreateBuilder(cli is null ? args : []);
@@ -30,6 +31,7 @@ builder.Services.AddRecipients(builder.Configuration);
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddPayments(builder.Configuration);
 builder.Services.AddEvents(builder.Configuration);
+builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddFulfillment(builder.Configuration);
 builder.Services.AddTonRamp(builder.Configuration);
 builder.Services.AddTelegramBot(builder.Configuration);

@@ -16,7 +16,7 @@ public sealed partial class HealthController(HealthCheckService health, TimeProv
 
     /// <summary>Components every report names, even before the feature that checks them is configured.</summary>
     internal static readonly string[] ExpectedComponents =
-        [HealthComponents.Database, HealthComponents.PaymentProcessor, HealthComponents.Supplier, HealthComponents.TonRamp, HealthComponents.Bot];
+        [HealthComponents.Database, HealthComponents.PaymentProcessor, HealthComponents.Supplier, HealthComponents.TonRamp, HealthComponents.Bot, HealthComponents.Webhooks];
 
     /// <summary>Service health probe.</summary>
     /// <remarks>
@@ -104,6 +104,7 @@ public static class HealthComponents
     public const string Bot = "bot";
     public const string Supplier = "supplier";
     public const string TonRamp = "tonramp";
+    public const string Webhooks = "webhooks";
 }
 
 /// <param name="Status"><c>ok</c> or <c>degraded</c>.</param>

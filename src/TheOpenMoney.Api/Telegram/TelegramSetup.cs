@@ -34,6 +34,7 @@ public static partial class TelegramSetup
         services.AddSingleton<ITelegramBotClient, RetryingBotClient>();
         services.AddScoped<BotCommandHandler>();
         services.AddScoped<BotUpdateProcessor>();
+        services.AddSingleton<Webhooks.IPartnerNotifier, TelegramPartnerNotifier>();
         services.TryAddSingleton<JobStatusRegistry>();
         var settings = configuration.GetSection(TelegramOptions.Section).Get<TelegramOptions>() ?? new TelegramOptions();
         if (settings.EffectiveMode == TelegramMode.Disabled)

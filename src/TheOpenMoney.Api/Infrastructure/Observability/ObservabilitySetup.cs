@@ -24,7 +24,7 @@ public static class ObservabilitySetup
             .ConfigureResource(resource => resource.AddService("theopenmoney-api"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(PaymentMetrics.MeterName, OrderMetrics.MeterName, RateLimitMetrics.MeterName, Events.EventMetrics.MeterName)
+                metrics.AddMeter(PaymentMetrics.MeterName, OrderMetrics.MeterName, RateLimitMetrics.MeterName, Events.EventMetrics.MeterName, Webhooks.WebhookMetrics.MeterName)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using TheOpenMoney.Api.Events;
+
+namespace TheOpenMoney.Api.Webhooks;
+
+/// <summary>
+/// Sends due webhook deliveries. Every instance runs it: due rows are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c> and leased (their next attempt pushed past <see cref="WebhookOptions.Timeout"/>),
+/// so two instances never send one attempt twice. At most <see cref="WebhookOptions.PerEndpointConcurrency"/>
+/// are claimed per partner per run and <see cref="WebhookOptions.MaxConcurrency"/> are in flight at once, so a
+/// slow or dead endpoint holds only its own slots. Each attempt is signed (<c>TOM-Signature</c>, with the
+/// previous secret too during a rotation), posted without following redirects to an address checked at
+/// connect time, recorded, and then delivered, retried with exponential backoff and jitter, or — once the
+/// event has waited <see cref="WebhookOptions.MaxAttemptAge"/> — failed, with the endpoint disabled and the
+/// partner told through the bot.
+/// </summary>
+public sealed partial class WebhookDeliveryWorker(
+    NpgsqlDataSource dataSource,
+    IHttpClientFactory httpClients,
+    WebhookSecretProtector protector,
+    IPartnerNotifier notifier,
+    WebhookMetrics metrics,
+    TimeProvider time,
+    IOptions<WebhookOptions> options,
+    ILogger<WebhookDeliveryWorker> logger) : IBackgroundJob
+{
+    public const string HttpClientName = "webhooks";
+
+    public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimAsync(cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return JobOutcome.Idle;
+        }
+
+        var settings = options.Value;
+        using var slots = new SemaphoreSlim(settings.MaxConcurrency);
+        await Task.WhenAll(claimed.Select(async delivery =>
+        {
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                await AttemptAsync(delivery, cancellationToken);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
+        return claimed.Count >= settings.BatchSize ? JobOutcome.MoreWork : JobOutcome.Idle;
+    }
+
+    private async Task<List<ClaimedDelivery>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH due AS (
+                SELECT d.id, d.partner_id FROM webhook_deliveries d
+                  JOIN webhook_endpoints w ON w.partner_id = d.partner_id AND w.enabled
+                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+                 ORDER BY d.next_attempt_at
+                 LIMIT $2 * 4
+                   FOR UPDATE OF d SKIP LOCKED
+            ), fair AS (
+                SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY partner_id ORDER BY id) AS n FROM due) ranked
+                 WHERE n <= $3 LIMIT $2
+            )
+            UPDATE webhook_deliveries d
+               SET attempts = d.attempts + 1, next_attempt_at = $4
+              FROM fair, events e, webhook_endpoints w
+             WHERE d.id = fair.id AND e.id = d.event_id AND w.partner_id = d.partner_id
+            RETURNING d.id, d.partner_id, d.attempts, d.first_queued_at, e.seq, e.type, e.created_at, e.snapshot::text,
+                      w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.BatchSize });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.PerEndpointConcurrency });
+        // The lease: a worker that dies mid-attempt leaves the row due again after it.
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now + (settings.Timeout * 2) + TimeSpan.FromSeconds(5) });
+        var claimed = new List<ClaimedDelivery>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new ClaimedDelivery(
+                reader.GetInt64(0),
+                reader.GetInt64(1),
+                reader.GetInt32(2),
+                reader.GetFieldValue<DateTimeOffset>(3),
+                EventRendering.Render(reader.GetInt64(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7)),
+                reader.GetString(8),
+                reader.GetFieldValue<byte[]>(9),
+                reader.IsDBNull(10) || reader.GetFieldValue<DateTimeOffset>(11) <= now ? null : reader.GetFieldValue<byte[]>(10)));
+        }
+
+        return claimed;
+    }
+
+    private async Task AttemptAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var started = Stopwatch.GetTimestamp();
+        int? statusCode = null;
+        string? error = null;
+        try
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(delivery.Event, Infrastructure.Json.JsonDefaults.Shared);
+            List<string> secrets = [protector.Unprotect(delivery.Secret)];
+            if (delivery.PreviousSecret is { } previous)
+            {
+                secrets.Add(protector.Unprotect(previous));
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Add("TOM-Event-Id", delivery.Event.Id.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add("TOM-Event-Type", delivery.Event.Type);
+            request.Headers.Add("TOM-Signature", WebhookSignature.Header(time.GetUtcNow(), body, secrets));
+            request.Headers.UserAgent.ParseAdd("TheOpenMoney-Webhooks/1");
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(settings.Timeout);
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            statusCode = (int)response.StatusCode;
+            // Read (at most 64 KB) and ignored: only the status counts.
+            _ = await WebhookHttpHandler.ReadCappedAsync(response.Content, WebhookOptions.MaxResponseBytes, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                error = $"HTTP {statusCode}";
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            error = $"no answer within {settings.Timeout.TotalSeconds:0.#} s";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            error = Describe(ex);
+        }
+
+        var duration = Stopwatch.GetElapsedTime(started);
+        await RecordAsync(delivery, statusCode, error, duration, cancellationToken);
+    }
+
+    private async Task RecordAsync(ClaimedDelivery delivery, int? statusCode, string? error, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var delivered = error is null;
+        var givenUp = !delivered && now - delivery.FirstQueuedAt >= settings.MaxAttemptAge;
+        DateTimeOffset? next = delivered || givenUp ? null : now + Backoff.Delay(delivery.Attempt, settings.RetryBaseDelay, settings.RetryMaxDelay);
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH attempt AS (
+                INSERT INTO webhook_attempts (delivery_id, partner_id, attempt, status_code, error, duration_ms, delivered, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ), delivery AS (
+                UPDATE webhook_deliveries
+                   SET status = CASE WHEN $7 THEN 'delivered' WHEN $9 THEN 'failed' ELSE 'pending' END,
+                       next_attempt_at = $10, delivered_at = CASE WHEN $7 THEN $8 END
+                 WHERE id = $1
+            )
+            UPDATE webhook_endpoints
+               SET enabled = false, disabled_at = $8, updated_at = $8,
+                   disabled_reason = 'no 2xx answer for ' || $11 || '; PUT /webhook enables it again'
+             WHERE partner_id = $2 AND $9 AND enabled
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = delivery.Id });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = delivery.PartnerId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = delivery.Attempt });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)statusCode ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)Math.Min(int.MaxValue, duration.TotalMilliseconds) });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = delivered });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = givenUp });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)next ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Age(settings.MaxAttemptAge) });
+        var disabled = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        metrics.Attempted(delivered ? "delivered" : givenUp ? "failed" : "retried", duration, delivered ? now - delivery.Event.CreatedAt : null);
+        if (disabled)
+        {
+            metrics.EndpointDisabled();
+            LogDisabled(logger, delivery.PartnerId);
+            await notifier.NotifyAsync(
+                delivery.PartnerId,
+                $"Your webhook endpoint was disabled: it gave no 2xx answer for {Age(settings.MaxAttemptAge)}. Fix it, then send PUT /api/v1/webhook to enable it again; GET /api/v1/events has every event meanwhile.",
+                cancellationToken);
+        }
+    }
+
+    /// <summary>A short cause for the attempt log: never the URL's query, a secret or a stack.</summary>
+    private static string Describe(Exception exception) => exception switch
+    {
+        WebhookAddressRefusedException => "the endpoint's host resolves to an address that is not allowed",
+        HttpRequestException { HttpRequestError: var kind } => $"connection failed ({kind})",
+        _ => $"failed ({exception.GetType().Name})",
+    };
+
+    private static string Age(TimeSpan age) => age.TotalDays >= 1 ? $"{age.TotalDays:0.#} days" : age.TotalHours >= 1 ? $"{age.TotalHours:0.#} hours" : $"{age.TotalSeconds:0.#} seconds";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint of partner {PartnerId} disabled after failing for MaxAttemptAge")]
+    private static partial void LogDisabled(ILogger logger, long partnerId);
+
+    private sealed record ClaimedDelivery(
+        long Id,
+        long PartnerId,
+        int Attempt,
+        DateTimeOffset FirstQueuedAt,
+        EventResponse Event,
+        string Url,
+        byte[] Secret,
+        byte[]? PreviousSecret);
+}
+
+/// <summary>Tells a partner something through the channel they use (the Telegram bot). Never throws.</summary>
+public interface IPartnerNotifier
+{
+    Task NotifyAsync(long partnerId, string text, CancellationToken cancellationToken);
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics.Metrics;
+
+namespace TheOpenMoney.Api.Webhooks;
+
+/// <summary>Webhook attempts by outcome, their duration, the lag from commit to delivery, endpoints disabled.</summary>
+public sealed class WebhookMetrics
+{
+    public const string MeterName = "TheOpenMoney.Webhooks";
+
+    private readonly Counter<long> _attempts;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _lag;
+    private readonly Counter<long> _disabled;
+
+    public WebhookMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create(MeterName);
+        _attempts = meter.CreateCounter<long>("tom.webhooks.attempts", "{attempt}", "Webhook attempts by outcome (delivered, retried, failed)");
+        _duration = meter.CreateHistogram<double>("tom.webhooks.attempt_duration", "s", "How long an attempt took");
+        _lag = meter.CreateHistogram<double>("tom.webhooks.delivery_lag", "s", "From the event's commit to its delivery");
+        _disabled = meter.CreateCounter<long>("tom.webhooks.endpoints_disabled", "{endpoint}", "Endpoints disabled after MaxAttemptAge");
+    }
+
+    public void Attempted(string outcome, TimeSpan duration, TimeSpan? lag)
+    {
+        _attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        _duration.Record(duration.TotalSeconds);
+        if (lag is { } value)
+        {
+            _lag.Record(Math.Max(0, value.TotalSeconds));
+        }
+    }
+
+    public void EndpointDisabled() => _disabled.Add(1);
+}

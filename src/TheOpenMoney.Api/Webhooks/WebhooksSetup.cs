@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using TheOpenMoney.Api.Health;
+
+namespace TheOpenMoney.Api.Webhooks;
+
+public static class WebhooksSetup
+{
+    /// <summary>
+    /// Partner webhooks: options, the endpoint service, secret encryption, the SSRF-safe HTTP client (no
+    /// redirects, addresses checked at connect time, no logging handlers: URLs may carry partners' tokens),
+    /// the delivery job (every instance; <c>SKIP LOCKED</c>) and the <c>webhooks</c> health component.
+    /// </summary>
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(WebhookOptions.Section);
+        services.AddOptions<WebhookOptions>()
+            .Bind(section)
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay, "Webhooks:Timeout and the retry delays must be positive")
+            .Validate(o => o.MaxAttemptAge > TimeSpan.Zero && o.RotationOverlap > TimeSpan.Zero && o.DeliveryInterval > TimeSpan.Zero, "Webhooks:MaxAttemptAge, :RotationOverlap and :DeliveryInterval must be positive")
+            .Validate(o => o.BatchSize > 0 && o.MaxConcurrency > 0 && o.PerEndpointConcurrency > 0, "Webhooks batch and concurrency settings must be positive")
+            .ValidateOnStart();
+        services.AddOptions<WebhookSecretOptions>().Bind(section);
+        services.AddSingleton<WebhookSecretProtector>();
+        services.AddSingleton<WebhookAddressGuard>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddScoped<WebhookEndpoints>();
+        var settings = section.Get<WebhookOptions>() ?? new WebhookOptions();
+        services.AddHttpClient(WebhookDeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => WebhookHttpHandler.Create(settings.AllowPrivateNetworks, settings.Timeout))
+            .RemoveAllLoggers();
+        services.AddBackgroundJob<WebhookDeliveryWorker>((job, sp) =>
+        {
+            job.Interval = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.DeliveryInterval;
+            job.FailureBackoff = TimeSpan.FromSeconds(1);
+        });
+        services.AddHealthChecks().AddCheck<WebhookHealthCheck>(HealthComponents.Webhooks, failureStatus: HealthStatus.Degraded);
+        return services;
+    }
+}
+
+/// <summary>The delivery job (last success, failing or not), deliveries waiting, endpoints disabled.</summary>
+public sealed class WebhookHealthCheck(JobStatusRegistry jobs, NpgsqlDataSource dataSource) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var worker = jobs.Get<WebhookDeliveryWorker>();
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'),
+                   (SELECT count(*) FROM webhook_endpoints WHERE NOT enabled),
+                   (SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending')
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var data = new Dictionary<string, object>
+        {
+            ["pending_deliveries"] = reader.GetInt64(0),
+            ["disabled_endpoints"] = reader.GetInt64(1),
+            ["worker_last_success_at"] = (object?)worker.LastSuccessAt ?? "never",
+            ["worker_last_error"] = (object?)worker.CurrentFailureKind ?? "none",
+        };
+        return worker.IsFailing
+            ? HealthCheckResult.Degraded("the webhook delivery job is failing", data: data)
+            : HealthCheckResult.Healthy(data: data);
+    }
+}
