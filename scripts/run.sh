@@ -65,6 +65,14 @@ if [ -z "${ApiKeys__Pepper:-}" ]; then
   ApiKeys__Pepper=$(cat "$state/pepper")
   export ApiKeys__Pepper
 fi
+# The key that encrypts webhook secrets at rest, made once (production sets Webhooks__SecretKey from a secret store).
+if [ -z "${Webhooks__SecretKey:-}" ]; then
+  [ -s "$state/webhook-secret-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$state/webhook-secret-key")
+  Webhooks__SecretKey=$(cat "$state/webhook-secret-key")
+  export Webhooks__SecretKey
+fi
+# Local runs deliver webhooks to receivers on this machine (http, 127.0.0.1): never set these in production.
+export Webhooks__AllowInsecureUrls=${Webhooks__AllowInsecureUrls:-true} Webhooks__AllowPrivateNetworks=${Webhooks__AllowPrivateNetworks:-true}
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 # The bot's /help links to this API (the bot itself runs only when Telegram__BotToken is set).
 export Telegram__PublicApiUrl=${Telegram__PublicApiUrl:-$api_url}

@@ -104,6 +104,8 @@ PaymentProcessor__ApiToken=$(secret)
 PaymentProcessor__WebhookToken=$(secret)
 export Supplier__Mode=Http Supplier__BaseUrl="$sim_url/supplier" Supplier__ApiKey TonRamp__BaseUrl="$sim_url" TonRamp__MerchantId=demo-merchant
 Supplier__ApiKey=$(secret)
+export Webhooks__SecretKey
+Webhooks__SecretKey=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
 # The day creates a handful of orders, then exceeds the order-creation limit to see 429 RATE_LIMITED.
 export RateLimiting__OrderCreationPerKeyPerMinute=${RateLimiting__OrderCreationPerKeyPerMinute:-12}
 export RateLimiting__PerKeyPerMinute=${RateLimiting__PerKeyPerMinute:-600}

@@ -8,6 +8,7 @@ using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments;
+using TheOpenMoney.Api.Webhooks;
 
 namespace TheOpenMoney.Api.Telegram;
 
@@ -22,6 +23,7 @@ public sealed partial class BotCommandHandler(
     PartnerKeyService keys,
     BalanceLedger ledger,
     IPaymentAddresses addresses,
+    WebhookEndpoints webhooks,
     KeyCommandLimiter limiter,
     BotStatus status,
     IOptions<TelegramOptions> options,
@@ -37,6 +39,7 @@ public sealed partial class BotCommandHandler(
         new("keys", "Your keys: prefix, created, last used", (h, chat, from, ct) => h.KeysAsync(chat, from, ct)),
         new("revoke", "Revoke your active key at once", (h, chat, from, ct) => h.RevokeAsync(chat, from, ct)),
         new("balance", "Your balance and top-up address", (h, chat, from, ct) => h.BalanceAsync(chat, from, ct)),
+        new("webhook", "Your webhook endpoint: URL, state, last delivery", (h, chat, from, ct) => h.WebhookAsync(chat, from, ct)),
         new("help", "What this bot does", (h, chat, from, ct) => h.HelpAsync(chat, from, ct)),
         new("start", "Start the bot", (h, chat, from, ct) => h.HelpAsync(chat, from, ct), InMenu: false),
     ];
@@ -232,6 +235,33 @@ public sealed partial class BotCommandHandler(
             ? new RawHtml("Top-up address: not available yet, try again later.")
             : new RawHtml(HtmlText.Format($"Top-up address (send TON with any comment; it is credited to your balance):\n<code>{topup}</code>"));
         await ReplyAsync(chat, HtmlText.Format($"Balance: <b>{balance} TON</b>\n{address}"), cancellationToken);
+    }
+
+    /// <summary>The webhook endpoint as GET /webhook shows it, never its secret.</summary>
+    private async Task WebhookAsync(Chat chat, User from, CancellationToken cancellationToken)
+    {
+        await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
+        var partnerId = await keys.FindPartnerIdAsync(from.Id, cancellationToken);
+        if (partnerId is null)
+        {
+            await ReplyAsync(chat, HtmlText.Format($"You are not a partner yet. Send /api to get a key first."), cancellationToken);
+            return;
+        }
+
+        if (await webhooks.GetAsync(partnerId.Value, cancellationToken) is not { } endpoint)
+        {
+            await ReplyAsync(chat, HtmlText.Format($"No webhook endpoint. Register one with PUT /api/v1/webhook."), cancellationToken);
+            return;
+        }
+
+        var state = endpoint.Enabled ? "enabled" : $"disabled: {endpoint.DisabledReason}";
+        var last = endpoint.LastDelivery is { } delivery
+            ? HtmlText.Format($"{(delivery.Delivered ? "delivered" : "failed")} ({(delivery.StatusCode is { } code ? $"HTTP {code}" : delivery.Error)}) at {delivery.CreatedAt:yyyy-MM-dd HH:mm:ss}Z")
+            : "none yet";
+        await ReplyAsync(
+            chat,
+            HtmlText.Format($"Webhook: <code>{endpoint.Url}</code>\nState: {state}\nEvents: {string.Join(", ", endpoint.Events)}\nLast delivery: {new RawHtml(last)}"),
+            cancellationToken);
     }
 
     /// <summary>

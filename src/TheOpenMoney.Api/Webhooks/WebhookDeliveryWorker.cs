@@ -194,7 +194,8 @@ public sealed partial class WebhookDeliveryWorker(
     /// <summary>A short cause for the attempt log: never the URL's query, a secret or a stack.</summary>
     private static string Describe(Exception exception) => exception switch
     {
-        WebhookAddressRefusedException => "the endpoint's host resolves to an address that is not allowed",
+        WebhookAddressRefusedException or HttpRequestException { InnerException: WebhookAddressRefusedException } =>
+            "the endpoint's host resolves to an address that is not allowed",
         HttpRequestException { HttpRequestError: var kind } => $"connection failed ({kind})",
         _ => $"failed ({exception.GetType().Name})",
     };

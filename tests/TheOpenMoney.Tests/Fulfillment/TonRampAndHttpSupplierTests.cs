@@ -171,6 +171,7 @@ public sealed class DeliveryCrashTests(ITestOutputHelper output) : IAsyncLifetim
         {
             ["ConnectionStrings__Postgres"] = await (await PostgresServer.GetAsync()).CreateDatabaseAsync(),
             ["ApiKeys__Pepper"] = ApiFactory.Pepper,
+            ["Webhooks__SecretKey"] = ApiFactory.WebhookSecretKey,
             ["Pricing__TonUsdRate"] = "3.6",
             ["Payments__OrdersAddress"] = ApiFactory.OrdersAddress,
             ["Supplier__Mode"] = "Http",

@@ -74,6 +74,7 @@ public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFact
             {
                 ["ConnectionStrings__Postgres"] = factory.ConnectionString,
                 ["ApiKeys__Pepper"] = ApiFactory.Pepper,
+                ["Webhooks__SecretKey"] = ApiFactory.WebhookSecretKey,
             },
             args);
         return new Result(exitCode, stdout, stderr);

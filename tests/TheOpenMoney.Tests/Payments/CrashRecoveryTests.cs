@@ -30,6 +30,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         {
             ["ConnectionStrings__Postgres"] = _connectionString,
             ["ApiKeys__Pepper"] = ApiFactory.Pepper,
+            ["Webhooks__SecretKey"] = ApiFactory.WebhookSecretKey,
             ["Pricing__TonUsdRate"] = "3.6",
             ["PaymentProcessor__BaseUrl"] = _simulator.Urls.Single(),
             ["PaymentProcessor__ApiToken"] = PaymentsFactory.ProcessorToken,

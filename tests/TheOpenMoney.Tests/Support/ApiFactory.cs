@@ -13,6 +13,9 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string Pepper = "test-pepper-which-is-long-enough-0123456789";
 
+    /// <summary>Base64 of 32 bytes: the key that encrypts webhook secrets in tests.</summary>
+    public const string WebhookSecretKey = "dGVzdC13ZWJob29rLXNlY3JldC1rZXktMzItYnl0ZXM=";
+
     public const string OrdersAddress = "UQC2Ttw51lkpMeynPSb5YeHKMu152koHzptMpy6mAVDO9y6F";
 
     public string ConnectionString { get; private set; } = "";
@@ -65,6 +68,10 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["RateLimiting:OrderCreationPerKeyPerMinute"] = "100000",
             ["RateLimiting:FailedAuthPerIpPerMinute"] = "100000",
             ["Pricing:TonUsdRate"] = "3.6",
+            ["Webhooks:SecretKey"] = WebhookSecretKey,
+            // Test receivers listen on 127.0.0.1 over http; the SSRF tests turn these off.
+            ["Webhooks:AllowInsecureUrls"] = "true",
+            ["Webhooks:AllowPrivateNetworks"] = "true",
             ["Payments:OrdersAddress"] = OrdersAddress,
             // Delivery is driven by the fulfillment tests themselves; elsewhere paid orders stay paid.
             ["Fulfillment:Enabled"] = "false",

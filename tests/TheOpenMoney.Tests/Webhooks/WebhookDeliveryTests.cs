@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+using TheOpenMoney.Api.Webhooks;
+
+namespace TheOpenMoney.Tests.Webhooks;
+
+/// <summary>One POST a webhook receiver on 127.0.0.1 got.</summary>
+public sealed record ReceivedWebhook(long EventId, string Type, string Signature, byte[] Body, DateTimeOffset At)
+{
+    public JsonElement Json => JsonDocument.Parse(Body).RootElement;
+}
+
+/// <summary>A webhook receiver on 127.0.0.1 that records every POST and answers with what <see cref="Answer"/> says.</summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly FakeHttpServer _server;
+
+    private WebhookReceiver(FakeHttpServer server)
+    {
+        _server = server;
+        server.Handler = async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var received = new ReceivedWebhook(
+                long.Parse(context.Request.Headers["TOM-Event-Id"].ToString(), CultureInfo.InvariantCulture),
+                context.Request.Headers["TOM-Event-Type"].ToString(),
+                context.Request.Headers["TOM-Signature"].ToString(),
+                body.ToArray(),
+                DateTimeOffset.UtcNow);
+            Received.Enqueue(received);
+            context.Response.StatusCode = Answer(received);
+        };
+    }
+
+    public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
+
+    /// <summary>The status to answer a delivery with (200 unless set).</summary>
+    public Func<ReceivedWebhook, int> Answer { get; set; } = _ => 200;
+
+    public string Url => _server.Url + "/hooks";
+
+    public static async Task<WebhookReceiver> StartAsync() => new(await FakeHttpServer.StartAsync());
+
+    public async Task<List<ReceivedWebhook>> WaitForAsync(Func<ReceivedWebhook, bool> match, int count, string what) =>
+        await Eventually.WaitAsync(() => Task.FromResult(Received.Where(match).ToList()), found => found.Count >= count, what);
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}
+
+/// <summary>
+/// Webhooks end to end on real PostgreSQL with receivers on 127.0.0.1: every order path's events arrive
+/// signed and verifiable; failures are retried with the same event id; rotation signs with both secrets
+/// for the overlap; redelivery; deliveries and endpoints are per partner.
+/// </summary>
+public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) : IClassFixture<WebhookDeliveryTests.Factory>
+{
+    private static int s_nextUser = 150_000;
+
+    public sealed class Factory : PaymentsFactory
+    {
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            base.Configure(settings);
+            settings["Webhooks:DispatchInterval"] = "00:00:00.050";
+            settings["Webhooks:DeliveryInterval"] = "00:00:00.050";
+            settings["Webhooks:RetryBaseDelay"] = "00:00:00.100";
+            settings["Webhooks:RetryMaxDelay"] = "00:00:00.400";
+        }
+    }
+
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+
+    private static async Task<string> RegisterAsync(PartnerApi partner, WebhookReceiver receiver, string? events = null)
+    {
+        var body = events is null ? $$"""{"url": "{{receiver.Url}}"}""" : $$"""{"url": "{{receiver.Url}}", "events": {{events}}}""";
+        var registered = await (await partner.Client.PutAsync("/api/v1/webhook", new StringContent(body, Encoding.UTF8, "application/json"))).AssertOkAsync();
+        var secret = registered.GetProperty("secret").GetString()!;
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        return secret;
+    }
+
+    private static void AssertSigned(ReceivedWebhook received, string secret)
+    {
+        Assert.True(WebhookSignature.Verify(received.Signature, received.Body, secret, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)), $"signature {received.Signature} does not verify");
+        Assert.Equal(received.EventId, received.Json.GetProperty("id").GetInt64());
+        Assert.Equal(received.Type, received.Json.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Every_order_path_arrives_signed_with_the_same_events_as_the_log()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        var secret = await RegisterAsync(partner, receiver);
+        await partner.CreditAsync(1m, "webhooks");
+        var memoOrder = await partner.CreatedStarsOrderAsync();
+        var memoId = memoOrder.GetProperty("id").GetInt64();
+        await factory.DepositAsync(0.417m, memoOrder.GetProperty("payment_memo").GetString());
+        await factory.PollAsync();
+        await Delivery.DeliverAsync(factory, partner, memoId);
+        var refused = (await partner.CreatedStarsOrderAsync("failing_fred", method: "balance")).GetProperty("id").GetInt64();
+        await Delivery.DeliverAsync(factory, partner, refused);
+        var cancelled = (await partner.CreatedStarsOrderAsync()).GetProperty("id").GetInt64();
+        await (await partner.CancelAsync(cancelled)).AssertOkAsync();
+
+        // created×3, paid×2, completed, failed, cancelled; credited (adjustment, refund), debited.
+        var all = await receiver.WaitForAsync(_ => true, 11, "eleven deliveries");
+
+        Assert.All(all, r => AssertSigned(r, secret));
+        Assert.Equal(all.Count, all.Select(r => r.EventId).Distinct().Count());
+        var log = (await (await partner.Client.GetAsync("/api/v1/events?limit=100")).AssertOkAsync()).GetProperty("items").EnumerateArray()
+            .Select(e => (e.GetProperty("id").GetInt64(), e.GetProperty("type").GetString()!)).ToHashSet();
+        Assert.Equal(log, all.Select(r => (r.EventId, r.Type)).ToHashSet());
+        Assert.Contains(all, r => r.Type == "order.failed" && r.Json.GetProperty("data").GetProperty("order").GetProperty("id").GetInt64() == refused);
+        Assert.Contains(all, r => r.Type == "order.cancelled" && r.Json.GetProperty("data").GetProperty("order").GetProperty("id").GetInt64() == cancelled);
+        Assert.Contains(all, r => r.Type == "balance.credited" && r.Json.GetProperty("data").GetProperty("transaction").GetProperty("type").GetString() == "refund");
+    }
+
+    [Fact]
+    public async Task A_receiver_that_fails_twice_gets_the_event_on_the_third_attempt_with_the_same_id()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        var secret = await RegisterAsync(partner, receiver, """["order.created"]""");
+        var failures = 0;
+        receiver.Answer = _ => Interlocked.Increment(ref failures) <= 2 ? 503 : 200;
+
+        var id = (await partner.CreatedStarsOrderAsync()).GetProperty("id").GetInt64();
+
+        var attempts = await receiver.WaitForAsync(_ => true, 3, "three attempts");
+        Assert.Single(attempts.Select(a => a.EventId).Distinct());
+        Assert.All(attempts, a => AssertSigned(a, secret));
+        Assert.Equal(id, attempts[2].Json.GetProperty("data").GetProperty("order").GetProperty("id").GetInt64());
+        var log = await Eventually.WaitAsync(
+            async () => (await (await partner.Client.GetAsync("/api/v1/webhook/deliveries")).AssertOkAsync()).GetProperty("items").EnumerateArray().ToList(),
+            items => items.Count >= 3 && items[0].GetProperty("delivered").GetBoolean(),
+            "three attempts logged");
+        Assert.Equal([3, 2, 1], log.Take(3).Select(a => a.GetProperty("attempt").GetInt32()));
+        Assert.Equal([200, 503, 503], log.Take(3).Select(a => a.GetProperty("status_code").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, log[0].GetProperty("next_attempt_at").ValueKind);
+        var endpoint = await (await partner.Client.GetAsync("/api/v1/webhook")).AssertOkAsync();
+        Assert.True(endpoint.GetProperty("last_delivery").GetProperty("delivered").GetBoolean());
+        Assert.False(endpoint.TryGetProperty("secret", out _));
+        Assert.StartsWith(endpoint.GetProperty("secret_prefix").GetString()!, secret, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rotation_signs_with_both_secrets_during_the_overlap_and_then_only_the_new_one()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        var oldSecret = await RegisterAsync(partner, receiver, """["order.created"]""");
+        var rotated = await (await partner.Client.PostAsync("/api/v1/webhook/rotate-secret", null)).AssertOkAsync();
+        var newSecret = rotated.GetProperty("secret").GetString()!;
+        Assert.NotEqual(oldSecret, newSecret);
+
+        await partner.CreatedStarsOrderAsync();
+        var during = (await receiver.WaitForAsync(_ => true, 1, "a delivery during the overlap"))[0];
+        Assert.Equal(2, during.Signature.Split(',').Count(p => p.StartsWith("v1=", StringComparison.Ordinal)));
+        AssertSigned(during, newSecret);
+        AssertSigned(during, oldSecret);
+
+        // The overlap ends (as 24 hours later).
+        await Db.ExecuteAsync(factory, "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE partner_id = $1", partner.PartnerId);
+        await partner.CreatedStarsOrderAsync();
+        var after = (await receiver.WaitForAsync(_ => true, 2, "a delivery after the overlap"))[1];
+        Assert.Single(after.Signature.Split(','), p => p.StartsWith("v1=", StringComparison.Ordinal));
+        AssertSigned(after, newSecret);
+        Assert.False(WebhookSignature.Verify(after.Signature, after.Body, oldSecret, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public async Task Redeliver_and_ping_send_again_and_another_partner_sees_nothing()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        var stranger = await NewPartnerAsync();
+        await RegisterAsync(partner, receiver, """["order.created"]""");
+        await partner.CreatedStarsOrderAsync();
+        var first = (await receiver.WaitForAsync(_ => true, 1, "the first delivery"))[0];
+        var attempt = await Eventually.WaitAsync(
+            async () => (await (await partner.Client.GetAsync("/api/v1/webhook/deliveries")).AssertOkAsync()).GetProperty("items").EnumerateArray().ToList(),
+            items => items.Count >= 1,
+            "the attempt logged");
+
+        await (await stranger.Client.PostAsync($"/api/v1/webhook/deliveries/{attempt[0].GetProperty("id").GetInt64()}/redeliver", null)).AssertErrorAsync(404, ErrorCodes.NotFound);
+        await (await stranger.Client.GetAsync("/api/v1/webhook")).AssertErrorAsync(404, ErrorCodes.NotFound);
+        Assert.Equal(0, (await (await stranger.Client.GetAsync("/api/v1/webhook/deliveries")).AssertOkAsync()).GetProperty("total").GetInt32());
+        await (await partner.Client.PostAsync($"/api/v1/webhook/deliveries/{attempt[0].GetProperty("id").GetInt64()}/redeliver", null)).AssertOkAsync();
+        var again = await receiver.WaitForAsync(r => r.EventId == first.EventId, 2, "the redelivery");
+        Assert.Equal(first.Body, again[1].Body);
+
+        await (await partner.Client.PostAsync("/api/v1/webhook/test", null)).AssertOkAsync();
+        await receiver.WaitForAsync(r => r.Type == "ping", 1, "the ping");
+        await (await stranger.Client.PostAsync("/api/v1/webhook/test", null)).AssertErrorAsync(404, ErrorCodes.NotFound);
+
+        await (await partner.Client.DeleteAsync("/api/v1/webhook")).AssertOkAsync();
+        await (await partner.Client.GetAsync("/api/v1/webhook")).AssertErrorAsync(404, ErrorCodes.NotFound);
+    }
+
+    [Fact]
+    public async Task Two_extra_workers_deliver_two_hundred_events_each_exactly_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        await RegisterAsync(partner, receiver, """["order.created"]""");
+        await Db.ExecuteAsync(factory, "INSERT INTO events (partner_id, type, snapshot) SELECT $1, 'ping', '{}'::jsonb FROM generate_series(1, 400)", partner.PartnerId);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var workers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            while (receiver.Received.Count < 400 && !stop.IsCancellationRequested)
+            {
+                await Jobs.RunOnceAsync<WebhookDeliveryWorker>(factory.Services);
+            }
+        })).ToList();
+        await Task.WhenAll(workers);
+
+        var all = await receiver.WaitForAsync(r => r.Type == "ping", 400, "400 pings");
+        await Task.Delay(300);
+        Assert.Equal(400, receiver.Received.Count(r => r.Type == "ping"));
+        Assert.Equal(400, receiver.Received.Where(r => r.Type == "ping").Select(r => r.EventId).Distinct().Count());
+    }
+}
+
+/// <summary>Endpoints that never answer 2xx are disabled after MaxAttemptAge, and PUT /webhook enables them again.</summary>
+public sealed class WebhookDisableTests(WebhookDisableTests.Factory factory) : IClassFixture<WebhookDisableTests.Factory>
+{
+    public sealed class Factory : PaymentsFactory
+    {
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            base.Configure(settings);
+            settings["Webhooks:DispatchInterval"] = "00:00:00.050";
+            settings["Webhooks:DeliveryInterval"] = "00:00:00.050";
+            settings["Webhooks:RetryBaseDelay"] = "00:00:00.100";
+            settings["Webhooks:RetryMaxDelay"] = "00:00:00.200";
+            settings["Webhooks:MaxAttemptAge"] = "00:00:01.500";
+        }
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_never_answers_2xx_is_disabled_then_enabled_again_by_put()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer = _ => 500;
+        var partner = await PartnerApi.CreateAsync(factory, 160_001);
+        var body = new StringContent($$"""{"url": "{{receiver.Url}}", "events": ["order.created"]}""", Encoding.UTF8, "application/json");
+        await (await partner.Client.PutAsync("/api/v1/webhook", body)).AssertOkAsync();
+        await partner.CreatedStarsOrderAsync();
+
+        var endpoint = await Eventually.WaitAsync(
+            async () => await (await partner.Client.GetAsync("/api/v1/webhook")).AssertOkAsync(),
+            e => !e.GetProperty("enabled").GetBoolean(),
+            "the endpoint disabled");
+        Assert.Contains("PUT /webhook", endpoint.GetProperty("disabled_reason").GetString(), StringComparison.Ordinal);
+        var tried = receiver.Received.Count;
+        Assert.True(tried >= 2, $"{tried} attempts");
+        await partner.CreatedStarsOrderAsync();
+        await Task.Delay(500);
+        Assert.Equal(tried, receiver.Received.Count);
+
+        receiver.Answer = _ => 200;
+        var again = new StringContent($$"""{"url": "{{receiver.Url}}", "events": ["order.created"]}""", Encoding.UTF8, "application/json");
+        var enabled = await (await partner.Client.PutAsync("/api/v1/webhook", again)).AssertOkAsync();
+        Assert.True(enabled.GetProperty("enabled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, enabled.GetProperty("secret").ValueKind);
+        await partner.CreatedStarsOrderAsync();
+        await receiver.WaitForAsync(r => receiver.Answer(r) == 200, tried + 1, "a delivery after re-enabling");
+    }
+}
+
+/// <summary>With AllowPrivateNetworks and AllowInsecureUrls off (production), registration refuses unsafe URLs with 422.</summary>
+public sealed class WebhookUrlRegistrationTests(WebhookUrlRegistrationTests.Factory factory) : IClassFixture<WebhookUrlRegistrationTests.Factory>
+{
+    private static int s_nextUser = 170_000;
+
+    public sealed class Factory : ApiFactory
+    {
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            base.Configure(settings);
+            settings["Webhooks:AllowInsecureUrls"] = "false";
+            settings["Webhooks:AllowPrivateNetworks"] = "false";
+        }
+    }
+
+    [Theory]
+    [InlineData("http://example.com/hooks")]
+    [InlineData("ftp://example.com/hooks")]
+    [InlineData("https://user:pass@example.com/hooks")]
+    [InlineData("https://127.0.0.1/hooks")]
+    [InlineData("https://localhost/hooks")]
+    [InlineData("https://169.254.169.254/latest/meta-data")]
+    [InlineData("https://10.0.0.8/hooks")]
+    [InlineData("https://[::1]/hooks")]
+    [InlineData("https://[::ffff:127.0.0.1]/hooks")]
+    [InlineData("https://100.64.0.1/hooks")]
+    [InlineData("not a url")]
+    public async Task Unsafe_urls_are_refused_with_422_and_nothing_is_stored(string url)
+    {
+        var partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+        var body = new StringContent(JsonSerializer.Serialize(new { url }), Encoding.UTF8, "application/json");
+
+        await (await partner.Client.PutAsync("/api/v1/webhook", body)).AssertErrorAsync(422, ErrorCodes.ValidationError);
+
+        await (await partner.Client.GetAsync("/api/v1/webhook")).AssertErrorAsync(404, ErrorCodes.NotFound);
+    }
+}
