@@ -311,7 +311,7 @@ def main():
         sim_port, api_port = free_port(), free_port()
         sim_url, api_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{api_port}"
         webhook_token = "bench-webhook"
-        env = {**os.environ, "ASPNETCORE_ENVIRONMENT": "Production", "ConnectionStrings__Postgres": pg.dsn, "ApiKeys__Pepper": PEPPER,
+        env = {**os.environ, "ASPNETCORE_ENVIRONMENT": "Production", "ConnectionStrings__Postgres": pg.dsn, "ApiKeys__Pepper": PEPPER, "Webhooks__SecretKey": "YmVuY2gtd2ViaG9vay1zZWNyZXQta2V5LTMyLWJ5dGU=",
                "Pricing__TonUsdRate": "3.6", "PaymentProcessor__BaseUrl": sim_url, "PaymentProcessor__ApiToken": "bench-token",
                "PaymentProcessor__WebhookToken": webhook_token, "RateLimiting__PerKeyPerMinute": "1000000000",
                "RateLimiting__OrderCreationPerKeyPerMinute": "1000000000", "Fulfillment__Enabled": "false", "Bench__Enabled": "true",

@@ -1,4 +1,6 @@
 using Telegram.Bot;
+using Telegram.Bot.Types.Enums;
+using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Webhooks;
 
 namespace TheOpenMoney.Api.Telegram;
@@ -24,7 +26,7 @@ public sealed partial class TelegramPartnerNotifier(
             var chat = await db.Partners.AsNoTracking().Where(p => p.Id == partnerId).Select(p => (long?)p.TelegramUserId).FirstOrDefaultAsync(cancellationToken);
             if (chat is { } chatId)
             {
-                await scope.ServiceProvider.GetRequiredService<ITelegramBotClient>().SendMessage(chatId, HtmlText.Escape(text), Telegram.Bot.Types.Enums.ParseMode.Html, cancellationToken: cancellationToken);
+                await scope.ServiceProvider.GetRequiredService<ITelegramBotClient>().SendMessage(chatId, HtmlText.Escape(text), ParseMode.Html, cancellationToken: cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -19,7 +19,10 @@ public static class WebhooksSetup
             .Validate(o => o.MaxAttemptAge > TimeSpan.Zero && o.RotationOverlap > TimeSpan.Zero && o.DeliveryInterval > TimeSpan.Zero, "Webhooks:MaxAttemptAge, :RotationOverlap and :DeliveryInterval must be positive")
             .Validate(o => o.BatchSize > 0 && o.MaxConcurrency > 0 && o.PerEndpointConcurrency > 0, "Webhooks batch and concurrency settings must be positive")
             .ValidateOnStart();
-        services.AddOptions<WebhookSecretOptions>().Bind(section);
+        // Required: the key that encrypts webhook secrets at rest (base64 of 32 bytes); checked at start, not at the first delivery.
+        services.AddOptions<WebhookSecretOptions>().Bind(section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.SecretKey), "Webhooks:SecretKey is required (base64 of 32 random bytes, e.g. openssl rand -base64 32)")
+            .ValidateOnStart();
         services.AddSingleton<WebhookSecretProtector>();
         services.AddSingleton<WebhookAddressGuard>();
         services.AddSingleton<WebhookMetrics>();

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Http;
+using System.Globalization;
 using TheOpenMoney.Api.Webhooks;
 
 namespace TheOpenMoney.Tests.Webhooks;
