@@ -297,6 +297,85 @@ def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_pe
     return {"deposits": count, "rate_per_second": rate_per_second, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "max_ms": round(latencies[-1], 1) if latencies else None}
 
 
+def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
+    """`count` balance orders (each paid at creation: one order.paid) for a partner whose endpoint, a
+    receiver on 127.0.0.1 answering 200 at once, subscribes to order.paid only. Measures from each event's
+    commit (its created_at) to its arrival, and the throughput from the first commit to the last arrival."""
+    import http.server
+    received = {}
+    lock = threading.Lock()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            at = time.time()
+            event = json.loads(body)
+            with lock:
+                received.setdefault(event["id"], (at, event["created_at"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        key = run(["dotnet", "TheOpenMoney.Api.dll", "keys", "create", "--telegram-user-id", "900003"], env=env, cwd=api_dir).stdout.strip()
+        run(["dotnet", "TheOpenMoney.Api.dll", "balance", "credit", "--telegram-user-id", "900003", "--amount-ton", "100000", "--ref", "bench-webhooks"], env=env, cwd=api_dir)
+        auth = {"Authorization": f"Bearer {key}"}
+        http("PUT", f"{api_url}/api/v1/webhook", {"url": f"http://127.0.0.1:{server.server_port}/", "events": ["order.paid"]}, auth)
+        next_index = iter(range(count))
+        next_lock = threading.Lock()
+
+        def create():
+            while True:
+                with next_lock:
+                    if next(next_index, None) is None:
+                        return
+                http("POST", f"{api_url}/api/v1/orders/stars", {"recipient_username": "pandus", "quantity": 100, "payment_method": "balance"}, auth)
+
+        started = time.time()
+        threads = [threading.Thread(target=create) for _ in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        created_s = time.time() - started
+        deadline = time.time() + 300
+        while len(received) < count and time.time() < deadline:
+            time.sleep(0.2)
+        from datetime import datetime
+        lags = sorted(at - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() for at, created in received.values())
+        commits = [datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() for _, created in received.values()]
+        arrivals = [at for at, _ in received.values()]
+        span = max(arrivals) - min(commits) if received else None
+        attempts = int(pg.sql("SELECT count(*) FROM webhook_attempts"))
+        return {"orders": count, "delivered": len(received), "attempts": attempts, "created_in_s": round(created_s, 2),
+                "deliveries_per_s": round(len(received) / span, 1) if span else None,
+                "lag_p50_ms": pct([l * 1000 for l in lags], 50), "lag_p99_ms": pct([l * 1000 for l in lags], 99),
+                "lag_max_ms": round(lags[-1] * 1000, 1) if lags else None}
+    finally:
+        server.shutdown()
+
+
+def create_with_and_without_events(pg, api_url, key):
+    """Order creation with the event triggers on, off, and on again, in one run (alternated so drift shows)."""
+    figures = {}
+    for label, action in (("events_on", "ENABLE"), ("events_off", "DISABLE"), ("events_on_again", "ENABLE"), ("events_off_again", "DISABLE")):
+        pg.sql(f"ALTER TABLE orders {action} TRIGGER tr_orders_events; ALTER TABLE balance_ledger {action} TRIGGER tr_balance_ledger_events")
+        figures[label] = wrk(api_url, ["create_order.lua"], {"TOM_BENCH_KEY": key})
+        log(f"create_order with {label}: {figures[label]['rps']} req/s p99 {figures[label]['p99_ms']} ms")
+    pg.sql("ALTER TABLE orders ENABLE TRIGGER tr_orders_events; ALTER TABLE balance_ledger ENABLE TRIGGER tr_balance_ledger_events")
+    on = (figures["events_on"]["rps"] + figures["events_on_again"]["rps"]) / 2
+    off = (figures["events_off"]["rps"] + figures["events_off_again"]["rps"]) / 2
+    figures["on_vs_off"] = round(on / off, 3)
+    return figures
+
+
 def main():
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     root = tempfile.mkdtemp(prefix="tom-bench-")
@@ -315,7 +394,7 @@ def main():
                "Pricing__TonUsdRate": "3.6", "PaymentProcessor__BaseUrl": sim_url, "PaymentProcessor__ApiToken": "bench-token",
                "PaymentProcessor__WebhookToken": webhook_token, "RateLimiting__PerKeyPerMinute": "1000000000",
                "RateLimiting__OrderCreationPerKeyPerMinute": "1000000000", "Fulfillment__Enabled": "false", "Bench__Enabled": "true",
-               "Logging__Json": "true"}
+               "Logging__Json": "true", "Webhooks__AllowInsecureUrls": "true", "Webhooks__AllowPrivateNetworks": "true"}
         start(["dotnet", "TheOpenMoney.Simulators.dll", "--urls", sim_url], {**os.environ, "Simulator__ApiToken": "bench-token"}, sim_dir, os.path.join(root, "sim.log"))
         run(["dotnet", "TheOpenMoney.Api.dll", "migrate"], env=env, cwd=api_dir)
         api = start(["dotnet", "TheOpenMoney.Api.dll", "--urls", api_url], env, api_dir, os.path.join(root, "api.log"))
@@ -398,6 +477,11 @@ def main():
                 }
                 results["detection"] = {**detection_results, "poll_interval_s": 5, "peak_rss_mb": rss.peak_mb()}
                 log(f"detection: {json.dumps(results['detection'])}")
+        if "webhooks" in PHASES:
+            results["events_create_ab"] = create_with_and_without_events(pg, api_url, key)
+            rss.reset()
+            results["webhook_deliveries"] = {**webhook_deliveries(pg, api_url, env, api_dir), "peak_rss_mb": rss.peak_mb()}
+            log(f"webhooks: {json.dumps(results['webhook_deliveries'])}")
         results["peak_rss_mb_overall"] = round(int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{api.pid}/status").read()).group(1)) / 1024, 1)
     finally:
         stop_all()
