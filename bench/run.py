@@ -301,11 +301,11 @@ def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
     """`count` balance orders (each paid at creation: one order.paid) for a partner whose endpoint, a
     receiver on 127.0.0.1 answering 200 at once, subscribes to order.paid only. Measures from each event's
     commit (its created_at) to its arrival, and the throughput from the first commit to the last arrival."""
-    import http.server
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     received = {}
     lock = threading.Lock()
 
-    class Receiver(http.server.BaseHTTPRequestHandler):
+    class Receiver(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self):
@@ -321,7 +321,7 @@ def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         key = run(["dotnet", "TheOpenMoney.Api.dll", "keys", "create", "--telegram-user-id", "900003"], env=env, cwd=api_dir).stdout.strip()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using TheOpenMoney.Api.Events;
+using TheOpenMoney.Api.Infrastructure;
 
 namespace TheOpenMoney.Api.Webhooks;
 
@@ -8,8 +9,9 @@ namespace TheOpenMoney.Api.Webhooks;
 /// Sends due webhook deliveries. Every instance runs it: due rows are claimed with
 /// <c>FOR UPDATE SKIP LOCKED</c> and leased (their next attempt pushed past <see cref="WebhookOptions.Timeout"/>),
 /// so two instances never send one attempt twice. At most <see cref="WebhookOptions.PerEndpointConcurrency"/>
-/// are claimed per partner per run and <see cref="WebhookOptions.MaxConcurrency"/> are in flight at once, so a
-/// slow or dead endpoint holds only its own slots. Each attempt is signed (<c>TOM-Signature</c>, with the
+/// attempts per endpoint and <see cref="WebhookOptions.MaxConcurrency"/> in all are in flight on an instance
+/// (<see cref="WebhookInFlight"/>), and a freed slot is refilled at once, so a slow or dead endpoint holds
+/// only its own slots while the others' deliveries flow. Each attempt is signed (<c>TOM-Signature</c>, with the
 /// previous secret too during a rotation), posted without following redirects to an address checked at
 /// connect time, recorded, and then delivered, retried with exponential backoff and jitter, or — once the
 /// event has waited <see cref="WebhookOptions.MaxAttemptAge"/> — failed, with the endpoint disabled and the
@@ -20,6 +22,7 @@ public sealed partial class WebhookDeliveryWorker(
     IHttpClientFactory httpClients,
     WebhookSecretProtector protector,
     IPartnerNotifier notifier,
+    WebhookInFlight inFlight,
     WebhookMetrics metrics,
     TimeProvider time,
     IOptions<WebhookOptions> options,
@@ -27,34 +30,57 @@ public sealed partial class WebhookDeliveryWorker(
 {
     public const string HttpClientName = "webhooks";
 
+    /// <summary>
+    /// Claims what fits in the free slots and starts those attempts without waiting for them (each records
+    /// its own outcome); with nothing to claim while attempts are in flight, waits for one to end (at most
+    /// <see cref="WebhookOptions.DeliveryInterval"/>) and runs again, so a freed slot is refilled at once.
+    /// </summary>
     public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        var claimed = await ClaimAsync(cancellationToken);
-        if (claimed.Count == 0)
+        var settings = options.Value;
+        var capacity = settings.MaxConcurrency - inFlight.Total;
+        var claimed = capacity > 0 ? await ClaimAsync(capacity, cancellationToken) : [];
+        foreach (var delivery in claimed)
+        {
+            inFlight.Started(delivery.PartnerId);
+            _ = Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        await AttemptAsync(delivery, cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // Not recorded (stopping, or the database failed): the lease runs out and the attempt is made again.
+                        LogAttemptLost(logger, delivery.Id, FailureKind.Of(ex));
+                    }
+                    finally
+                    {
+                        inFlight.Ended(delivery.PartnerId);
+                    }
+                },
+                CancellationToken.None);
+        }
+
+        if (claimed.Count > 0)
+        {
+            return JobOutcome.MoreWork;
+        }
+
+        if (inFlight.Total == 0)
         {
             return JobOutcome.Idle;
         }
 
-        var settings = options.Value;
-        using var slots = new SemaphoreSlim(settings.MaxConcurrency);
-        await Task.WhenAll(claimed.Select(async delivery =>
-        {
-            await slots.WaitAsync(cancellationToken);
-            try
-            {
-                await AttemptAsync(delivery, cancellationToken);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }));
-        return claimed.Count >= settings.BatchSize ? JobOutcome.MoreWork : JobOutcome.Idle;
+        await inFlight.SlotFreedAsync(settings.DeliveryInterval, cancellationToken);
+        return JobOutcome.MoreWork;
     }
 
-    private async Task<List<ClaimedDelivery>> ClaimAsync(CancellationToken cancellationToken)
+    private async Task<List<ClaimedDelivery>> ClaimAsync(int capacity, CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        var (busyPartners, busyCounts) = inFlight.Snapshot();
         var now = time.GetUtcNow();
         await using var command = dataSource.CreateCommand(
             """
@@ -65,9 +91,13 @@ public sealed partial class WebhookDeliveryWorker(
                  ORDER BY d.next_attempt_at
                  LIMIT $2 * 4
                    FOR UPDATE OF d SKIP LOCKED
+            ), busy AS (
+                SELECT * FROM unnest($5::bigint[], $6::integer[]) AS b (partner_id, in_flight)
             ), fair AS (
-                SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY partner_id ORDER BY id) AS n FROM due) ranked
-                 WHERE n <= $3 LIMIT $2
+                SELECT id FROM (SELECT due.id, due.partner_id, row_number() OVER (PARTITION BY due.partner_id ORDER BY due.id) AS n FROM due) ranked
+                  LEFT JOIN busy USING (partner_id)
+                 WHERE n <= $3 - coalesce(busy.in_flight, 0)
+                 LIMIT $2
             )
             UPDATE webhook_deliveries d
                SET attempts = d.attempts + 1, next_attempt_at = $4
@@ -77,10 +107,12 @@ public sealed partial class WebhookDeliveryWorker(
                       w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at
             """);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.BatchSize });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Min(capacity, settings.BatchSize) });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.PerEndpointConcurrency });
         // The lease: a worker that dies mid-attempt leaves the row due again after it.
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now + (settings.Timeout * 2) + TimeSpan.FromSeconds(5) });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = busyPartners });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = busyCounts });
         var claimed = new List<ClaimedDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -201,6 +233,9 @@ public sealed partial class WebhookDeliveryWorker(
     };
 
     private static string Age(TimeSpan age) => age.TotalDays >= 1 ? $"{age.TotalDays:0.#} days" : age.TotalHours >= 1 ? $"{age.TotalHours:0.#} hours" : $"{age.TotalSeconds:0.#} seconds";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId}: the attempt's outcome was not recorded ({FailureKind}); it is made again when its lease runs out")]
+    private static partial void LogAttemptLost(ILogger logger, long deliveryId, string failureKind);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint of partner {PartnerId} disabled after failing for MaxAttemptAge")]
     private static partial void LogDisabled(ILogger logger, long partnerId);

@@ -26,6 +26,7 @@ public static class WebhooksSetup
         services.AddSingleton<WebhookSecretProtector>();
         services.AddSingleton<WebhookAddressGuard>();
         services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<WebhookInFlight>();
         services.AddScoped<WebhookEndpoints>();
         var settings = section.Get<WebhookOptions>() ?? new WebhookOptions();
         services.AddHttpClient(WebhookDeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
@@ -35,6 +36,8 @@ public static class WebhooksSetup
         {
             job.Interval = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.DeliveryInterval;
             job.FailureBackoff = TimeSpan.FromSeconds(1);
+            // A run either claims, or waits for an attempt to end: back to back is the pipeline, not a spin.
+            job.MoreWorkLimit = int.MaxValue;
         });
         services.AddHealthChecks().AddCheck<WebhookHealthCheck>(HealthComponents.Webhooks, failureStatus: HealthStatus.Degraded);
         return services;
