@@ -36,7 +36,7 @@ public sealed class WebhookOptions
     public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>Attempts in flight at once to one partner's endpoint (a slow endpoint holds only these).</summary>
-    public int PerEndpointConcurrency { get; set; } = 4;
+    public int PerEndpointConcurrency { get; set; } = 16;
 
     /// <summary>Bytes of an endpoint's answer read (and then ignored).</summary>
     public const int MaxResponseBytes = 64 * 1024;
