@@ -19,9 +19,12 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics me
             """
             WITH batch AS (
                 SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE
+            ), ordered AS (
+                -- nextval over the batch read in id order: within a batch, ids follow the order the rows were written.
+                SELECT id, nextval('event_seq') AS seq FROM (SELECT id FROM batch ORDER BY id) b
             ), numbered AS (
-                UPDATE events e SET seq = nextval('event_seq')
-                  FROM batch WHERE e.id = batch.id
+                UPDATE events e SET seq = ordered.seq
+                  FROM ordered WHERE e.id = ordered.id
                 RETURNING e.id, e.partner_id, e.type, e.created_at
             ), queued AS (
                 INSERT INTO webhook_deliveries (partner_id, event_id, status, next_attempt_at, first_queued_at)

@@ -138,6 +138,25 @@ public sealed class EventLogTests(EventLogTests.Factory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Events_get_their_public_ids_in_the_order_they_were_written()
+    {
+        var partner = await NewPartnerAsync();
+        // Some committed at once (one batch of the dispatcher), after updates that moved rows around on disk.
+        await Db.ExecuteAsync(factory, "INSERT INTO events (partner_id, type, snapshot) SELECT $1, 'ping', '{}'::jsonb FROM generate_series(1, 300)", partner.PartnerId);
+        await Db.ExecuteAsync(factory, "UPDATE events SET snapshot = '{\"x\": 1}'::jsonb WHERE partner_id = $1 AND id % 3 = 0 AND seq IS NULL", partner.PartnerId);
+
+        await Eventually.WaitAsync(
+            () => Db.ScalarAsync(factory, "SELECT count(*) FROM events WHERE partner_id = $1 AND seq IS NULL", partner.PartnerId),
+            left => left == 0,
+            "every event numbered");
+
+        Assert.Equal(0, await Db.ScalarAsync(
+            factory,
+            "SELECT count(*) FROM events a JOIN events b ON a.partner_id = b.partner_id AND a.id < b.id AND a.seq > b.seq WHERE a.partner_id = $1",
+            partner.PartnerId));
+    }
+
+    [Fact]
     public async Task The_cursor_pages_filters_by_type_and_never_shows_another_partners_events()
     {
         var partner = await NewPartnerAsync();
