@@ -299,35 +299,25 @@ def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_pe
 
 def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
     """`count` balance orders (each paid at creation: one order.paid) for a partner whose endpoint, a
-    receiver on 127.0.0.1 answering 200 at once, subscribes to order.paid only. Measures from each event's
+    receiver on 127.0.0.1 in its own process answering 200 at once, subscribes to order.paid only. Measures from each event's
     commit (its created_at) to its arrival, and the throughput from the first commit to the last arrival."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    receiver_port = free_port()
+    received_path = tempfile.mktemp(prefix="webhooks-", suffix=".log")
+    receiver = subprocess.Popen([sys.executable, str(BENCH / "webhook_receiver.py"), str(receiver_port), received_path])
     received = {}
-    lock = threading.Lock()
 
-    class Receiver(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def read_received():
+        if os.path.exists(received_path):
+            for line in open(received_path):
+                parts = line.split()
+                if len(parts) == 3:
+                    received.setdefault(int(parts[0]), (float(parts[1]), parts[2]))
 
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            at = time.time()
-            event = json.loads(body)
-            with lock:
-                received.setdefault(event["id"], (at, event["created_at"]))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         key = run(["dotnet", "TheOpenMoney.Api.dll", "keys", "create", "--telegram-user-id", "900003"], env=env, cwd=api_dir).stdout.strip()
         run(["dotnet", "TheOpenMoney.Api.dll", "balance", "credit", "--telegram-user-id", "900003", "--amount-ton", "100000", "--ref", "bench-webhooks"], env=env, cwd=api_dir)
         auth = {"Authorization": f"Bearer {key}"}
-        http("PUT", f"{api_url}/api/v1/webhook", {"url": f"http://127.0.0.1:{server.server_port}/", "events": ["order.paid"]}, auth)
+        http("PUT", f"{api_url}/api/v1/webhook", {"url": f"http://127.0.0.1:{receiver_port}/", "events": ["order.paid"]}, auth)
         next_index = iter(range(count))
         next_lock = threading.Lock()
 
@@ -348,6 +338,7 @@ def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
         deadline = time.time() + 300
         while len(received) < count and time.time() < deadline:
             time.sleep(0.2)
+            read_received()
         from datetime import datetime
         lags = sorted(at - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() for at, created in received.values())
         commits = [datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() for _, created in received.values()]
@@ -359,7 +350,10 @@ def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
                 "lag_p50_ms": pct([l * 1000 for l in lags], 50), "lag_p99_ms": pct([l * 1000 for l in lags], 99),
                 "lag_max_ms": round(lags[-1] * 1000, 1) if lags else None}
     finally:
-        server.shutdown()
+        receiver.terminate()
+        receiver.wait()
+        if os.path.exists(received_path):
+            os.unlink(received_path)
 
 
 def create_with_and_without_events(pg, api_url, key):

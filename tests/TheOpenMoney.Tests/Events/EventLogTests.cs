@@ -113,6 +113,27 @@ public sealed class EventLogTests(EventLogTests.Factory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Late_payments_and_top_ups_log_their_credit()
+    {
+        var partner = await NewPartnerAsync();
+        var order = await partner.CreatedStarsOrderAsync();
+        await (await partner.CancelAsync(order.GetProperty("id").GetInt64())).AssertOkAsync();
+        await factory.DepositAsync(0.417m, order.GetProperty("payment_memo").GetString());
+        var topup = (await (await partner.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("topup_address").GetString()!;
+        await factory.DepositAsync(2m, comment: null, address: topup);
+        await factory.PollAsync();
+
+        var events = await EventsAsync(partner, 4);
+
+        var credits = events.Where(e => e.GetProperty("type").GetString() == "balance.credited")
+            .Select(e => e.GetProperty("data").GetProperty("transaction"))
+            .Select(t => (t.GetProperty("type").GetString(), t.GetProperty("amount_ton").GetDecimal()))
+            .OrderBy(c => c.Item1, StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal([("late_payment", 0.417m), ("topup", 2m)], credits);
+    }
+
+    [Fact]
     public async Task A_rolled_back_transition_leaves_no_event_and_a_committed_one_exactly_one()
     {
         var partner = await NewPartnerAsync();
