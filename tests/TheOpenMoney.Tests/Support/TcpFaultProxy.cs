@@ -101,7 +101,12 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     {
         try
         {
-            client.Client.LingerState = new LingerOption(true, 0);
+            // Client is null once the pipe's own task has closed this side.
+            if (client.Client is { } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+
             client.Close();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
