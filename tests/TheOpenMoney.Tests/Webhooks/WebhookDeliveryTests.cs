@@ -4,6 +4,19 @@ using TheOpenMoney.Api.Webhooks;
 
 namespace TheOpenMoney.Tests.Webhooks;
 
+/// <summary>The payments host with events dispatched and deliveries retried within a test's patience.</summary>
+public class WebhookFactory : PaymentsFactory
+{
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["Webhooks:DispatchInterval"] = "00:00:00.050";
+        settings["Webhooks:DeliveryInterval"] = "00:00:00.050";
+        settings["Webhooks:RetryBaseDelay"] = "00:00:00.100";
+        settings["Webhooks:RetryMaxDelay"] = "00:00:00.400";
+    }
+}
+
 /// <summary>One POST a webhook receiver on 127.0.0.1 got.</summary>
 public sealed record ReceivedWebhook(long EventId, string Type, string Signature, byte[] Body, DateTimeOffset At)
 {
@@ -57,17 +70,7 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
 {
     private static int s_nextUser = 150_000;
 
-    public sealed class Factory : PaymentsFactory
-    {
-        protected override void Configure(IDictionary<string, string?> settings)
-        {
-            base.Configure(settings);
-            settings["Webhooks:DispatchInterval"] = "00:00:00.050";
-            settings["Webhooks:DeliveryInterval"] = "00:00:00.050";
-            settings["Webhooks:RetryBaseDelay"] = "00:00:00.100";
-            settings["Webhooks:RetryMaxDelay"] = "00:00:00.400";
-        }
-    }
+    public sealed class Factory : WebhookFactory;
 
     private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
 
@@ -228,15 +231,11 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
 /// <summary>Endpoints that never answer 2xx are disabled after MaxAttemptAge, and PUT /webhook enables them again.</summary>
 public sealed class WebhookDisableTests(WebhookDisableTests.Factory factory) : IClassFixture<WebhookDisableTests.Factory>
 {
-    public sealed class Factory : PaymentsFactory
+    public sealed class Factory : WebhookFactory
     {
         protected override void Configure(IDictionary<string, string?> settings)
         {
             base.Configure(settings);
-            settings["Webhooks:DispatchInterval"] = "00:00:00.050";
-            settings["Webhooks:DeliveryInterval"] = "00:00:00.050";
-            settings["Webhooks:RetryBaseDelay"] = "00:00:00.100";
-            settings["Webhooks:RetryMaxDelay"] = "00:00:00.200";
             settings["Webhooks:MaxAttemptAge"] = "00:00:01.500";
         }
     }
