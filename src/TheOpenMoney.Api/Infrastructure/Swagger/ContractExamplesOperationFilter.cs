@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.Events;
 using TheOpenMoney.Api.Health;
 using TheOpenMoney.Api.Infrastructure.Json;
 using TheOpenMoney.Api.Infrastructure.Paging;
@@ -10,6 +11,7 @@ using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
+using TheOpenMoney.Api.Webhooks;
 
 namespace TheOpenMoney.Api.Infrastructure.Swagger;
 
@@ -134,6 +136,7 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             PaymentLink = null,
             PaymentRequest = null,
         };
+        var paid = pending with { Status = "paid", PaidAt = Created.AddMinutes(2), PaidTon = 0.418m, PaymentTxHash = "b5c0f2a7d9e14c3b8a6f0e2d4c1b3a5968f7e6d5c4b3a2918f7e6d5c4b3a2910", PaymentLink = null, PaymentRequest = null };
         var cancelled = pending with { Status = "cancelled", CancelledAt = Created.AddMinutes(3), PaymentLink = null, PaymentRequest = null };
         var ledger = new[]
         {
@@ -182,9 +185,40 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
                 ["database"] = new Dictionary<string, object?> { ["status"] = "ok" },
                 ["payment_processor"] = new Dictionary<string, object?> { ["status"] = "ok", ["reachable"] = true, ["is_synced"] = true, ["lag_seconds"] = 3 },
             }),
+            // One event of each kind: an order event carries the order as it was, a balance event the ledger row.
+            ["listEvents"] = new EventPage(
+                [
+                    new EventResponse(48_211, EventTypes.OrderCreated, Created, new JsonObject { ["order"] = OrderNode(pending, json) }),
+                    new EventResponse(48_212, EventTypes.OrderPaid, Created.AddMinutes(2), new JsonObject { ["order"] = OrderNode(paid, json) }),
+                    new EventResponse(48_215, EventTypes.BalanceDebited, Created, new JsonObject { ["transaction"] = JsonSerializer.SerializeToNode(ledger[0], json) }),
+                    new EventResponse(48_220, EventTypes.OrderCompleted, Created.AddSeconds(4), new JsonObject { ["order"] = OrderNode(premium, json) }),
+                ],
+                48_220,
+                true),
+            ["putWebhook"] = new WebhookRegistered(
+                "https://reseller.example/hooks/theopenmoney", [EventTypes.OrderPaid, EventTypes.OrderCompleted, EventTypes.OrderFailed], true,
+                "whsec_Qm9vbXNoYWthbGFrYS1leGFtcGxlLXNlY3JldC0zMmI", "whsec_Qm9vbX", Created),
+            ["getWebhook"] = new WebhookEndpointResponse(
+                "https://reseller.example/hooks/theopenmoney", [EventTypes.OrderPaid, EventTypes.OrderCompleted, EventTypes.OrderFailed], true,
+                "whsec_Qm9vbX", Created, null, null, new WebhookLastDelivery(200, true, null, Created.AddMinutes(2))),
+            ["deleteWebhook"] = new WebhookDeleted(true),
+            ["rotateWebhookSecret"] = new WebhookRotated("whsec_TmV3LXNlY3JldC1hZnRlci1yb3RhdGlvbi1leGFtcGxlMzI", "whsec_TmV3LX", Created.AddHours(24)),
+            ["testWebhook"] = new WebhookTestQueued(true),
+            ["redeliverWebhook"] = new WebhookTestQueued(true),
+            ["listWebhookDeliveries"] = new Page<WebhookAttemptResponse>(
+                [
+                    new WebhookAttemptResponse(913, 48_212, EventTypes.OrderPaid, 3, 200, null, 41, true, null, Created.AddMinutes(3)),
+                    new WebhookAttemptResponse(912, 48_212, EventTypes.OrderPaid, 2, 503, "HTTP 503", 12, false, Created.AddMinutes(3), Created.AddMinutes(2).AddSeconds(20)),
+                    new WebhookAttemptResponse(911, 48_212, EventTypes.OrderPaid, 1, null, "no answer within 10 s", 10_000, false, Created.AddMinutes(2).AddSeconds(20), Created.AddMinutes(2)),
+                ],
+                3,
+                20,
+                0),
         };
         return examples.ToDictionary(e => e.Key, e => new JsonObject { ["ok"] = true, ["data"] = JsonSerializer.SerializeToNode(e.Value, e.Value.GetType(), json) } as JsonNode);
     }
+
+    private static JsonNode? OrderNode(OrderResponse order, JsonSerializerOptions json) => JsonSerializer.SerializeToNode(order, json);
 
     private static void SetRequestExample(OpenApiOperation operation, string json)
     {

@@ -30,6 +30,21 @@ internal sealed class ContractSchemaFilter : ISchemaFilter
         {
             ApplyToType(concrete, type);
         }
+
+        if (context.Type == typeof(Events.EventResponse) && concrete.Properties is { } eventProperties)
+        {
+            // data is one of three shapes, by type: {"order": …}, {"transaction": …} or {} (ping).
+            eventProperties["data"] = new OpenApiSchema
+            {
+                Description = "`{\"order\": …}` for order.* (the order as it was then), `{\"transaction\": …}` for balance.* (the ledger row), `{}` for ping.",
+                OneOf =
+                [
+                    DataWith("order", context.SchemaGenerator.GenerateSchema(typeof(Orders.OrderResponse), context.SchemaRepository)),
+                    DataWith("transaction", context.SchemaGenerator.GenerateSchema(typeof(Balance.LedgerEntryResponse), context.SchemaRepository)),
+                    new OpenApiSchema { Type = JsonSchemaType.Object, MaxProperties = 0 },
+                ],
+            };
+        }
     }
 
     private static void ApplyToMember(OpenApiSchema schema, ICustomAttributeProvider member)
@@ -97,6 +112,14 @@ internal sealed class ContractSchemaFilter : ISchemaFilter
             properties["data"] = new OpenApiSchema { Type = JsonSchemaType.Null, Description = "Always `null` in an error envelope." };
         }
     }
+
+    private static OpenApiSchema DataWith(string name, IOpenApiSchema value) => new()
+    {
+        Type = JsonSchemaType.Object,
+        Properties = new Dictionary<string, IOpenApiSchema> { [name] = value },
+        Required = new SortedSet<string>(StringComparer.Ordinal) { name },
+        AdditionalPropertiesAllowed = false,
+    };
 
     /// <summary>The success envelope: its <c>data</c> (a type parameter, so of unknown nullability) is never null.</summary>
     private static bool IsEnvelope(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ApiResponse<>);
