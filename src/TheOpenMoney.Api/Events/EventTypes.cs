@@ -16,4 +16,7 @@ public static class EventTypes
     /// <summary>Every type, in the order the docs list them.</summary>
     public static IReadOnlyList<string> All { get; } =
         [OrderCreated, OrderPaid, OrderCompleted, OrderFailed, OrderExpired, OrderCancelled, BalanceCredited, BalanceDebited, Ping];
+
+    /// <summary>The types a webhook endpoint may subscribe to (and gets when it names none): all but <see cref="Ping"/>, which a test always sends.</summary>
+    public static IReadOnlyList<string> Subscribable { get; } = [.. All.Where(t => t != Ping)];
 }

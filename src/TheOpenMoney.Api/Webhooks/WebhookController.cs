@@ -102,7 +102,7 @@ internal sealed class PutWebhookRequestValidator : AbstractValidator<PutWebhookR
     {
         RuleFor(r => r.Url).NotEmpty().WithMessage("url is required");
         RuleFor(r => r.Events)
-            .Must(e => e is null || (e.Count is > 0 and <= 20 && e.All(t => EventTypes.All.Contains(t) && t != EventTypes.Ping)))
-            .WithMessage($"events must be a non-empty list of {string.Join(", ", EventTypes.All.Where(t => t != EventTypes.Ping))}");
+            .Must(e => e is null || (e.Count is > 0 and <= 20 && e.All(EventTypes.Subscribable.Contains)))
+            .WithMessage($"events must be a non-empty list of {string.Join(", ", EventTypes.Subscribable)}");
     }
 }

@@ -72,7 +72,7 @@ public sealed class WebhookEndpoints(
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new WebhookRegistered(url, eventTypes ?? EventTypes.All.Where(t => t != EventTypes.Ping).ToList(), true, created ? secret : null, prefix, createdAt);
+        return new WebhookRegistered(url, eventTypes ?? EventTypes.Subscribable, true, created ? secret : null, prefix, createdAt);
     }
 
     public async Task<WebhookEndpointResponse?> GetAsync(long partnerId, CancellationToken cancellationToken)
@@ -98,7 +98,7 @@ public sealed class WebhookEndpoints(
             : new WebhookLastDelivery(reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.GetBoolean(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10));
         return new WebhookEndpointResponse(
             reader.GetString(0),
-            reader.IsDBNull(1) ? EventTypes.All.Where(t => t != EventTypes.Ping).ToList() : reader.GetFieldValue<string[]>(1),
+            reader.IsDBNull(1) ? EventTypes.Subscribable : reader.GetFieldValue<string[]>(1),
             reader.GetBoolean(2),
             reader.GetString(3),
             reader.GetFieldValue<DateTimeOffset>(4),
