@@ -7,7 +7,7 @@ namespace TheOpenMoney.Api.Events;
 /// events, so the public ids only ever grow: an event that commits late gets a later id, and a reader's
 /// cursor (<c>GET /events?after=</c>) can never pass one it has not seen.
 /// </summary>
-public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics metrics, IOptions<EventOptions> options) : IBackgroundJob
+public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics metrics, TimeProvider time, IOptions<EventOptions> options) : IBackgroundJob
 {
     /// <summary>Advisory lock key of the dispatcher leader ("TOM-EVNT").</summary>
     internal const long LeaderLockKey = 0x544F4D2D45564E54;
@@ -28,7 +28,7 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics me
                 RETURNING e.id, e.partner_id, e.type, e.created_at
             ), queued AS (
                 INSERT INTO webhook_deliveries (partner_id, event_id, status, next_attempt_at, first_queued_at)
-                SELECT n.partner_id, n.id, 'pending', clock_timestamp(), clock_timestamp()
+                SELECT n.partner_id, n.id, 'pending', $2, $2
                   FROM numbered n
                   JOIN webhook_endpoints w ON w.partner_id = n.partner_id
                  WHERE w.enabled AND (n.type = 'ping' OR w.event_types IS NULL OR n.type = ANY (w.event_types))
@@ -38,6 +38,8 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics me
                    (SELECT extract(epoch FROM clock_timestamp() - min(created_at)) FROM numbered)
             """);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch });
+        // Queued at the app's clock, the one the delivery worker measures due times and MaxAttemptAge with.
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var numbered = reader.GetInt64(0);

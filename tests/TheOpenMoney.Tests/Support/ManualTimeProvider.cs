@@ -1,6 +1,10 @@
 namespace TheOpenMoney.Tests.Support;
 
-/// <summary>A clock the test moves by hand (Microsoft.Extensions.TimeProvider.Testing is not served here).</summary>
+/// <summary>
+/// A wall clock the test moves by hand. Only <see cref="GetUtcNow"/> moves: timers and timestamps stay real,
+/// so background loops keep their pace while the app's idea of "now" jumps. (FakeTimeProvider from
+/// Microsoft.Extensions.TimeProvider.Testing fakes timers too, which would freeze every loop's waits.)
+/// </summary>
 public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private readonly object _gate = new();

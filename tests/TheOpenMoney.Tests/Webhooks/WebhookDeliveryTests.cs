@@ -228,36 +228,118 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
     }
 }
 
-/// <summary>Endpoints that never answer 2xx are disabled after MaxAttemptAge, and PUT /webhook enables them again.</summary>
+/// <summary>
+/// An endpoint that never answers 2xx, at the default retry settings, on a manual clock that the test moves
+/// to each attempt's due time: the waits follow the documented schedule (10 s doubling, each 50–100 %, at
+/// most 6 h), the event fails once it has waited <c>MaxAttemptAge</c> (3 days), the endpoint is disabled,
+/// the partner is told through the bot (no secret in the message), nothing more is sent while disabled,
+/// and <c>PUT /webhook</c> enables it again.
+/// </summary>
 public sealed class WebhookDisableTests(WebhookDisableTests.Factory factory) : IClassFixture<WebhookDisableTests.Factory>
 {
+    private const long TelegramUserId = 160_001;
+
     public sealed class Factory : WebhookFactory
     {
+        public Factory() => Clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+
+        public FakeBotApi Bot { get; private set; } = null!;
+
+        public override async Task InitializeAsync()
+        {
+            Bot = await FakeBotApi.StartAsync(Telegram.BotFactory.Token);
+            await base.InitializeAsync();
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await Bot.DisposeAsync();
+        }
+
         protected override void Configure(IDictionary<string, string?> settings)
         {
             base.Configure(settings);
-            settings["Webhooks:MaxAttemptAge"] = "00:00:01.500";
+            // The shipped schedule: RetryBaseDelay, RetryMaxDelay and MaxAttemptAge at their defaults.
+            settings.Remove("Webhooks:RetryBaseDelay");
+            settings.Remove("Webhooks:RetryMaxDelay");
+            settings.Remove("Webhooks:MaxAttemptAge");
+            settings["Telegram:BotToken"] = Telegram.BotFactory.Token;
+            settings["Telegram:ApiBaseUrl"] = Bot.Url;
+            settings["Telegram:LongPollTimeout"] = "00:00:01";
         }
     }
 
     [Fact]
-    public async Task An_endpoint_that_never_answers_2xx_is_disabled_then_enabled_again_by_put()
+    public async Task An_endpoint_that_never_answers_2xx_is_retried_on_the_schedule_disabled_after_three_days_then_enabled_by_put()
     {
+        var clock = factory.Clock!;
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Answer = _ => 500;
-        var partner = await PartnerApi.CreateAsync(factory, 160_001);
-        var body = new StringContent($$"""{"url": "{{receiver.Url}}", "events": ["order.created"]}""", Encoding.UTF8, "application/json");
-        await (await partner.Client.PutAsync("/api/v1/webhook", body)).AssertOkAsync();
+        var partner = await PartnerApi.CreateAsync(factory, TelegramUserId);
+        var put = new StringContent($$"""{"url": "{{receiver.Url}}", "events": ["order.created"]}""", Encoding.UTF8, "application/json");
+        var secret = (await (await partner.Client.PutAsync("/api/v1/webhook", put)).AssertOkAsync()).GetProperty("secret").GetString()!;
         await partner.CreatedStarsOrderAsync();
+        var queuedAt = clock.GetUtcNow();
+        await receiver.WaitForAsync(_ => true, 1, "the first attempt");
 
-        var endpoint = await Eventually.WaitAsync(
-            async () => await (await partner.Client.GetAsync("/api/v1/webhook")).AssertOkAsync(),
-            e => !e.GetProperty("enabled").GetBoolean(),
-            "the endpoint disabled");
+        var waits = new List<TimeSpan>();
+        while (true)
+        {
+            // The attempt the receiver just answered, once recorded: the delivery is pending again (due when?) or failed.
+            var attempts = receiver.Received.Count;
+            var recorded = await Eventually.WaitAsync(
+                () => Db.ScalarAsync(factory, "SELECT count(*) FROM webhook_attempts WHERE partner_id = $1", partner.PartnerId),
+                count => count == attempts,
+                $"attempt {attempts} recorded");
+            Assert.Equal(attempts, recorded);
+            var failed = await Db.ScalarAsync(factory, "SELECT count(*) FROM webhook_deliveries WHERE partner_id = $1 AND status = 'failed'", partner.PartnerId);
+            if (failed == 1)
+            {
+                break;
+            }
+
+            Assert.True(waits.Count < 60, $"still retrying after {waits.Count + 1} attempts");
+            var dueMs = await Db.ScalarAsync(
+                factory,
+                "SELECT (extract(epoch FROM next_attempt_at) * 1000)::bigint FROM webhook_deliveries WHERE partner_id = $1 AND status = 'pending'",
+                partner.PartnerId);
+            var wait = DateTimeOffset.FromUnixTimeMilliseconds(dueMs) - clock.GetUtcNow();
+            waits.Add(wait);
+            clock.Advance(wait + TimeSpan.FromMilliseconds(1));
+            await receiver.WaitForAsync(_ => true, attempts + 1, $"attempt {attempts + 1} after waiting {wait}");
+        }
+
+        // Before attempt n (n ≥ 2): 50–100 % of min(10 s × 2^(n-2), 6 h) — the README's table.
+        for (var i = 0; i < waits.Count; i++)
+        {
+            var ceiling = TimeSpan.FromSeconds(Math.Min(10 * Math.Pow(2, i), TimeSpan.FromHours(6).TotalSeconds));
+            Assert.InRange(waits[i], (ceiling / 2) - TimeSpan.FromMilliseconds(1), ceiling + TimeSpan.FromMilliseconds(1));
+        }
+
+        // Failed at the first attempt made 3 days or more after the event was queued, not before.
+        var total = clock.GetUtcNow() - queuedAt;
+        Assert.True(total >= TimeSpan.FromDays(3), $"failed after {total}");
+        Assert.True(total - waits[^1] < TimeSpan.FromDays(3), $"an attempt at {total - waits[^1]} should have been retried");
+        Assert.InRange(receiver.Received.Count, 20, 40);
+        Assert.Single(receiver.Received.Select(r => r.EventId).Distinct());
+
+        var endpoint = await (await partner.Client.GetAsync("/api/v1/webhook")).AssertOkAsync();
+        Assert.False(endpoint.GetProperty("enabled").GetBoolean());
         Assert.Contains("PUT /webhook", endpoint.GetProperty("disabled_reason").GetString(), StringComparison.Ordinal);
+        var notice = await Eventually.WaitAsync(
+            () => Task.FromResult(factory.Bot.CallsOf("sendMessage").Where(c => c.Body.GetProperty("chat_id").GetInt64() == TelegramUserId).ToList()),
+            calls => calls.Count == 1,
+            "the partner told through the bot");
+        Assert.Contains("webhook endpoint was disabled", notice[0].Text, StringComparison.Ordinal);
+        Assert.Contains("3 days", notice[0].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, notice[0].Raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("whsec_", notice[0].Raw, StringComparison.Ordinal);
+
+        // Disabled: a new event is not sent, however long one waits.
         var tried = receiver.Received.Count;
-        Assert.True(tried >= 2, $"{tried} attempts");
         await partner.CreatedStarsOrderAsync();
+        clock.Advance(TimeSpan.FromHours(7));
         await Task.Delay(500);
         Assert.Equal(tried, receiver.Received.Count);
 
