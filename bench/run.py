@@ -297,58 +297,35 @@ def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_pe
     return {"deposits": count, "rate_per_second": rate_per_second, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "max_ms": round(latencies[-1], 1) if latencies else None}
 
 
-def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
-    """`count` balance orders (each paid at creation: one order.paid) for a partner whose endpoint, a
-    receiver on 127.0.0.1 in its own process answering 200 at once, subscribes to order.paid only. Measures from each event's
-    commit (its created_at) to its arrival, and the throughput from the first commit to the last arrival."""
+WEBHOOK_PACED_RATE = int(os.environ.get("BENCH_WEBHOOK_RATE", "200"))
+
+
+def webhook_deliveries(pg, api_url, env, api_dir, count=10_000):
+    """Balance orders (each paid at creation: one order.paid) for a partner whose endpoint subscribes to
+    order.paid only; the receiver is bench/webhook_receiver.mjs (Node) on 127.0.0.1 in its own process,
+    answering 200 at once. After a 1,000-order warm-up, two runs of `count` orders sent by wrk: a burst
+    (as fast as the API creates them: the delivery throughput) and a paced run at WEBHOOK_PACED_RATE/s
+    (below that throughput: the lag a partner sees). Lag = arrival - the event's created_at (taken in the
+    trigger inside the order's transaction); throughput = deliveries / (last arrival - first commit)."""
     receiver_port = free_port()
     received_path = tempfile.mktemp(prefix="webhooks-", suffix=".log")
-    receiver = subprocess.Popen([sys.executable, str(BENCH / "webhook_receiver.py"), str(receiver_port), received_path])
-    received = {}
-
-    def read_received():
-        if os.path.exists(received_path):
-            for line in open(received_path):
-                parts = line.split()
-                if len(parts) == 3:
-                    received.setdefault(int(parts[0]), (float(parts[1]), parts[2]))
-
+    receiver = subprocess.Popen(["node", str(BENCH / "webhook_receiver.mjs"), str(receiver_port), received_path])
     try:
         key = run(["dotnet", "TheOpenMoney.Api.dll", "keys", "create", "--telegram-user-id", "900003"], env=env, cwd=api_dir).stdout.strip()
-        run(["dotnet", "TheOpenMoney.Api.dll", "balance", "credit", "--telegram-user-id", "900003", "--amount-ton", "100000", "--ref", "bench-webhooks"], env=env, cwd=api_dir)
-        auth = {"Authorization": f"Bearer {key}"}
-        http("PUT", f"{api_url}/api/v1/webhook", {"url": f"http://127.0.0.1:{receiver_port}/", "events": ["order.paid"]}, auth)
-        next_index = iter(range(count))
-        next_lock = threading.Lock()
-
-        def create():
-            while True:
-                with next_lock:
-                    if next(next_index, None) is None:
-                        return
-                http("POST", f"{api_url}/api/v1/orders/stars", {"recipient_username": "pandus", "quantity": 100, "payment_method": "balance"}, auth)
-
-        started = time.time()
-        threads = [threading.Thread(target=create) for _ in range(workers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        created_s = time.time() - started
-        deadline = time.time() + 300
-        while len(received) < count and time.time() < deadline:
-            time.sleep(0.2)
-            read_received()
-        from datetime import datetime
-        lags = sorted(at - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() for at, created in received.values())
-        commits = [datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() for _, created in received.values()]
-        arrivals = [at for at, _ in received.values()]
-        span = max(arrivals) - min(commits) if received else None
-        attempts = int(pg.sql("SELECT count(*) FROM webhook_attempts"))
-        return {"orders": count, "delivered": len(received), "attempts": attempts, "created_in_s": round(created_s, 2),
-                "deliveries_per_s": round(len(received) / span, 1) if span else None,
-                "lag_p50_ms": pct([l * 1000 for l in lags], 50), "lag_p99_ms": pct([l * 1000 for l in lags], 99),
-                "lag_max_ms": round(lags[-1] * 1000, 1) if lags else None}
+        run(["dotnet", "TheOpenMoney.Api.dll", "balance", "credit", "--telegram-user-id", "900003", "--amount-ton", "1000000", "--ref", "bench-webhooks"], env=env, cwd=api_dir)
+        partner_id = pg.sql("SELECT id FROM partners WHERE telegram_user_id = 900003")
+        wait_healthy(f"http://127.0.0.1:{receiver_port}/")
+        http("PUT", f"{api_url}/api/v1/webhook", {"url": f"http://127.0.0.1:{receiver_port}/", "events": ["order.paid"]}, {"Authorization": f"Bearer {key}"})
+        delivered_run(pg, api_url, key, partner_id, received_path, 1_000, None)
+        burst = delivered_run(pg, api_url, key, partner_id, received_path, count, None)
+        log(f"webhooks burst: {json.dumps(burst)}")
+        paced = delivered_run(pg, api_url, key, partner_id, received_path, count, WEBHOOK_PACED_RATE)
+        log(f"webhooks paced: {json.dumps(paced)}")
+        drain = drain_backlog(pg, partner_id, received_path, count)
+        log(f"webhooks backlog: {json.dumps(drain)}")
+        attempts = int(pg.sql(f"SELECT count(*) FROM webhook_attempts WHERE partner_id = {partner_id}"))
+        deliveries = int(pg.sql(f"SELECT count(*) FROM webhook_deliveries WHERE partner_id = {partner_id}"))
+        return {"burst": burst, "paced": paced, "backlog": drain, "deliveries_incl_warm_up": deliveries, "attempts_incl_warm_up": attempts}
     finally:
         receiver.terminate()
         receiver.wait()
@@ -356,18 +333,101 @@ def webhook_deliveries(pg, api_url, env, api_dir, count=10_000, workers=16):
             os.unlink(received_path)
 
 
-def create_with_and_without_events(pg, api_url, key):
-    """Order creation with the event triggers on, off, and on again, in one run (alternated so drift shows)."""
-    figures = {}
-    for label, action in (("events_on", "ENABLE"), ("events_off", "DISABLE"), ("events_on_again", "ENABLE"), ("events_off_again", "DISABLE")):
+def delivered_run(pg, api_url, key, partner_id, received_path, count, rate):
+    """Sends `count` paid orders with wrk (at `rate`/s, or as fast as it goes), waits for every order.paid of
+    the run to reach the receiver, and measures creation rate, delivery throughput and lag."""
+    from datetime import datetime
+    mark = int(pg.sql("SELECT coalesce(max(id), 0) FROM events"))
+    offset = os.path.getsize(received_path) if os.path.exists(received_path) else 0
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write((BENCH / "create_paid_order.lua").read_text())
+    script.close()
+    env = {**os.environ, "TOM_BENCH_KEY": key, "TOM_BENCH_COUNT": str(count), "TOM_BENCH_RATE": str(rate or 0),
+           "TOM_BENCH_THREADS": str(THREADS), "TOM_BENCH_CONNECTIONS": str(CONNECTIONS)}
+    # wrk sleeps its whole -d; each thread stops after its share of answers, and wrk is interrupted once the
+    # orders are in (bounded by -d anyway).
+    load = subprocess.Popen(["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", "600s", "-s", script.name, api_url],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 600
+        while load.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+            if int(pg.sql(f"SELECT count(*) FROM events WHERE id > {mark} AND partner_id = {partner_id} AND type = 'order.paid'")) >= count:
+                break
+    finally:
+        if load.poll() is None:
+            load.send_signal(signal.SIGINT)
+        load.wait(timeout=30)
+        os.unlink(script.name)
+    time.sleep(0.5)
+    expected = int(pg.sql(f"SELECT count(*) FROM events WHERE id > {mark} AND partner_id = {partner_id} AND type = 'order.paid'"))
+    first, last = pg.sql(f"SELECT extract(epoch FROM min(created_at)) || ' ' || extract(epoch FROM max(created_at)) FROM events WHERE id > {mark} AND partner_id = {partner_id} AND type = 'order.paid'").split()
+    received = {}
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        with open(received_path) as f:
+            f.seek(offset)
+            for line in f:
+                parts = line.split()
+                if len(parts) == 3:
+                    received.setdefault(int(parts[0]), (float(parts[1]), parts[2]))
+        if len(received) >= expected:
+            break
+        time.sleep(0.2)
+    lags = sorted(at - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() for at, created in received.values())
+    arrivals = [at for at, _ in received.values()]
+    span = max(arrivals) - float(first) if received else None
+    creating = float(last) - float(first)
+    return {"orders": expected, "delivered": len(received), "rate_asked": rate, "created_per_s": round(expected / creating, 1) if creating > 0 else None,
+            "deliveries_per_s": round(len(received) / span, 1) if span else None,
+            "lag_p50_ms": pct([l * 1000 for l in lags], 50), "lag_p90_ms": pct([l * 1000 for l in lags], 90),
+            "lag_p99_ms": pct([l * 1000 for l in lags], 99), "lag_max_ms": round(lags[-1] * 1000, 1) if lags else None}
+
+
+def create_with_and_without_events(pg, api_url, key, partner_id, key_hash, cycles=3):
+    """Order creation with the event triggers on and off, in ABBA cycles (on, off, off, on) so a drift over
+    the run weighs on both sides alike: through the API (wrk, create_order.lua) and, steadier, the same
+    database work alone (pgbench, order_tx.sql). Each cycle gives a ratio; the median is reported."""
+    def toggle(on):
+        action = "ENABLE" if on else "DISABLE"
         pg.sql(f"ALTER TABLE orders {action} TRIGGER tr_orders_events; ALTER TABLE balance_ledger {action} TRIGGER tr_balance_ledger_events")
-        figures[label] = wrk(api_url, ["create_order.lua"], {"TOM_BENCH_KEY": key})
-        log(f"create_order with {label}: {figures[label]['rps']} req/s p99 {figures[label]['p99_ms']} ms")
-    pg.sql("ALTER TABLE orders ENABLE TRIGGER tr_orders_events; ALTER TABLE balance_ledger ENABLE TRIGGER tr_balance_ledger_events")
-    on = (figures["events_on"]["rps"] + figures["events_on_again"]["rps"]) / 2
-    off = (figures["events_off"]["rps"] + figures["events_off_again"]["rps"]) / 2
-    figures["on_vs_off"] = round(on / off, 3)
+
+    figures = {}
+    for name, measure in (("api", lambda: wrk(api_url, ["create_order.lua"], {"TOM_BENCH_KEY": key})["rps"]),
+                          ("pgbench", lambda: pgbench(pg, partner_id, key_hash)["rps"])):
+        ratios, runs = [], {"on": [], "off": []}
+        for _ in range(cycles):
+            cycle = {"on": 0.0, "off": 0.0}
+            for label in ("on", "off", "off", "on"):
+                toggle(label == "on")
+                rate = measure()
+                cycle[label] += rate
+                runs[label].append(rate)
+                log(f"create ({name}) with events {label}: {rate}/s")
+            ratios.append(round(cycle["on"] / cycle["off"], 3))
+        figures[name] = {"events_on": runs["on"], "events_off": runs["off"], "cycle_on_vs_off": ratios, "on_vs_off_median": statistics.median(ratios)}
+    toggle(True)
     return figures
+
+
+def drain_backlog(pg, partner_id, received_path, count=10_000):
+    """The worker's ceiling without order creation competing: `count` deliveries of already-numbered events
+    queued at once (as a backlog after an outage would be), timed from the queueing to the last arrival."""
+    offset = os.path.getsize(received_path)
+    started = time.time()
+    pg.sql(f"INSERT INTO webhook_deliveries (partner_id, event_id, status, next_attempt_at, first_queued_at) "
+           f"SELECT partner_id, id, 'pending', now(), now() FROM events WHERE partner_id = {partner_id} AND type = 'order.paid' "
+           f"AND seq IS NOT NULL ORDER BY id LIMIT {count}")
+    arrivals = []
+    deadline = time.time() + 300
+    while len(arrivals) < count and time.time() < deadline:
+        time.sleep(0.2)
+        with open(received_path) as f:
+            f.seek(offset)
+            arrivals = [float(line.split()[1]) for line in f if len(line.split()) == 3]
+    span = max(arrivals) - started if arrivals else None
+    return {"queued": count, "delivered": len(arrivals), "seconds": round(span, 2) if span else None,
+            "deliveries_per_s": round(len(arrivals) / span, 1) if span else None}
 
 
 def main():
@@ -472,7 +532,7 @@ def main():
                 results["detection"] = {**detection_results, "poll_interval_s": 5, "peak_rss_mb": rss.peak_mb()}
                 log(f"detection: {json.dumps(results['detection'])}")
         if "webhooks" in PHASES:
-            results["events_create_ab"] = create_with_and_without_events(pg, api_url, key)
+            results["events_create_ab"] = create_with_and_without_events(pg, api_url, key, partner_id, key_hash)
             rss.reset()
             results["webhook_deliveries"] = {**webhook_deliveries(pg, api_url, env, api_dir), "peak_rss_mb": rss.peak_mb()}
             log(f"webhooks: {json.dumps(results['webhook_deliveries'])}")

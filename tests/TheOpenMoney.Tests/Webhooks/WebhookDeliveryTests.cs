@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using TheOpenMoney.Api.Webhooks;
 
 namespace TheOpenMoney.Tests.Webhooks;
@@ -18,7 +19,7 @@ public class WebhookFactory : PaymentsFactory
 }
 
 /// <summary>One POST a webhook receiver on 127.0.0.1 got.</summary>
-public sealed record ReceivedWebhook(long EventId, string Type, string Signature, byte[] Body, DateTimeOffset At)
+public sealed record ReceivedWebhook(long EventId, string Type, string Signature, byte[] Body, DateTimeOffset At, IReadOnlyDictionary<string, string> Headers)
 {
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 }
@@ -40,7 +41,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 context.Request.Headers["TOM-Event-Type"].ToString(),
                 context.Request.Headers["TOM-Signature"].ToString(),
                 body.ToArray(),
-                DateTimeOffset.UtcNow);
+                DateTimeOffset.UtcNow,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
             Received.Enqueue(received);
             context.Response.StatusCode = Answer(received);
         };
@@ -200,6 +202,48 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
 
         await (await partner.Client.DeleteAsync("/api/v1/webhook")).AssertOkAsync();
         await (await partner.Client.GetAsync("/api/v1/webhook")).AssertErrorAsync(404, ErrorCodes.NotFound);
+    }
+
+    /// <summary>What openapi/v1.json says the POST carries (its <c>webhooks</c> entry) is what a receiver gets, rotation included.</summary>
+    [Fact]
+    public async Task A_delivery_carries_what_the_committed_openapi_document_describes()
+    {
+        var documented = JsonNode.Parse(await File.ReadAllTextAsync(Infrastructure.OpenApiDocumentTests.CommittedPath))!;
+        var post = documented["webhooks"]!["event"]!["post"]!;
+        var eventSchema = documented["components"]!["schemas"]!["EventResponse"]!;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        await RegisterAsync(partner, receiver, """["order.created"]""");
+        await (await partner.Client.PostAsync("/api/v1/webhook/rotate-secret", null)).AssertOkAsync();
+        await partner.CreatedStarsOrderAsync();
+        var received = (await receiver.WaitForAsync(_ => true, 1, "a delivery"))[0];
+
+        Assert.StartsWith("application/json", received.Headers["Content-Type"], StringComparison.Ordinal);
+        var headers = post["parameters"]!.AsArray().Select(p => p!).Where(p => p["in"]!.GetValue<string>() == "header").ToList();
+        Assert.Equal(3, headers.Count);
+        foreach (var header in headers)
+        {
+            var name = header["name"]!.GetValue<string>();
+            Assert.True(received.Headers.TryGetValue(name, out var value), $"{name} missing");
+            var schema = header["schema"]!;
+            if (schema["pattern"] is { } pattern)
+            {
+                Assert.Matches(pattern.GetValue<string>(), value);
+            }
+
+            if (schema["enum"] is JsonArray values)
+            {
+                Assert.Contains(value, values.Select(v => v!.GetValue<string>()));
+            }
+        }
+
+        Assert.Equal(2, received.Signature.Split(",v1=").Length - 1);
+        var body = JsonNode.Parse(received.Body)!.AsObject();
+        Assert.Equal(
+            eventSchema["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order(StringComparer.Ordinal),
+            body.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(received.Headers["TOM-Event-Id"], body["id"]!.ToJsonString());
+        Assert.Contains(body["type"]!.GetValue<string>(), post["requestBody"]!["content"]!["application/json"]!["examples"]!.AsObject().Select(e => e.Key));
     }
 
     [Fact]

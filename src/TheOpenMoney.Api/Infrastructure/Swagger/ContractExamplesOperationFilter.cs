@@ -110,6 +110,10 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
         }
     }
 
+    /// <summary>One example event of each type (the body of a webhook delivery; <c>GET /events</c> shows four of them).</summary>
+    internal static IEnumerable<JsonObject> ExampleEvents() =>
+        Successes.Value[WebhooksDocumentFilter.OperationId]["data"]!.AsArray().Select(e => e!.DeepClone().AsObject());
+
     private static Dictionary<string, JsonNode> BuildSuccesses()
     {
         var json = JsonDefaults.Shared;
@@ -143,6 +147,30 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             new LedgerEntryResponse(5012, "order_payment", -3.343m, 6.657m, 10422, null, "Premium 3 months for @pandus", Created),
             new LedgerEntryResponse(5011, "topup", 10m, 10m, null, "9b1c2f4e7a8d0c3b5e6f1a2d4c8b7e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d", "Top-up", Created.AddMinutes(-5)),
         };
+        var failed = premium with
+        {
+            Id = 10423,
+            Status = "failed",
+            CompletedAt = null,
+            FailedAt = Created.AddSeconds(9),
+            SupplierReference = null,
+            FailureReason = "the recipient cannot receive Premium (already subscribed)",
+            RefundedTon = 3.343m,
+        };
+        EventResponse OrderEvent(long id, string type, DateTimeOffset at, OrderResponse order) => new(id, type, at, new JsonObject { ["order"] = OrderNode(order, json) });
+        EventResponse LedgerEvent(long id, string type, LedgerEntryResponse entry) => new(id, type, entry.CreatedAt, new JsonObject { ["transaction"] = JsonSerializer.SerializeToNode(entry, json) });
+        EventResponse[] events =
+        [
+            OrderEvent(48_211, EventTypes.OrderCreated, Created, pending),
+            OrderEvent(48_212, EventTypes.OrderPaid, Created.AddMinutes(2), paid),
+            LedgerEvent(48_215, EventTypes.BalanceDebited, ledger[0]),
+            OrderEvent(48_220, EventTypes.OrderCompleted, Created.AddSeconds(4), premium),
+            OrderEvent(48_221, EventTypes.OrderFailed, Created.AddSeconds(9), failed),
+            LedgerEvent(48_222, EventTypes.BalanceCredited, ledger[1]),
+            OrderEvent(48_230, EventTypes.OrderCancelled, Created.AddMinutes(3), cancelled),
+            OrderEvent(48_240, EventTypes.OrderExpired, Created.AddMinutes(15), pending with { Status = "expired", ExpiredAt = Created.AddMinutes(15), PaymentLink = null, PaymentRequest = null }),
+            new EventResponse(48_250, EventTypes.Ping, Created.AddMinutes(20), new JsonObject()),
+        ];
         var examples = new Dictionary<string, object>
         {
             ["createStarsOrder"] = pending,
@@ -186,15 +214,8 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
                 ["payment_processor"] = new Dictionary<string, object?> { ["status"] = "ok", ["reachable"] = true, ["is_synced"] = true, ["lag_seconds"] = 3 },
             }),
             // One event of each kind: an order event carries the order as it was, a balance event the ledger row.
-            ["listEvents"] = new EventPage(
-                [
-                    new EventResponse(48_211, EventTypes.OrderCreated, Created, new JsonObject { ["order"] = OrderNode(pending, json) }),
-                    new EventResponse(48_212, EventTypes.OrderPaid, Created.AddMinutes(2), new JsonObject { ["order"] = OrderNode(paid, json) }),
-                    new EventResponse(48_215, EventTypes.BalanceDebited, Created, new JsonObject { ["transaction"] = JsonSerializer.SerializeToNode(ledger[0], json) }),
-                    new EventResponse(48_220, EventTypes.OrderCompleted, Created.AddSeconds(4), new JsonObject { ["order"] = OrderNode(premium, json) }),
-                ],
-                48_220,
-                true),
+            ["listEvents"] = new EventPage(events[..4], 48_220, true),
+            [WebhooksDocumentFilter.OperationId] = events,
             ["putWebhook"] = new WebhookRegistered(
                 "https://reseller.example/hooks/theopenmoney", [EventTypes.OrderPaid, EventTypes.OrderCompleted, EventTypes.OrderFailed], true,
                 "whsec_Qm9vbXNoYWthbGFrYS1leGFtcGxlLXNlY3JldC0zMmI", "whsec_Qm9vbX", Created),

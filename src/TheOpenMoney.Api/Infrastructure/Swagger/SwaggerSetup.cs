@@ -41,6 +41,7 @@ public static class SwaggerSetup
             options.SchemaFilter<ContractSchemaFilter>();
             options.ParameterFilter<ContractParameterFilter>();
             options.DocumentFilter<ResponseSchemasDocumentFilter>();
+            options.DocumentFilter<WebhooksDocumentFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
             if (File.Exists(xml))
             {
