@@ -1,4 +1,5 @@
--- POST /api/v1/orders/stars with a unique Idempotency-Key per request (ton_memo, so no balance needed).
+-- POST /api/v1/orders/stars with a unique Idempotency-Key per request: ton_memo (no balance needed), or
+-- TOM_BENCH_METHOD (e.g. balance).
 local counter = 0
 local prefix = ""
 
@@ -17,7 +18,7 @@ function request()
     ["Content-Type"] = "application/json",
     ["Idempotency-Key"] = prefix .. counter,
   }
-  local body = '{"recipient_username":"pandus","quantity":100,"payment_method":"ton_memo","client_reference":"bench"}'
+  local body = '{"recipient_username":"pandus","quantity":100,"payment_method":"' .. (os.getenv("TOM_BENCH_METHOD") or "ton_memo") .. '","client_reference":"bench"}'
   return wrk.format("POST", "/api/v1/orders/stars", headers, body)
 end
 

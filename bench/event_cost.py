@@ -17,26 +17,14 @@ import os, sys, time, threading, subprocess, statistics, tempfile, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as B
 
-DISPATCHER_SQL = """WITH batch AS (
-SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT 2000 FOR UPDATE
-), ordered AS (
--- nextval over the batch read in id order: within a batch, ids follow the order the rows were written.
-SELECT id, nextval('event_seq') AS seq FROM (SELECT id FROM batch ORDER BY id) b
-), numbered AS (
-UPDATE events e SET seq = ordered.seq
-FROM ordered WHERE e.id = ordered.id
-RETURNING e.id, e.partner_id, e.type, e.created_at
-), queued AS (
-INSERT INTO webhook_deliveries (partner_id, event_id, status, next_attempt_at, first_queued_at)
-SELECT n.partner_id, n.id, 'pending', now(), now()
-FROM numbered n
-JOIN webhook_endpoints w ON w.partner_id = n.partner_id
-WHERE w.enabled AND (n.type = 'ping' OR w.event_types IS NULL OR n.type = ANY (w.event_types))
-RETURNING 1
-)
-SELECT (SELECT count(*) FROM numbered), (SELECT count(*) FROM queued),
-(SELECT extract(epoch FROM clock_timestamp() - min(created_at)) FROM numbered)
-;"""
+def dispatcher_sql():
+    """The statement EventDispatcher runs, read from its source (so this measures the real one)."""
+    source = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../src/TheOpenMoney.Api/Events/EventDispatcher.cs")).read()
+    body = source.split('"""', 2)[1]
+    return "\n".join(line.strip() for line in body.strip().splitlines()).replace("$1", "2000").replace("$2", "now()") + ";"
+
+
+DISPATCHER_SQL = dispatcher_sql()
 
 VARIANT_SQL = {
  "v0": "",

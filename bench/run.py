@@ -340,9 +340,9 @@ def delivered_run(pg, api_url, key, partner_id, received_path, count, rate):
     mark = int(pg.sql("SELECT coalesce(max(id), 0) FROM events"))
     offset = os.path.getsize(received_path) if os.path.exists(received_path) else 0
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    script.write((BENCH / "create_paid_order.lua").read_text())
+    script.write((BENCH / "create_order.lua").read_text() + "\n" + (BENCH / "bounded.lua").read_text())
     script.close()
-    env = {**os.environ, "TOM_BENCH_KEY": key, "TOM_BENCH_COUNT": str(count), "TOM_BENCH_RATE": str(rate or 0),
+    env = {**os.environ, "TOM_BENCH_KEY": key, "TOM_BENCH_METHOD": "balance", "TOM_BENCH_COUNT": str(count), "TOM_BENCH_RATE": str(rate or 0),
            "TOM_BENCH_THREADS": str(THREADS), "TOM_BENCH_CONNECTIONS": str(CONNECTIONS)}
     # wrk sleeps its whole -d; each thread stops after its share of answers, and wrk is interrupted once the
     # orders are in (bounded by -d anyway).

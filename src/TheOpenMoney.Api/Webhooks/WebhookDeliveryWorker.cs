@@ -140,10 +140,10 @@ public sealed partial class WebhookDeliveryWorker(
         try
         {
             var body = JsonSerializer.SerializeToUtf8Bytes(delivery.Event, Infrastructure.Json.JsonDefaults.Shared);
-            List<string> secrets = [protector.Unprotect(delivery.Secret)];
+            List<string> secrets = [protector.Unprotect(delivery.Secret, delivery.PartnerId)];
             if (delivery.PreviousSecret is { } previous)
             {
-                secrets.Add(protector.Unprotect(previous));
+                secrets.Add(protector.Unprotect(previous, delivery.PartnerId));
             }
 
             using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new ByteArrayContent(body) };

@@ -48,7 +48,7 @@ public sealed class WebhookEndpoints(
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = url });
         command.Parameters.Add(new NpgsqlParameter { Value = eventTypes is null ? DBNull.Value : eventTypes.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = protector.Protect(secret) });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = protector.Protect(secret, partnerId) });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WebhookSecrets.Prefix(secret) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         DateTimeOffset createdAt;
@@ -134,7 +134,7 @@ public sealed class WebhookEndpoints(
              WHERE partner_id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
-        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = protector.Protect(secret) });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = protector.Protect(secret, partnerId) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = overlapEnds });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WebhookSecrets.Prefix(secret) });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 0 ? null : new WebhookRotated(secret, WebhookSecrets.Prefix(secret), overlapEnds);

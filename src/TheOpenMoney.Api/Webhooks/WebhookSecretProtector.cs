@@ -4,8 +4,9 @@ namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>
 /// Encrypts webhook secrets at rest (a <c>bytea</c> column) with AES-256-GCM under <c>Webhooks:SecretKey</c>.
-/// Stored form: version byte (1) · key id byte · 12-byte random nonce · 16-byte tag · ciphertext; the version and
-/// key id bytes are authenticated as associated data. The key id is the first byte of SHA-256(key), so a key
+/// Stored form: version byte (2) · key id byte · 12-byte random nonce · 16-byte tag · ciphertext; the version and
+/// key id bytes and the owning partner's id are authenticated as associated data, so a value copied to another
+/// partner's row does not decrypt there (version 1, written before that binding, still decrypts for any partner). The key id is the first byte of SHA-256(key), so a key
 /// rotation needs no extra setting: put the old key in <c>Webhooks:PreviousSecretKey</c> and the new one in
 /// <c>Webhooks:SecretKey</c>; new secrets are encrypted under the new key, old rows still decrypt. Should the
 /// two ids collide (1 in 256), both keys are tried and the tag tells them apart.
@@ -13,8 +14,11 @@ namespace TheOpenMoney.Api.Webhooks;
 /// </summary>
 public sealed class WebhookSecretProtector
 {
-    /// <summary>The format this class writes.</summary>
-    public const byte Version = 1;
+    /// <summary>The format this class writes: bound to the partner.</summary>
+    public const byte Version = 2;
+
+    /// <summary>The first format: the same envelope, not bound to a partner (still read).</summary>
+    public const byte UnboundVersion = 1;
 
     private const int KeyBytes = 32;
     private const int NonceBytes = 12;
@@ -51,8 +55,8 @@ public sealed class WebhookSecretProtector
     /// <summary>The id byte written with each value encrypted under the current key.</summary>
     public byte CurrentKeyId => _current.Id;
 
-    /// <summary>Encrypts <paramref name="secret"/> under the current key with a fresh random nonce.</summary>
-    public byte[] Protect(string secret)
+    /// <summary>Encrypts <paramref name="secret"/> of partner <paramref name="partnerId"/> under the current key with a fresh random nonce.</summary>
+    public byte[] Protect(string secret, long partnerId)
     {
         ArgumentNullException.ThrowIfNull(secret);
         var plaintext = StrictUtf8.GetBytes(secret);
@@ -64,7 +68,7 @@ public sealed class WebhookSecretProtector
             var nonce = stored.AsSpan(HeaderBytes, NonceBytes);
             RandomNumberGenerator.Fill(nonce);
             using var aes = new AesGcm(_current.Bytes, TagBytes);
-            aes.Encrypt(nonce, plaintext, stored.AsSpan(Overhead), stored.AsSpan(HeaderBytes + NonceBytes, TagBytes), stored.AsSpan(0, HeaderBytes));
+            aes.Encrypt(nonce, plaintext, stored.AsSpan(Overhead), stored.AsSpan(HeaderBytes + NonceBytes, TagBytes), AssociatedData(stored, partnerId));
             return stored;
         }
         finally
@@ -73,12 +77,12 @@ public sealed class WebhookSecretProtector
         }
     }
 
-    /// <summary>Decrypts what <see cref="Protect"/> stored, under the current or the previous key (by key id).</summary>
+    /// <summary>Decrypts what <see cref="Protect"/> stored for <paramref name="partnerId"/>, under the current or the previous key (by key id).</summary>
     /// <exception cref="CryptographicException">
-    /// Too short, an unknown version or key id, or the authentication tag does not match (tampered, or encrypted
-    /// under a key that is no longer configured).
+    /// Too short, an unknown version or key id, or the authentication tag does not match (tampered, another
+    /// partner's value, or encrypted under a key that is no longer configured).
     /// </exception>
-    public string Unprotect(byte[] stored)
+    public string Unprotect(byte[] stored, long partnerId)
     {
         ArgumentNullException.ThrowIfNull(stored);
         if (stored.Length < Overhead)
@@ -86,9 +90,9 @@ public sealed class WebhookSecretProtector
             throw new CryptographicException($"Stored webhook secret is {stored.Length} bytes, shorter than the {Overhead}-byte envelope.");
         }
 
-        if (stored[0] != Version)
+        if (stored[0] is not (Version or UnboundVersion))
         {
-            throw new CryptographicException($"Stored webhook secret has format version {stored[0]}; only {Version} is known.");
+            throw new CryptographicException($"Stored webhook secret has format version {stored[0]}; only {UnboundVersion} and {Version} are known.");
         }
 
         var keyId = stored[1];
@@ -105,7 +109,7 @@ public sealed class WebhookSecretProtector
         {
             foreach (var key in candidates)
             {
-                if (TryDecrypt(key, stored, plaintext))
+                if (TryDecrypt(key, stored, partnerId, plaintext))
                 {
                     return StrictUtf8.GetString(plaintext);
                 }
@@ -117,10 +121,24 @@ public sealed class WebhookSecretProtector
         }
 
         throw new CryptographicException(
-            $"Stored webhook secret (key id {keyId}) failed authentication: it was altered, or encrypted under another key with the same id.");
+            $"Stored webhook secret (key id {keyId}) failed authentication: it was altered, belongs to another partner, or was encrypted under another key with the same id.");
     }
 
-    private static bool TryDecrypt(Key key, byte[] stored, byte[] plaintext)
+    /// <summary>The header, and from version 2 the partner id (8 bytes, big-endian) after it.</summary>
+    private static byte[] AssociatedData(byte[] stored, long partnerId)
+    {
+        if (stored[0] == UnboundVersion)
+        {
+            return stored[..HeaderBytes];
+        }
+
+        var data = new byte[HeaderBytes + sizeof(long)];
+        stored.AsSpan(0, HeaderBytes).CopyTo(data);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(data.AsSpan(HeaderBytes), partnerId);
+        return data;
+    }
+
+    private static bool TryDecrypt(Key key, byte[] stored, long partnerId, byte[] plaintext)
     {
         using var aes = new AesGcm(key.Bytes, TagBytes);
         try
@@ -130,7 +148,7 @@ public sealed class WebhookSecretProtector
                 stored.AsSpan(Overhead),
                 stored.AsSpan(HeaderBytes + NonceBytes, TagBytes),
                 plaintext,
-                stored.AsSpan(0, HeaderBytes));
+                AssociatedData(stored, partnerId));
             return true;
         }
         catch (AuthenticationTagMismatchException)

@@ -199,6 +199,8 @@ public sealed class WebhookSignatureTests
     private static readonly string KeyA = Convert.ToBase64String(SHA256.HashData("key A"u8));
     private static readonly string KeyB = Convert.ToBase64String(SHA256.HashData("key B"u8));
 
+    private const long Partner = 7;
+
     private static WebhookSecretProtector Protector(string? key, string? previous = null) =>
         new(Options.Create(new WebhookSecretOptions { SecretKey = key, PreviousSecretKey = previous }));
 
@@ -208,17 +210,17 @@ public sealed class WebhookSignatureTests
         var protector = Protector(KeyA);
         var secret = WebhookSecrets.NewSecret();
 
-        var first = protector.Protect(secret);
-        var second = protector.Protect(secret);
+        var first = protector.Protect(secret, Partner);
+        var second = protector.Protect(secret, Partner);
 
-        Assert.Equal(secret, protector.Unprotect(first));
-        Assert.Equal(secret, protector.Unprotect(second));
+        Assert.Equal(secret, protector.Unprotect(first, Partner));
+        Assert.Equal(secret, protector.Unprotect(second, Partner));
         Assert.Equal(1 + 1 + 12 + 16 + Encoding.UTF8.GetByteCount(secret), first.Length);
         Assert.Equal(WebhookSecretProtector.Version, first[0]);
         Assert.Equal(protector.CurrentKeyId, first[1]);
         Assert.NotEqual(first.AsSpan(2, 12).ToArray(), second.AsSpan(2, 12).ToArray());
         Assert.NotEqual(first, second);
-        Assert.Equal("", protector.Unprotect(protector.Protect("")));
+        Assert.Equal("", protector.Unprotect(protector.Protect("", Partner), Partner));
     }
 
     [Fact]
@@ -228,7 +230,7 @@ public sealed class WebhookSignatureTests
         for (var i = 0; i < 200; i++)
         {
             var secret = WebhookSecrets.NewSecret();
-            var stored = protector.Protect(secret);
+            var stored = protector.Protect(secret, Partner);
 
             Assert.Equal(-1, stored.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)));
             Assert.Equal(-1, stored.AsSpan().IndexOf("whsec_"u8));
@@ -240,7 +242,7 @@ public sealed class WebhookSignatureTests
     public void Any_flipped_bit_anywhere_is_a_CryptographicException()
     {
         var protector = Protector(KeyA);
-        var stored = protector.Protect(WebhookSecrets.NewSecret());
+        var stored = protector.Protect(WebhookSecrets.NewSecret(), Partner);
 
         for (var i = 0; i < stored.Length; i++)
         {
@@ -248,38 +250,69 @@ public sealed class WebhookSignatureTests
             {
                 var tampered = stored.ToArray();
                 tampered[i] ^= (byte)(1 << bit);
-                var error = Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(tampered));
+                var error = Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(tampered, Partner));
                 Assert.False(string.IsNullOrWhiteSpace(error.Message));
             }
         }
 
-        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(stored[..^1]));
-        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(stored[..29]));
-        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect([]));
-        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect([.. stored, 0]));
+        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(stored[..^1], Partner));
+        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(stored[..29], Partner));
+        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect([], Partner));
+        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect([.. stored, 0], Partner));
+    }
+
+    [Fact]
+    public void A_value_copied_to_another_partners_row_does_not_decrypt_there()
+    {
+        var protector = Protector(KeyA);
+        var stored = protector.Protect(NewSecret, Partner);
+
+        var error = Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(stored, Partner + 1));
+
+        Assert.Contains("another partner", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(NewSecret, error.Message, StringComparison.Ordinal);
+        Assert.Equal(NewSecret, protector.Unprotect(stored, Partner));
+    }
+
+    [Fact]
+    public void A_version_1_value_written_before_the_partner_binding_still_decrypts()
+    {
+        var key = Convert.FromBase64String(KeyA);
+        var plaintext = Encoding.UTF8.GetBytes(NewSecret);
+        var stored = new byte[2 + 12 + 16 + plaintext.Length];
+        stored[0] = WebhookSecretProtector.UnboundVersion;
+        stored[1] = SHA256.HashData(key)[0];
+        RandomNumberGenerator.Fill(stored.AsSpan(2, 12));
+        using (var aes = new AesGcm(key, 16))
+        {
+            aes.Encrypt(stored.AsSpan(2, 12), plaintext, stored.AsSpan(30), stored.AsSpan(14, 16), stored.AsSpan(0, 2));
+        }
+
+        Assert.Equal(NewSecret, Protector(KeyA).Unprotect(stored, Partner));
+        Assert.Equal(WebhookSecretProtector.Version, Protector(KeyA).Protect(NewSecret, Partner)[0]);
     }
 
     [Fact]
     public void After_rotation_old_rows_decrypt_with_PreviousSecretKey_and_new_ones_use_the_new_key()
     {
         var secret = WebhookSecrets.NewSecret();
-        var underA = Protector(KeyA).Protect(secret);
+        var underA = Protector(KeyA).Protect(secret, Partner);
         var rotated = Protector(KeyB, previous: KeyA);
 
-        Assert.Equal(secret, rotated.Unprotect(underA));
-        var underB = rotated.Protect(secret);
+        Assert.Equal(secret, rotated.Unprotect(underA, Partner));
+        var underB = rotated.Protect(secret, Partner);
         Assert.Equal(Protector(KeyB).CurrentKeyId, underB[1]);
-        Assert.Equal(secret, Protector(KeyB).Unprotect(underB));
-        Assert.Equal(secret, rotated.Unprotect(underB));
+        Assert.Equal(secret, Protector(KeyB).Unprotect(underB, Partner));
+        Assert.Equal(secret, rotated.Unprotect(underB, Partner));
     }
 
     [Fact]
     public void A_key_that_is_not_configured_fails_with_the_key_id_and_no_key_in_the_message()
     {
-        var underA = Protector(KeyA).Protect(NewSecret);
+        var underA = Protector(KeyA).Protect(NewSecret, Partner);
         Assert.NotEqual(Protector(KeyA).CurrentKeyId, Protector(KeyB).CurrentKeyId);
 
-        var error = Assert.ThrowsAny<CryptographicException>(() => Protector(KeyB).Unprotect(underA));
+        var error = Assert.ThrowsAny<CryptographicException>(() => Protector(KeyB).Unprotect(underA, Partner));
 
         Assert.Contains("key id", error.Message, StringComparison.Ordinal);
         Assert.Contains("Webhooks:SecretKey", error.Message, StringComparison.Ordinal);
@@ -295,10 +328,10 @@ public sealed class WebhookSignatureTests
         var twin = Enumerable.Range(0, 10_000)
             .Select(i => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"twin {i}"))))
             .First(key => Protector(key).CurrentKeyId == protectorA.CurrentKeyId);
-        var underA = protectorA.Protect(NewSecret);
+        var underA = protectorA.Protect(NewSecret, Partner);
 
-        Assert.Equal(NewSecret, Protector(twin, previous: KeyA).Unprotect(underA));
-        var error = Assert.ThrowsAny<CryptographicException>(() => Protector(twin).Unprotect(underA));
+        Assert.Equal(NewSecret, Protector(twin, previous: KeyA).Unprotect(underA, Partner));
+        var error = Assert.ThrowsAny<CryptographicException>(() => Protector(twin).Unprotect(underA, Partner));
         Assert.Contains("failed authentication", error.Message, StringComparison.Ordinal);
     }
 
