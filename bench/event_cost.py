@@ -9,11 +9,13 @@ fills 10,000 orders, runs the event dispatcher's statement every 100 ms in one p
 pgbench on bench/order_tx.sql in ABBA cycles with the event triggers enabled and disabled. Variants:
 v0 the schema as migrated; v1 the index changes of 0009 plus no FK on events.partner_id (the FK part
 is not in 0009); v2 lz4 on the snapshot (a no-op: rows under 2 KB are never compressed); tiny an
-order trigger writing '{}' instead of the row; q insert-only numbering (a queue table filled by the
+order trigger writing '{}' instead of the row; noop an order trigger that
+writes nothing (the trigger machinery alone); cte no trigger, the event written by the order's own
+INSERT (a data-modifying CTE; run it after v1, it compares against the triggerless script); q insert-only numbering (a queue table filled by the
 trigger, numbers in a side table; bench/results/ab/event-cost/dispatch_q.sql). Outputs of the
 2026-12-03 runs are in bench/results/ab/event-cost/.
 """
-import os, sys, time, threading, subprocess, statistics, tempfile, json
+import os, shutil, sys, time, threading, subprocess, statistics, tempfile, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as B
 
@@ -46,7 +48,14 @@ BEGIN
 END;
 $$;
 """,
- "v1b": "",
+ "cte": "",
+ "noop": """
+CREATE OR REPLACE FUNCTION record_order_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN NULL;
+END;
+$$;
+""",
  "q": """
 CREATE TABLE event_queue (event_id bigint PRIMARY KEY);
 CREATE TABLE event_numbers (seq bigint PRIMARY KEY, event_id bigint NOT NULL, partner_id bigint NOT NULL);
@@ -66,7 +75,21 @@ $$;
 DISPATCH = DISPATCHER_SQL
 CURRENT = {"sql": DISPATCH}
 
+CTE_TX = os.path.join(tempfile.mkdtemp(prefix="trig-tx-"), "order_tx_cte.sql")
+
+
+def write_cte_tx():
+    """order_tx.sql with the event written by the order's INSERT itself (a data-modifying CTE), no trigger."""
+    sql = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "order_tx.sql")).read()
+    start = sql.index("INSERT INTO orders")
+    end = sql.index("RETURNING id;", start) + len("RETURNING id;")
+    insert = sql[start:end].replace("RETURNING id;", "RETURNING *")
+    sql = sql[:start] + "WITH o AS (" + insert + ")\nINSERT INTO events (partner_id, type, order_id, snapshot) SELECT partner_id, 'order.created', id, to_jsonb(o) FROM o RETURNING order_id;" + sql[end:]
+    open(CTE_TX, "w").write(sql)
+
+
 def main(variants, cycles, dur):
+    write_cte_tx()
     root = tempfile.mkdtemp(prefix="trig-")
     pg = B.Postgres(root)
     try:
@@ -102,8 +125,10 @@ def main(variants, cycles, dur):
             for c in range(cycles):
                 cyc = {"on": 0, "off": 0}
                 for label in ("on", "off", "off", "on"):
-                    a = "ENABLE" if label == "on" else "DISABLE"
+                    a = "ENABLE" if label == "on" and v != "cte" else "DISABLE"
                     pg.sql(f"ALTER TABLE orders {a} TRIGGER tr_orders_events; ALTER TABLE balance_ledger {a} TRIGGER tr_balance_ledger_events")
+                    # cte: no trigger; "on" writes the event in the order's own INSERT statement instead.
+                    B.ORDER_TX = CTE_TX if v == "cte" and label == "on" else "order_tx.sql"
                     r = B.pgbench(pg, partner, key_hash)["rps"]
                     cyc[label] += r
                     print(v, label, r, flush=True)
@@ -116,5 +141,6 @@ def main(variants, cycles, dur):
         print(json.dumps(out))
     finally:
         pg.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 main(sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3]))

@@ -173,7 +173,7 @@ def pgbench(pg, partner_id, key_hash, duration=None):
     result = run(["pgbench", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-n", "-M", "prepared",
                   "-c", str(CONNECTIONS), "-j", str(THREADS), "-T", str(duration or DURATION), "-D", f"partner={partner_id}",
                   "-D", f"keyhash={key_hash}", "-l", "--log-prefix", os.path.join(workdir, "tx"),
-                  "-f", str(BENCH / "order_tx.sql"), "tom"], cwd=workdir).stdout
+                  "-f", str(BENCH / ORDER_TX), "tom"], cwd=workdir).stdout
     latencies = []
     for name in os.listdir(workdir):
         with open(os.path.join(workdir, name)) as f:
@@ -297,6 +297,8 @@ def trickle(pg, sim_url, api, partner_id, count, webhook, webhook_token, rate_pe
     return {"deposits": count, "rate_per_second": rate_per_second, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "max_ms": round(latencies[-1], 1) if latencies else None}
 
 
+# The pgbench script of one order creation (bench/event_cost.py swaps in variants).
+ORDER_TX = "order_tx.sql"
 WEBHOOK_PACED_RATE = int(os.environ.get("BENCH_WEBHOOK_RATE", "200"))
 
 
