@@ -536,7 +536,8 @@ def main():
                 results["detection"] = {**detection_results, "poll_interval_s": 5, "peak_rss_mb": rss.peak_mb()}
                 log(f"detection: {json.dumps(results['detection'])}")
         if "webhooks" in PHASES:
-            results["events_create_ab"] = create_with_and_without_events(pg, api_url, key, partner_id, key_hash)
+            if os.environ.get("BENCH_EVENTS_AB", "1") != "0":  # BENCH_EVENTS_AB=0: deliveries only
+                results["events_create_ab"] = create_with_and_without_events(pg, api_url, key, partner_id, key_hash)
             rss.reset()
             results["webhook_deliveries"] = {**webhook_deliveries(pg, api_url, env, api_dir), "peak_rss_mb": rss.peak_mb()}
             log(f"webhooks: {json.dumps(results['webhook_deliveries'])}")
