@@ -86,9 +86,9 @@ public sealed class BotDisabledTests(ApiFactory factory) : IClassFixture<ApiFact
     [Fact]
     public async Task Without_a_token_the_bot_is_disabled_and_health_says_so()
     {
-        var data = await (await factory.CreateClient().GetAsync("/api/v1/health")).AssertOkAsync();
+        var data = await HealthReports.CompletedAsync(factory);
 
-        Assert.Equal("ok", data.GetProperty("status").GetString());
+        Assert.True(data.GetProperty("status").GetString() == "ok", data.GetRawText());
         var bot = data.GetProperty("components").GetProperty("bot");
         Assert.Equal("ok", bot.GetProperty("status").GetString());
         Assert.Equal("disabled", bot.GetProperty("mode").GetString());

@@ -6,6 +6,9 @@ namespace TheOpenMoney.Api.Infrastructure.Validation;
 /// <summary>
 /// Runs the FluentValidation validator of every action argument that has one; the first failure
 /// becomes 422 <c>VALIDATION_ERROR</c> with its message (e.g. <c>quantity must be between 50 and 10000</c>).
+/// Before that, a query parameter the action binds whose value is only spaces or line breaks is refused:
+/// model binding turns it into "absent", which would silently widen a filter (<c>?type=%0d%0a</c> listing
+/// every type). An empty value (<c>?type=</c>) still means "not given".
 /// </summary>
 public sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFilter
 {
@@ -13,6 +16,11 @@ public sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFi
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        if (BlankQueryParameter(context) is { } blank)
+        {
+            throw ApiException.Validation($"{blank} must not be blank (leave it out to not filter by it)");
+        }
+
         foreach (var argument in context.ActionArguments.Values)
         {
             if (argument is null)
@@ -34,6 +42,21 @@ public sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFi
         }
 
         await next();
+    }
+
+    /// <summary>The name of a bound query parameter given only whitespace, or null.</summary>
+    private static string? BlankQueryParameter(ActionExecutingContext context)
+    {
+        foreach (var (name, values) in context.HttpContext.Request.Query)
+        {
+            if (values.Any(v => v is { Length: > 0 } && string.IsNullOrWhiteSpace(v))
+                && context.ModelState.Keys.Any(k => k.Equals(name, StringComparison.OrdinalIgnoreCase) || k.EndsWith("." + name, StringComparison.OrdinalIgnoreCase)))
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 }
 
