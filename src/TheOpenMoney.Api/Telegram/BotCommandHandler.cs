@@ -221,11 +221,9 @@ public sealed partial class BotCommandHandler(
 
     private async Task BalanceAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
-        await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
-        var partnerId = await keys.FindPartnerIdAsync(from.Id, cancellationToken);
+        var partnerId = await PartnerOrHintAsync(chat, from, cancellationToken);
         if (partnerId is null)
         {
-            await ReplyAsync(chat, HtmlText.Format($"You are not a partner yet. Send /api to get a key first."), cancellationToken);
             return;
         }
 
@@ -237,14 +235,25 @@ public sealed partial class BotCommandHandler(
         await ReplyAsync(chat, HtmlText.Format($"Balance: <b>{balance} TON</b>\n{address}"), cancellationToken);
     }
 
-    /// <summary>The webhook endpoint as GET /webhook shows it, never its secret.</summary>
-    private async Task WebhookAsync(Chat chat, User from, CancellationToken cancellationToken)
+    /// <summary>The partner behind <paramref name="from"/> (their username refreshed), or null after telling them to get a key first.</summary>
+    private async Task<long?> PartnerOrHintAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
         await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
         var partnerId = await keys.FindPartnerIdAsync(from.Id, cancellationToken);
         if (partnerId is null)
         {
             await ReplyAsync(chat, HtmlText.Format($"You are not a partner yet. Send /api to get a key first."), cancellationToken);
+        }
+
+        return partnerId;
+    }
+
+    /// <summary>The webhook endpoint as GET /webhook shows it, never its secret.</summary>
+    private async Task WebhookAsync(Chat chat, User from, CancellationToken cancellationToken)
+    {
+        var partnerId = await PartnerOrHintAsync(chat, from, cancellationToken);
+        if (partnerId is null)
+        {
             return;
         }
 
