@@ -141,7 +141,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
         [FromQuery] PageQuery page,
         CancellationToken cancellationToken)
     {
-        if (reference.Length > 128)
+        if (reference.Length > 128 || reference.Any(char.IsControl))
         {
             throw ApiException.Validation("client_reference must be 1 to 128 characters without control characters");
         }
