@@ -1,6 +1,3 @@
-using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Payments;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
@@ -95,10 +92,10 @@ public static class OrderMapping
             order.PremiumMonths,
             order.RecipientUsername,
             order.RecipientCheck,
-            Ton.FromNano(order.PriceNanoton),
-            Ton.Trim(order.PriceUsd),
-            Ton.Trim(order.FeePercent),
-            Ton.Trim(order.TonUsdRate),
+            TonAmount.FromNano(order.PriceNanoton),
+            TonAmount.Trim(order.PriceUsd),
+            TonAmount.Trim(order.FeePercent),
+            TonAmount.Trim(order.TonUsdRate),
             EnumText<PaymentMethod>.ToText(order.PaymentMethod),
             order.PaymentCurrency,
             order.PaymentAddress,
@@ -110,12 +107,12 @@ public static class OrderMapping
             order.CancelledAt,
             order.ExpiredAt,
             order.FailedAt,
-            Ton.FromNano(order.PaidNanoton),
+            TonAmount.FromNano(order.PaidNanoton),
             order.PaymentTxHash,
             order.ClientReference,
             order.FailureReason,
-            Ton.FromNano(order.RefundedNanoton),
-            Ton.FromNano(order.LatePaidNanoton),
+            TonAmount.FromNano(order.RefundedNanoton),
+            TonAmount.FromNano(order.LatePaidNanoton),
             order.SupplierReference,
             order.TonrampPayload is null
                 ? null

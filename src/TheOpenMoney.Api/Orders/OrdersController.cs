@@ -3,7 +3,6 @@ using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 

@@ -1,6 +1,5 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Pricing;
@@ -164,12 +163,12 @@ public sealed record EstimateResponse(
             EnumText<OrderType>.ToText(quote.OrderType),
             quote.StarsAmount,
             quote.PremiumMonths,
-            Ton.Trim(quote.BaseUsd),
-            Ton.Trim(quote.FeePercent),
-            Ton.Trim(quote.FeeUsd),
-            Ton.Trim(quote.PriceUsd),
-            Ton.FromNano(quote.PriceNanoton),
-            Ton.Trim(quote.Rate.TonUsd),
+            TonAmount.Trim(quote.BaseUsd),
+            TonAmount.Trim(quote.FeePercent),
+            TonAmount.Trim(quote.FeeUsd),
+            TonAmount.Trim(quote.PriceUsd),
+            TonAmount.FromNano(quote.PriceNanoton),
+            TonAmount.Trim(quote.Rate.TonUsd),
             quote.Rate.Source,
             quote.Rate.UpdatedAt);
     }

@@ -8,7 +8,6 @@ using TheOpenMoney.Api.Infrastructure.Json;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 using TheOpenMoney.Api.Webhooks;
