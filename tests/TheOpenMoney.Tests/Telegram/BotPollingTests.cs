@@ -5,7 +5,9 @@ namespace TheOpenMoney.Tests.Telegram;
 /// <summary>
 /// The bot in Polling mode against a fake Bot API: commands end to end (the key it sends works
 /// against the REST API), groups, cooldown, 429/409 handling, redelivery, and the token never logged.
-/// Every test talks as its own Telegram user, so the tests share one app without interfering.
+/// Every test talks as its own Telegram user, so the tests share one app without interfering. Those users are
+/// fixed on purpose (the 910_xxx ids, with group chats numbered after them): each is a party to the conversation
+/// the test scripts with the fake Bot API, and they stay below the range <see cref="TestPartners"/> hands out.
 /// </summary>
 public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFactory>
 {
