@@ -2,13 +2,19 @@ using System.Text.Json.Nodes;
 
 namespace TheOpenMoney.Simulators;
 
-/// <summary>"The next N requests fail with this status": the failure switch every fake in this app offers tests.</summary>
+/// <summary>
+/// "The next N requests fail with this status": the one failure switch every fake in this app offers tests
+/// (the processor's /v1/* routes and its history pages, the supplier, TonRamp). A switch set with
+/// <see cref="FailNextFrom"/> fails only requests at or past a position (a history offset, say: a processor
+/// that breaks in the middle of a walk); earlier ones answer and keep the failures pending. Thread-safe.
+/// </summary>
 public sealed class InjectedFailures
 {
     private readonly object _gate = new();
     private readonly int _defaultStatus;
     private int _remaining;
     private int _status;
+    private long _fromPosition;
 
     public InjectedFailures(int defaultStatus)
     {
@@ -28,8 +34,16 @@ public sealed class InjectedFailures
     }
 
     /// <summary>The next <paramref name="count"/> requests fail with <paramref name="status"/> (the default when null); replaces any pending.</summary>
-    public void FailNext(int count, int? status = null)
+    public void FailNext(int count, int? status = null) => FailNextFrom(0, count, status);
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests at position <paramref name="fromPosition"/> or later (see
+    /// <see cref="TryConsume(long, out int)"/>) fail with <paramref name="status"/> (the default when null);
+    /// replaces any pending.
+    /// </summary>
+    public void FailNextFrom(long fromPosition, int count, int? status = null)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromPosition);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var code = status ?? _defaultStatus;
         if (code is < 100 or > 599)
@@ -41,16 +55,20 @@ public sealed class InjectedFailures
         {
             _remaining = count;
             _status = code;
+            _fromPosition = fromPosition;
         }
     }
 
     /// <summary>Consumes one injected failure, if any is pending.</summary>
-    public bool TryConsume(out int status)
+    public bool TryConsume(out int status) => TryConsume(long.MaxValue, out status);
+
+    /// <summary>Consumes one injected failure when one is pending and <paramref name="position"/> is in its range.</summary>
+    public bool TryConsume(long position, out int status)
     {
         lock (_gate)
         {
             status = _status;
-            if (_remaining <= 0)
+            if (_remaining <= 0 || position < _fromPosition)
             {
                 return false;
             }

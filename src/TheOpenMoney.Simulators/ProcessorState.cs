@@ -1,52 +1,39 @@
 using System.Numerics;
-using System.Security.Cryptography;
 
 namespace TheOpenMoney.Simulators;
 
 /// <summary>
-/// Everything the simulated processor knows: addresses, deposits, lag, injected failures,
-/// webhook settings and request counters. All members are thread-safe (one lock, never held
-/// during I/O). Addresses, deposits (with their push marks), withdrawals and lag are what
+/// Everything the simulated processor knows, behind one lock: the routes and the webhook pusher call only this
+/// class. It holds no logic of its own beyond taking the lock, delegating to the part that owns the data and
+/// counting changes for the state file:
+/// <list type="bullet">
+/// <item><see cref="ProcessorAddresses"/>: generated deposit addresses and their owners;</item>
+/// <item><see cref="DepositLedger"/>: deposits (typed, raw, duplicates) and their history and tx_hash indexes;</item>
+/// <item><see cref="SyncLag"/>: the clock and the lag, hence which deposits are visible and the sync status;</item>
+/// <item><see cref="WebhookPushQueue"/>: webhook settings, the deposits waiting for a push, the pushed ones;</item>
+/// <item><see cref="ProcessorWithdrawals"/>: accepted withdrawals (where money out is to be built);</item>
+/// <item><see cref="InjectedFailures"/>: the failure switches for /v1/* and for history pages past an offset;</item>
+/// <item><c>ProcessorState.StateFile.cs</c>: the snapshot the state file keeps and its restore.</item>
+/// </list>
+/// All members are thread-safe: each public call takes the lock once and does all its work under it (so an
+/// injection, a push step or a snapshot sees every part consistent), never during I/O. The parts themselves
+/// do not lock; the failure switches have their own lock (taken inside this one by <see cref="Reset"/>, never
+/// the other way round). Addresses, deposits (with their push marks), withdrawals and lag are what
 /// <see cref="Snapshot"/> copies for the state file (<see cref="SimulatorOptions.StateFile"/>).
 /// </summary>
-public sealed class ProcessorState
+public sealed partial class ProcessorState
 {
     private readonly Lock _gate = new();
-    private readonly TimeProvider _time;
-    private readonly int _syncThresholdSeconds;
 
-    private readonly List<AddressEntry> _addresses = [];
-    private readonly Dictionary<string, AddressEntry> _addressesByAccount = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<AddressEntry>> _addressesByUser = new(StringComparer.Ordinal);
-
-    private readonly List<DepositRecord> _deposits = [];
-    // Every deposit stored under a tx_hash (case-insensitive), in storing order: GET /v1/deposit/income is a
-    // lookup, not a scan (the API confirms every webhook push with it).
-    private readonly Dictionary<string, List<DepositRecord>> _byTxHash = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<long> _pushed = [];
-
-    // Indexes over _deposits, so that a history page and the next webhook push cost O(log n) and
-    // not a scan of everything (a 10,000-deposit burst would otherwise be quadratic).
-    private static readonly Comparer<DepositRecord> ChainOrder = Comparer<DepositRecord>.Create(
-        (a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Sequence.CompareTo(b.Sequence));
-
-    private readonly Dictionary<string, List<DepositRecord>> _historyByUser = new(StringComparer.Ordinal);
-    private readonly SortedSet<DepositRecord> _unpushed = new(ChainOrder);
-    private long _nextSequence;
-
-    private readonly List<WithdrawalRecord> _withdrawals = [];
+    private readonly ProcessorAddresses _addresses = new();
+    private readonly DepositLedger _deposits;
+    private readonly SyncLag _lag;
+    private readonly WebhookPushQueue _pushes = new();
+    private readonly ProcessorWithdrawals _withdrawals = new();
     private readonly Dictionary<string, int> _requests = new(StringComparer.Ordinal);
 
-    private long _lagSeconds;
     private readonly InjectedFailures _failures = new(StatusCodes.Status500InternalServerError);
     private readonly InjectedFailures _historyFailures = new(StatusCodes.Status500InternalServerError);
-    private long _historyFailFromOffset;
-
-    private string? _webhookEndpoint;
-    private string? _webhookToken;
-    private bool _webhookEnabled;
-    private long _webhookGeneration;
-    private int _webhookDeliveries;
 
     // Bumped under the lock by every change the state file keeps; the persister saves when it moved.
     private long _changes;
@@ -55,8 +42,8 @@ public sealed class ProcessorState
     {
         ArgumentNullException.ThrowIfNull(options);
         Testnet = options.Testnet;
-        _syncThresholdSeconds = options.SyncThresholdSeconds;
-        _time = timeProvider ?? TimeProvider.System;
+        _lag = new SyncLag(timeProvider ?? TimeProvider.System, options.SyncThresholdSeconds);
+        _deposits = new DepositLedger(_addresses);
         if (!string.IsNullOrWhiteSpace(options.WebhookEndpoint))
         {
             ConfigureWebhook(options.WebhookEndpoint, options.WebhookToken);
@@ -67,7 +54,7 @@ public sealed class ProcessorState
     public bool Testnet { get; }
 
     /// <summary>Current unix time in seconds.</summary>
-    public long NowUnixSeconds => _time.GetUtcNow().ToUnixTimeSeconds();
+    public long NowUnixSeconds => _lag.NowUnixSeconds;
 
     /// <summary>
     /// How far (seconds) the processor is behind the chain: deposits are visible only when
@@ -79,7 +66,7 @@ public sealed class ProcessorState
         {
             lock (_gate)
             {
-                return _lagSeconds;
+                return _lag.Seconds;
             }
         }
         set
@@ -87,7 +74,7 @@ public sealed class ProcessorState
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             lock (_gate)
             {
-                _lagSeconds = value;
+                _lag.Seconds = value;
                 _changes++;
             }
         }
@@ -128,7 +115,7 @@ public sealed class ProcessorState
         {
             lock (_gate)
             {
-                return _webhookEnabled;
+                return _pushes.Enabled;
             }
         }
     }
@@ -139,7 +126,7 @@ public sealed class ProcessorState
         {
             lock (_gate)
             {
-                return _webhookEndpoint;
+                return _pushes.Endpoint;
             }
         }
     }
@@ -151,7 +138,7 @@ public sealed class ProcessorState
         {
             lock (_gate)
             {
-                return _webhookDeliveries;
+                return _pushes.Deliveries;
             }
         }
     }
@@ -168,32 +155,9 @@ public sealed class ProcessorState
 
         lock (_gate)
         {
-            while (true)
-            {
-                var address = TonAddress.CreateRandom(Testnet);
-                if (!TonAddress.TryParse(address, out var info, out _))
-                {
-                    throw new InvalidOperationException("generated an unparsable address");
-                }
-
-                if (_addressesByAccount.ContainsKey(info.AccountId))
-                {
-                    continue;
-                }
-
-                var entry = new AddressEntry(userId, address);
-                _addresses.Add(entry);
-                _addressesByAccount.Add(info.AccountId, entry);
-                if (!_addressesByUser.TryGetValue(userId, out var list))
-                {
-                    list = [];
-                    _addressesByUser.Add(userId, list);
-                }
-
-                list.Add(entry);
-                _changes++;
-                return address;
-            }
+            var address = _addresses.Create(userId, Testnet);
+            _changes++;
+            return address;
         }
     }
 
@@ -202,9 +166,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return _addressesByUser.TryGetValue(userId, out var list)
-                ? list.Select(a => a.Address).ToArray()
-                : [];
+            return _addresses.Of(userId);
         }
     }
 
@@ -215,7 +177,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return Lookup(address)?.UserId;
+            return _addresses.Lookup(address)?.UserId;
         }
     }
 
@@ -227,7 +189,7 @@ public sealed class ProcessorState
         ArgumentNullException.ThrowIfNull(deposit);
         lock (_gate)
         {
-            var prepared = Prepare(deposit, null);
+            var prepared = _deposits.Prepare(deposit, null, _lag.NowUnixSeconds);
             return Store(prepared);
         }
     }
@@ -244,7 +206,8 @@ public sealed class ProcessorState
             {
                 try
                 {
-                    prepared.Add(Prepare(deposits[i] ?? throw new SimulatorInputException("deposit is null"), batchHashes));
+                    prepared.Add(_deposits.Prepare(
+                        deposits[i] ?? throw new SimulatorInputException("deposit is null"), batchHashes, _lag.NowUnixSeconds));
                 }
                 catch (SimulatorInputException ex)
                 {
@@ -263,7 +226,7 @@ public sealed class ProcessorState
     public DepositRecord InjectRawDeposit(RawDepositInjection row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        CheckRaw(row);
+        DepositLedger.CheckRaw(row);
         lock (_gate)
         {
             return StoreRaw(row);
@@ -278,7 +241,7 @@ public sealed class ProcessorState
         {
             try
             {
-                CheckRaw(rows[i] ?? throw new SimulatorInputException("row is null"));
+                DepositLedger.CheckRaw(rows[i] ?? throw new SimulatorInputException("row is null"));
             }
             catch (SimulatorInputException ex)
             {
@@ -297,7 +260,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return _deposits.ToArray();
+            return _deposits.All.ToArray();
         }
     }
 
@@ -307,7 +270,7 @@ public sealed class ProcessorState
         ArgumentNullException.ThrowIfNull(deposit);
         lock (_gate)
         {
-            return deposit.Time <= VisibleUntilLocked();
+            return deposit.Time <= _lag.VisibleUntil();
         }
     }
 
@@ -318,27 +281,7 @@ public sealed class ProcessorState
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         lock (_gate)
         {
-            var until = VisibleUntilLocked();
-            if (!_historyByUser.TryGetValue(userId, out var history))
-            {
-                return [];
-            }
-
-            // Sorted by time: the visible deposits are a prefix.
-            var visible = UpperBound(history, until);
-            if (offset >= visible)
-            {
-                return [];
-            }
-
-            var count = Math.Min(limit, visible - offset);
-            var page = new DepositRecord[count];
-            for (var i = 0; i < count; i++)
-            {
-                page[i] = ascending ? history[offset + i] : history[visible - 1 - offset - i];
-            }
-
-            return page;
+            return _deposits.History(userId, _lag.VisibleUntil(), limit, offset, ascending);
         }
     }
 
@@ -347,14 +290,9 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            if (!_addressesByUser.TryGetValue(userId, out var list))
-            {
-                return [];
-            }
-
-            var until = VisibleUntilLocked();
-            return list
-                .Select(a => new AddressIncome(a.Address, SumVisible(a.Address, until)))
+            var until = _lag.VisibleUntil();
+            return _addresses.Of(userId)
+                .Select(address => new AddressIncome(address, _deposits.SumVisible(address, until)))
                 .ToArray();
         }
     }
@@ -364,8 +302,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            var until = VisibleUntilLocked();
-            return _byTxHash.TryGetValue(txHash, out var stored) ? stored.FirstOrDefault(d => d.Time <= until) : null;
+            return _deposits.FindVisible(txHash, _lag.VisibleUntil());
         }
     }
 
@@ -374,7 +311,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return _byTxHash.ContainsKey(txHash);
+            return _deposits.IsKnownTxHash(txHash);
         }
     }
 
@@ -383,8 +320,8 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            var entry = Lookup(address);
-            return entry is null ? null : SumVisible(entry.Address, VisibleUntilLocked());
+            var entry = _addresses.Lookup(address);
+            return entry is null ? null : _deposits.SumVisible(entry.Address, _lag.VisibleUntil());
         }
     }
 
@@ -395,7 +332,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return new SyncStatus(_lagSeconds < _syncThresholdSeconds, VisibleUntilLocked());
+            return _lag.Status();
         }
     }
 
@@ -418,15 +355,13 @@ public sealed class ProcessorState
     public void FailHistoryFrom(long fromOffset, int count, int status = StatusCodes.Status500InternalServerError)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fromOffset);
-        Interlocked.Exchange(ref _historyFailFromOffset, fromOffset);
-        _historyFailures.FailNext(count, status);
+        _historyFailures.FailNextFrom(fromOffset, count, status);
     }
 
     /// <summary>Consumes one history failure when one is pending and <paramref name="offset"/> is in its range.</summary>
     public bool TryConsumeHistoryFailure(long offset, out int status)
     {
-        status = 0;
-        return offset >= Interlocked.Read(ref _historyFailFromOffset) && _historyFailures.TryConsume(out status);
+        return _historyFailures.TryConsume(offset, out status);
     }
 
     // ---------------------------------------------------------------- withdrawals
@@ -442,14 +377,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            if (_withdrawals.Any(w => w.UserId == userId && w.QueryId == queryId))
-            {
-                throw new SimulatorInputException("(user_id,query_id) not unique");
-            }
-
-            var record = new WithdrawalRecord(
-                _withdrawals.Count + 1, userId, queryId, currency, amount, destination, comment, "pending");
-            _withdrawals.Add(record);
+            var record = _withdrawals.Add(userId, queryId, currency, amount, destination, comment);
             _changes++;
             return record;
         }
@@ -459,7 +387,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return id >= 1 && id <= _withdrawals.Count ? _withdrawals[(int)(id - 1)] : null;
+            return _withdrawals.Get(id);
         }
     }
 
@@ -467,7 +395,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return _withdrawals.ToArray();
+            return _withdrawals.All.ToArray();
         }
     }
 
@@ -478,27 +406,10 @@ public sealed class ProcessorState
     /// </summary>
     public void ConfigureWebhook(string? endpoint, string? token)
     {
-        if (!string.IsNullOrWhiteSpace(endpoint)
-            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
-                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
-        {
-            throw new SimulatorInputException("webhook endpoint must be an absolute http(s) URL");
-        }
-
+        WebhookPushQueue.CheckEndpoint(endpoint);
         lock (_gate)
         {
-            _webhookGeneration++;
-            if (string.IsNullOrWhiteSpace(endpoint))
-            {
-                _webhookEndpoint = null;
-                _webhookToken = null;
-                _webhookEnabled = false;
-                return;
-            }
-
-            _webhookEndpoint = endpoint;
-            _webhookToken = token;
-            _webhookEnabled = true;
+            _pushes.Configure(endpoint, token);
         }
     }
 
@@ -507,7 +418,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            return _deposits.Where(d => !_pushed.Contains(d.Sequence)).ToArray();
+            return _deposits.All.Where(d => !_pushes.WasPushed(d)).ToArray();
         }
     }
 
@@ -515,19 +426,7 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            if (!_webhookEnabled || _webhookEndpoint is null)
-            {
-                return null;
-            }
-
-            var until = VisibleUntilLocked();
-            var next = _unpushed.Count > 0 ? _unpushed.Min : null;
-            if (next is not null && next.Time > until)
-            {
-                next = null;
-            }
-
-            return next is null ? null : new WebhookWork(next, _webhookEndpoint, _webhookToken, _webhookGeneration);
+            return _pushes.Next(_lag.VisibleUntil());
         }
     }
 
@@ -535,23 +434,9 @@ public sealed class ProcessorState
     {
         lock (_gate)
         {
-            if (delivered)
+            if (_pushes.Complete(work, delivered))
             {
-                _unpushed.Remove(work.Deposit);
-                if (_pushed.Add(work.Deposit.Sequence))
-                {
-                    _webhookDeliveries++;
-                    _changes++;
-                }
-
-                return;
-            }
-
-            // Like bicycle: any failed push stops pushing until the webhook is configured again.
-            // A failure against an endpoint that has since been replaced does not count.
-            if (work.Generation == _webhookGeneration)
-            {
-                _webhookEnabled = false;
+                _changes++;
             }
         }
     }
@@ -594,336 +479,26 @@ public sealed class ProcessorState
         lock (_gate)
         {
             _deposits.Clear();
-            _byTxHash.Clear();
-            _pushed.Clear();
-            _unpushed.Clear();
-            _historyByUser.Clear();
-            _lagSeconds = 0;
+            _pushes.Clear();
+            _lag.Seconds = 0;
             _failures.Reset();
             _historyFailures.Reset();
             _requests.Clear();
-            _webhookDeliveries = 0;
             _changes++;
         }
     }
 
-    // ---------------------------------------------------------------- state file
+    // ---------------------------------------------------------------- internals (under the lock)
 
-    /// <summary>How many persistent changes were made since start; moves whenever <see cref="Snapshot"/> would differ.</summary>
-    internal long Changes
+    private DepositRecord Store(PreparedDeposit prepared) => Track(_deposits.Store(prepared));
+
+    private DepositRecord StoreRaw(RawDepositInjection row) => Track(_deposits.StoreRaw(row, _lag.NowUnixSeconds));
+
+    /// <summary>A newly stored deposit waits for its push and is a change the state file keeps.</summary>
+    private DepositRecord Track(DepositRecord record)
     {
-        get
-        {
-            lock (_gate)
-            {
-                return _changes;
-            }
-        }
-    }
-
-    /// <summary>
-    /// A consistent copy of what the state file keeps. Only references to immutable records are copied under
-    /// the lock; serialising and writing happen outside it.
-    /// </summary>
-    internal ProcessorSnapshot Snapshot()
-    {
-        lock (_gate)
-        {
-            return new ProcessorSnapshot(
-                _changes,
-                _nextSequence,
-                _lagSeconds,
-                _addresses.Select(a => new StoredAddress(a.UserId, a.Address)).ToArray(),
-                _deposits.ToArray(),
-                _unpushed.Select(d => d.Sequence).ToHashSet(),
-                _withdrawals.ToArray());
-        }
-    }
-
-    /// <summary>
-    /// Loads a snapshot into this state, which must still be empty, and rebuilds every index. Throws
-    /// <see cref="InvalidDataException"/> when the snapshot is inconsistent (the state is then unusable:
-    /// start-up is meant to fail).
-    /// </summary>
-    internal void Restore(ProcessorSnapshot snapshot)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        lock (_gate)
-        {
-            if (_addresses.Count > 0 || _deposits.Count > 0 || _withdrawals.Count > 0)
-            {
-                throw new InvalidOperationException("state can only be restored into an empty simulator");
-            }
-
-            if (snapshot.LagSeconds < 0)
-            {
-                throw new InvalidDataException("lag_seconds must be >= 0");
-            }
-
-            foreach (var stored in snapshot.Addresses)
-            {
-                if (string.IsNullOrEmpty(stored.UserId))
-                {
-                    throw new InvalidDataException($"address {stored.Address}: user_id is empty");
-                }
-
-                if (!TonAddress.TryParse(stored.Address, out var info, out var error) || info.Workchain != 0)
-                {
-                    throw new InvalidDataException($"address '{stored.Address}' is not a basechain address ({error ?? "workchain"})");
-                }
-
-                var entry = new AddressEntry(stored.UserId, stored.Address);
-                if (!_addressesByAccount.TryAdd(info.AccountId, entry))
-                {
-                    throw new InvalidDataException($"address {stored.Address} appears twice");
-                }
-
-                _addresses.Add(entry);
-                if (!_addressesByUser.TryGetValue(stored.UserId, out var list))
-                {
-                    _addressesByUser[stored.UserId] = list = [];
-                }
-
-                list.Add(entry);
-            }
-
-            var last = 0L;
-            foreach (var deposit in snapshot.Deposits)
-            {
-                CheckRestored(deposit, last);
-                last = deposit.Sequence;
-                Index(deposit, pushed: !snapshot.Unpushed.Contains(deposit.Sequence));
-            }
-
-            _nextSequence = Math.Max(snapshot.NextSequence, last);
-            for (var i = 0; i < snapshot.Withdrawals.Count; i++)
-            {
-                if (snapshot.Withdrawals[i].Id != i + 1)
-                {
-                    throw new InvalidDataException($"withdrawal ids must be 1, 2, 3…; found {snapshot.Withdrawals[i].Id} at position {i + 1}");
-                }
-
-                _withdrawals.Add(snapshot.Withdrawals[i]);
-            }
-
-            _lagSeconds = snapshot.LagSeconds;
-        }
-    }
-
-    private void CheckRestored(DepositRecord deposit, long previousSequence)
-    {
-        if (deposit.Sequence <= previousSequence)
-        {
-            throw new InvalidDataException($"deposit sequences must increase; {deposit.Sequence} follows {previousSequence}");
-        }
-
-        if (string.IsNullOrEmpty(deposit.UserId))
-        {
-            throw new InvalidDataException($"deposit {deposit.Sequence}: user_id is empty");
-        }
-
-        if (deposit.Raw is not null)
-        {
-            if (string.IsNullOrEmpty(deposit.Raw.Income))
-            {
-                throw new InvalidDataException($"deposit {deposit.Sequence}: raw income is empty");
-            }
-
-            return;
-        }
-
-        if (Lookup(deposit.DepositAddress) is not { } owner || owner.Address != deposit.DepositAddress || owner.UserId != deposit.UserId)
-        {
-            throw new InvalidDataException($"deposit {deposit.Sequence}: {deposit.DepositAddress} is not an address of user_id '{deposit.UserId}'");
-        }
-
-        if (deposit.Amount <= BigInteger.Zero || deposit.Time < 0 || string.IsNullOrEmpty(deposit.TxHash))
-        {
-            throw new InvalidDataException($"deposit {deposit.Sequence}: needs amount > 0, time >= 0 and a tx_hash");
-        }
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    /// <summary>How many deposits of a time-sorted list are dated at or before <paramref name="until"/>.</summary>
-    private static int UpperBound(List<DepositRecord> sorted, long until)
-    {
-        int low = 0, high = sorted.Count;
-        while (low < high)
-        {
-            var middle = (low + high) >>> 1;
-            if (sorted[middle].Time <= until)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle;
-            }
-        }
-
-        return low;
-    }
-
-    private long VisibleUntilLocked() => NowUnixSeconds - _lagSeconds;
-
-    private AddressEntry? Lookup(string? address)
-    {
-        if (address is null)
-        {
-            return null;
-        }
-
-        return TonAddress.TryParse(address, out var info, out _) && info.Workchain == 0
-            && _addressesByAccount.TryGetValue(info.AccountId, out var entry)
-            ? entry
-            : null;
-    }
-
-    private BigInteger SumVisible(string address, long until)
-    {
-        var sum = BigInteger.Zero;
-        foreach (var deposit in _deposits)
-        {
-            if (deposit.Raw is null && deposit.Time <= until && string.Equals(deposit.DepositAddress, address, StringComparison.Ordinal))
-            {
-                sum += deposit.Amount;
-            }
-        }
-
-        return sum;
-    }
-
-    private PreparedDeposit Prepare(DepositInjection deposit, HashSet<string>? batchHashes)
-    {
-        AddressEntry entry;
-        if (!string.IsNullOrEmpty(deposit.DepositAddress))
-        {
-            entry = Lookup(deposit.DepositAddress)
-                ?? throw new SimulatorInputException("deposit_address was not generated by the simulator");
-        }
-        else if (!string.IsNullOrEmpty(deposit.UserId))
-        {
-            if (!_addressesByUser.TryGetValue(deposit.UserId, out var list) || list.Count == 0)
-            {
-                throw new SimulatorInputException($"user_id '{deposit.UserId}' has no deposit address");
-            }
-
-            entry = list[0];
-        }
-        else
-        {
-            throw new SimulatorInputException("need deposit_address or user_id");
-        }
-
-        if (deposit.Amount <= BigInteger.Zero)
-        {
-            throw new SimulatorInputException("amount must be > 0");
-        }
-
-        if (deposit.Time is < 0)
-        {
-            throw new SimulatorInputException("time must be >= 0");
-        }
-
-        var txHash = string.IsNullOrEmpty(deposit.TxHash)
-            ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))
-            : deposit.TxHash;
-        var alreadyStored = _byTxHash.ContainsKey(txHash) || (batchHashes?.Contains(txHash) ?? false);
-        if (alreadyStored && !deposit.Duplicate)
-        {
-            throw new SimulatorInputException("duplicate tx_hash", StatusCodes.Status409Conflict);
-        }
-
-        batchHashes?.Add(txHash);
-        return new PreparedDeposit(
-            entry,
-            deposit.Time ?? NowUnixSeconds,
-            deposit.Amount,
-            string.IsNullOrEmpty(deposit.Comment) ? null : deposit.Comment,
-            string.IsNullOrEmpty(deposit.SourceAddress) ? null : deposit.SourceAddress,
-            txHash);
-    }
-
-    private DepositRecord Store(PreparedDeposit p)
-    {
-        var record = new DepositRecord(
-            ++_nextSequence, p.Address.UserId, p.Address.Address, p.Time, p.Amount, p.Comment, p.SourceAddress, p.TxHash);
-        Index(record, pushed: false);
+        _pushes.Track(record, pushed: false);
         _changes++;
         return record;
     }
-
-    private static void CheckRaw(RawDepositInjection row)
-    {
-        if (string.IsNullOrEmpty(row.UserId))
-        {
-            throw new SimulatorInputException("user_id must not be empty");
-        }
-
-        if (string.IsNullOrEmpty(row.Income))
-        {
-            throw new SimulatorInputException("income must not be empty");
-        }
-    }
-
-    private DepositRecord StoreRaw(RawDepositInjection row)
-    {
-        var record = new DepositRecord(
-            ++_nextSequence,
-            row.UserId,
-            string.Empty,
-            NowUnixSeconds,
-            BigInteger.Zero,
-            null,
-            null,
-            row.TxHash ?? string.Empty,
-            new RawIncome(row.Income, row.WebhookBody));
-        Index(record, pushed: false);
-        _changes++;
-        return record;
-    }
-
-    /// <summary>Adds a record to the deposit list, its user's history, the tx_hash index and the push queue (or the pushed set).</summary>
-    private void Index(DepositRecord record, bool pushed)
-    {
-        _deposits.Add(record);
-        if (pushed)
-        {
-            _pushed.Add(record.Sequence);
-            _webhookDeliveries++;
-        }
-        else
-        {
-            _unpushed.Add(record);
-        }
-
-        if (!_historyByUser.TryGetValue(record.UserId, out var history))
-        {
-            _historyByUser[record.UserId] = history = [];
-        }
-
-        // Usually the newest, so appended; a deposit dated earlier goes to its place.
-        var at = history.Count > 0 && ChainOrder.Compare(history[^1], record) > 0 ? ~history.BinarySearch(record, ChainOrder) : history.Count;
-        history.Insert(at, record);
-        if (record.TxHash.Length > 0)
-        {
-            if (!_byTxHash.TryGetValue(record.TxHash, out var stored))
-            {
-                _byTxHash[record.TxHash] = stored = [];
-            }
-
-            stored.Add(record);
-        }
-    }
-
-    private sealed record AddressEntry(string UserId, string Address);
-
-    private sealed record PreparedDeposit(
-        AddressEntry Address,
-        long Time,
-        BigInteger Amount,
-        string? Comment,
-        string? SourceAddress,
-        string TxHash);
 }

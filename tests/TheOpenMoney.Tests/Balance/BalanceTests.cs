@@ -5,9 +5,7 @@ namespace TheOpenMoney.Tests.Balance;
 
 public sealed class BalanceTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static int s_nextUser = 40_000;
-
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     [Fact]
     public async Task New_partner_has_zero_balance_in_ton_and_no_topup_address_yet()

@@ -10,14 +10,15 @@ namespace TheOpenMoney.Tests.Events;
 /// </summary>
 public sealed class EventLogTests(EventLogTests.Factory factory) : IClassFixture<EventLogTests.Factory>
 {
-    private static int s_nextUser = 140_000;
-
+    /// <summary>A 2-second TTL on a manual clock the API and the processor share: expiry comes when the test moves it.</summary>
     public sealed class Factory : PaymentsFactory
     {
+        public Factory() => Clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+
         protected override string OrderTtl => "00:00:02";
     }
 
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     /// <summary>All the partner's events, once the dispatcher has numbered at least <paramref name="atLeast"/>.</summary>
     private static async Task<List<JsonElement>> EventsAsync(PartnerApi partner, int atLeast, string? type = null) =>
@@ -101,7 +102,7 @@ public sealed class EventLogTests(EventLogTests.Factory factory) : IClassFixture
         await factory.DepositAsync(0.1m, cancelled.GetProperty("payment_memo").GetString());
         await factory.PollAsync();
         await (await partner.CancelAsync(cancelled.GetProperty("id").GetInt64())).AssertOkAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        factory.Clock!.Advance(TimeSpan.FromSeconds(3));
         await factory.PollAsync();
 
         var events = await EventsAsync(partner, 5);

@@ -36,8 +36,6 @@ public sealed class CountingSupplier : ISupplier
 
 public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassFixture<FulfillmentTests.Factory>
 {
-    private static int s_nextUser = 100_000;
-
     public sealed class Factory : PaymentsFactory
     {
         public CountingSupplier Supplier { get; } = new();
@@ -53,7 +51,7 @@ public sealed class FulfillmentTests(FulfillmentTests.Factory factory) : IClassF
         protected override void ConfigureTestServices(IServiceCollection services) => services.AddSingleton<ISupplier>(Supplier);
     }
 
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task<JsonElement> OrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();

@@ -31,9 +31,7 @@ public class TonRampFactory : PaymentsFactory
 
 public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRampFactory>
 {
-    private static int s_nextUser = 110_000;
-
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task<JsonElement> OrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();
@@ -41,7 +39,7 @@ public sealed class TonRampTests(TonRampFactory factory) : IClassFixture<TonRamp
     [Fact]
     public async Task Tonramp_order_carries_links_is_paid_by_memo_and_completes()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 110_500);
+        var partner = await PartnerApi.CreateAsync(factory);
         var order = await partner.CreatedStarsOrderAsync(method: "tonramp");
         var id = order.GetProperty("id").GetInt64();
         var memo = order.GetProperty("payment_memo").GetString()!;
@@ -132,7 +130,7 @@ public sealed class TonRampBurstTests(TonRampFactory factory) : IClassFixture<To
     [Fact]
     public async Task A_burst_of_tonramp_orders_stays_within_tonramps_limit()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 111_000);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 45).Select(_ => partner.CreateStarsAsync(method: "tonramp")));
 
@@ -191,8 +189,9 @@ public sealed class DeliveryCrashTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task A_restart_mid_delivery_delivers_exactly_once()
     {
-        var key = (await ApiProcess.RunCliAsync(_environment, "keys", "create", "--telegram-user-id", "120001")).Stdout.Trim();
-        var credit = await ApiProcess.RunCliAsync(_environment, "balance", "credit", "--telegram-user-id", "120001", "--amount-ton", "1", "--ref", "crash");
+        var user = TestPartners.NextTelegramUserId().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var key = (await ApiProcess.RunCliAsync(_environment, "keys", "create", "--telegram-user-id", user)).Stdout.Trim();
+        var credit = await ApiProcess.RunCliAsync(_environment, "balance", "credit", "--telegram-user-id", user, "--amount-ton", "1", "--ref", "crash");
         Assert.Equal(0, credit.ExitCode);
         Supplier.DelayMs = 30_000;
         long id;

@@ -38,8 +38,8 @@ public sealed class BackgroundJobTests
         });
 
         await Eventually.WaitAsync(() => Task.FromResult(runs.Count), n => n >= 5, "five runs");
-        // A sixth run would need the hour-long interval to pass.
-        await Task.Delay(300);
+        // A sixth run would need the hour-long interval to pass: once the runner has begun that wait, it cannot come.
+        await host.Time.WaitForAsync(TimeSpan.FromHours(1), 1, "the runner waiting its interval");
 
         Assert.Equal(5, runs.Count);
     }
@@ -83,7 +83,8 @@ public sealed class BackgroundJobTests
         await using var host = await StartAsync(runs, "a", _ => JobOutcome.Finished, job => job.Interval = TimeSpan.FromMilliseconds(20));
 
         await Eventually.WaitAsync(() => Task.FromResult(runs.Count), n => n >= 1, "the one run");
-        await Task.Delay(300);
+        // Once the runner's loop has ended, nothing can run the job again.
+        await Eventually.WaitAsync(() => Task.FromResult(host.Runner.ExecuteTask), loop => loop is { IsCompleted: true }, "the runner's loop ending");
 
         Assert.Equal(1, runs.Count);
     }
@@ -149,18 +150,21 @@ public sealed class BackgroundJobTests
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
-        builder.Services.AddSingleton(TimeProvider.System);
+        var time = new CountingTimeProvider();
+        builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new ProbeBehaviour(name, runs, behaviour, blockUntilCancelled));
         builder.Services.AddScoped<ScopeMarker>();
         builder.Services.AddBackgroundJob<ProbeJob>(configure);
         var host = builder.Build();
         await host.StartAsync();
-        return new TestHost(host);
+        return new TestHost(host, time);
     }
 
-    private sealed class TestHost(IHost host) : IAsyncDisposable
+    private sealed class TestHost(IHost host, CountingTimeProvider time) : IAsyncDisposable
     {
         private bool _stopped;
+
+        public CountingTimeProvider Time { get; } = time;
 
         public JobStatusRegistry Registry { get; } = host.Services.GetRequiredService<JobStatusRegistry>();
 

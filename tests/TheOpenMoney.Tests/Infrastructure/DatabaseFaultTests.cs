@@ -94,7 +94,7 @@ public sealed class DatabaseFaultTests(DatabaseFaultTests.Factory factory) : ICl
     [Fact]
     public async Task A_stopped_database_is_503_within_the_bound_and_the_service_recovers_without_a_restart()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 7201);
+        var partner = await PartnerApi.CreateAsync(factory);
         await (await partner.Client.GetAsync("/api/v1/partner")).AssertOkAsync();
 
         factory.Proxy.Stop();
@@ -113,7 +113,7 @@ public sealed class DatabaseFaultTests(DatabaseFaultTests.Factory factory) : ICl
     [Fact]
     public async Task A_frozen_database_is_503_within_the_bound_not_a_hang()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 7202);
+        var partner = await PartnerApi.CreateAsync(factory);
         await (await partner.Client.GetAsync("/api/v1/partner")).AssertOkAsync();
 
         factory.Proxy.Freeze();

@@ -7,7 +7,7 @@ public sealed class ErrorEnvelopeTests(ApiFactory factory) : IClassFixture<ApiFa
 {
     private HttpClient _client = null!;
 
-    public async Task InitializeAsync() => _client = factory.CreateClient((await factory.IssueKeyAsync(7001)).Plaintext);
+    public async Task InitializeAsync() => _client = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
 
     public Task DisposeAsync() => Task.CompletedTask;
 

@@ -5,7 +5,7 @@ public sealed class LoggingTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [Fact]
     public async Task Requests_are_logged_with_method_path_status_and_partner_but_never_a_secret()
     {
-        var key = await factory.IssueKeyAsync(6001);
+        var key = await factory.IssueKeyAsync(TestPartners.NextTelegramUserId());
         await factory.CreateClient(key.Plaintext).GetAsync("/api/v1/partner?secret_query=1");
         await factory.CreateClient(key.Plaintext).GetAsync("/api/v1/_test/boom");
         var wrong = "osk_" + new string('Z', 43);

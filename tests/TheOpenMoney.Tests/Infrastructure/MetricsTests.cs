@@ -32,7 +32,7 @@ public sealed class MetricsTests(MetricsTests.Factory factory) : IClassFixture<M
     [Fact]
     public async Task The_management_port_serves_the_business_metrics_and_the_partner_port_does_not()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 121_001);
+        var partner = await PartnerApi.CreateAsync(factory);
         var order = await partner.CreatedStarsOrderAsync();
         await factory.DepositAsync(0.417m, order.GetProperty("payment_memo").GetString());
         await factory.RawDepositAsync("{\"tx_hash\":\"metrics-garbage\",\"amount\":\"abc\"}");
@@ -92,7 +92,7 @@ public sealed class MetricsTests(MetricsTests.Factory factory) : IClassFixture<M
     public async Task Webhook_host_names_never_become_metric_labels()
     {
         await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
-        var partner = await PartnerApi.CreateAsync(factory, 121_002);
+        var partner = await PartnerApi.CreateAsync(factory);
         // A refused name (looked up, does not resolve) and a delivered one (localhost: looked up, connected to).
         await partner.Client.PutAsync("/api/v1/webhook", new StringContent("""{"url": "https://label-probe-q7x.invalid/hooks"}""", Encoding.UTF8, "application/json"));
         var local = receiver.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);

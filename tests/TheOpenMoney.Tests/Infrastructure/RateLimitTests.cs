@@ -14,7 +14,7 @@ public sealed class RateLimitTests(RateLimitTests.Factory factory) : IClassFixtu
     [Fact]
     public async Task Requests_over_the_per_key_limit_get_429_with_retry_after()
     {
-        var client = factory.CreateClient((await factory.IssueKeyAsync(8001)).Plaintext);
+        var client = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
         for (var i = 0; i < 5; i++)
         {
             await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
@@ -30,8 +30,8 @@ public sealed class RateLimitTests(RateLimitTests.Factory factory) : IClassFixtu
     [Fact]
     public async Task The_limit_is_per_key_not_global()
     {
-        var first = factory.CreateClient((await factory.IssueKeyAsync(8002)).Plaintext);
-        var second = factory.CreateClient((await factory.IssueKeyAsync(8003)).Plaintext);
+        var first = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
+        var second = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
         for (var i = 0; i < 5; i++)
         {
             await first.GetAsync("/api/v1/partner");
@@ -44,7 +44,7 @@ public sealed class RateLimitTests(RateLimitTests.Factory factory) : IClassFixtu
     [Fact]
     public async Task Order_creation_policy_is_tighter_than_the_overall_limit()
     {
-        var client = factory.CreateClient((await factory.IssueKeyAsync(8004)).Plaintext);
+        var client = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
 
         await (await client.PostAsync("/api/v1/_test/limited", null)).AssertOkAsync();
         await (await client.PostAsync("/api/v1/_test/limited", null)).AssertOkAsync();
@@ -65,7 +65,7 @@ public sealed class FailedAuthRateLimitTests(FailedAuthRateLimitTests.Factory fa
     [Fact]
     public async Task Failed_authentications_are_limited_per_address_but_a_valid_key_from_it_still_passes()
     {
-        var valid = await factory.IssueKeyAsync(8005);
+        var valid = await factory.IssueKeyAsync(TestPartners.NextTelegramUserId());
         var attacker = factory.CreateClient("osk_0000000000000000000000000000000000000000000");
         for (var i = 0; i < 3; i++)
         {
@@ -85,11 +85,16 @@ public sealed class FailedAuthRateLimitTests(FailedAuthRateLimitTests.Factory fa
     }
 }
 
-/// <summary>Limits taken together or not at all, the IETF draft headers, and a Retry-After that tells the real wait.</summary>
+/// <summary>
+/// Limits taken together or not at all, the IETF draft headers, and a Retry-After that tells the real wait, on a
+/// manual clock: time inside a window passes when a test moves it.
+/// </summary>
 public sealed class RateLimitAccountingTests(RateLimitAccountingTests.Factory factory) : IClassFixture<RateLimitAccountingTests.Factory>
 {
     public sealed class Factory : ApiFactory
     {
+        public Factory() => Clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+
         protected override void Configure(IDictionary<string, string?> settings)
         {
             settings["RateLimiting:PerKeyPerMinute"] = "5";
@@ -101,7 +106,7 @@ public sealed class RateLimitAccountingTests(RateLimitAccountingTests.Factory fa
     [Fact]
     public async Task A_request_refused_by_the_creation_limit_does_not_use_the_overall_budget()
     {
-        var client = factory.CreateClient((await factory.IssueKeyAsync(8101)).Plaintext);
+        var client = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
 
         await (await client.PostAsync("/api/v1/_test/limited", null)).AssertOkAsync();
         await (await client.PostAsync("/api/v1/_test/limited", null)).AssertOkAsync();
@@ -122,7 +127,7 @@ public sealed class RateLimitAccountingTests(RateLimitAccountingTests.Factory fa
     [Fact]
     public async Task Keyed_responses_carry_the_rate_limit_headers_of_the_tightest_limit()
     {
-        var client = factory.CreateClient((await factory.IssueKeyAsync(8102)).Plaintext);
+        var client = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
 
         var read = await client.GetAsync("/api/v1/partner");
         Assert.Equal("5", read.Headers.GetValues("RateLimit-Limit").Single());
@@ -139,13 +144,13 @@ public sealed class RateLimitAccountingTests(RateLimitAccountingTests.Factory fa
     [Fact]
     public async Task Retry_after_is_the_time_left_in_the_window_not_the_whole_window()
     {
-        var client = factory.CreateClient((await factory.IssueKeyAsync(8103)).Plaintext);
+        var client = factory.CreateClient((await factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext);
         for (var i = 0; i < 5; i++)
         {
             await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        factory.Clock!.Advance(TimeSpan.FromSeconds(2.5));
         var limited = await client.GetAsync("/api/v1/partner");
 
         await limited.AssertErrorAsync(429, ErrorCodes.RateLimited);
@@ -153,7 +158,7 @@ public sealed class RateLimitAccountingTests(RateLimitAccountingTests.Factory fa
         Assert.InRange(retryAfter, 1, 4);
         Assert.Equal("0", limited.Headers.GetValues("RateLimit-Remaining").Single());
 
-        await Task.Delay(TimeSpan.FromSeconds(retryAfter + 0.2));
+        factory.Clock.Advance(TimeSpan.FromSeconds(retryAfter + 0.2));
         await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
     }
 }
@@ -256,7 +261,7 @@ public sealed class KestrelRejectionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _factory.InitializeAsync();
-        _key = (await _factory.IssueKeyAsync(7401)).Plaintext;
+        _key = (await _factory.IssueKeyAsync(TestPartners.NextTelegramUserId())).Plaintext;
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();

@@ -5,13 +5,12 @@ namespace TheOpenMoney.Tests.Infrastructure;
 /// <summary>Request parsing is strict and predictable: one media type, exact property names, no duplicates, any ISO 8601 offset for times.</summary>
 public sealed class StrictInputTests(ApiFactory factory) : IClassFixture<ApiFactory>, IAsyncLifetime
 {
-    private static int s_nextUser = 71_000;
     private PartnerApi _partner = null!;
 
     /// <summary>Each test (xunit makes a new instance per test) has a partner of its own with 100 TON.</summary>
     public async Task InitializeAsync()
     {
-        _partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+        _partner = await PartnerApi.CreateAsync(factory);
         await _partner.CreditAsync(100m, "strict-input");
     }
 

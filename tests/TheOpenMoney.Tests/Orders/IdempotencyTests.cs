@@ -4,14 +4,12 @@ namespace TheOpenMoney.Tests.Orders;
 
 public sealed class IdempotencyTests(IdempotencyTests.Factory factory) : IClassFixture<IdempotencyTests.Factory>
 {
-    private static int s_nextUser = 30_000;
-
     public sealed class Factory : ApiFactory
     {
         public Factory() => Clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
     }
 
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     [Fact]
     public async Task Retry_with_same_key_returns_the_same_order_byte_for_byte()

@@ -4,9 +4,7 @@ namespace TheOpenMoney.Tests.Orders;
 
 public sealed class OrdersTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static int s_nextUser = 20_000;
-
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     [Fact]
     public async Task Stars_order_from_the_seed_example_has_the_seed_fields()

@@ -11,9 +11,7 @@ namespace TheOpenMoney.Tests.Orders;
 /// </summary>
 public sealed class PaymentInstructionsInOrdersTests(PaymentsFactory factory) : IClassFixture<PaymentsFactory>
 {
-    private static int s_nextUser = 85_000;
-
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task<JsonElement> OrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();

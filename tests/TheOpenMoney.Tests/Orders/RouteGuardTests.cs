@@ -36,7 +36,7 @@ public sealed class RouteGuardTests(ApiFactory factory) : IClassFixture<ApiFacto
     [Fact]
     public async Task Order_creation_with_a_form_body_is_415_and_creates_nothing()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 70_001);
+        var partner = await PartnerApi.CreateAsync(factory);
         using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["recipient_username"] = "pandus", ["quantity"] = "100" });
 
         await (await partner.Client.PostAsync("/api/v1/orders/stars", content)).AssertErrorAsync(415, ErrorCodes.UnsupportedMediaType);
@@ -46,7 +46,7 @@ public sealed class RouteGuardTests(ApiFactory factory) : IClassFixture<ApiFacto
     [Fact]
     public async Task Oversized_order_body_is_rejected_with_an_envelope()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 70_002);
+        var partner = await PartnerApi.CreateAsync(factory);
         var body = $$"""{"recipient_username": "pandus", "quantity": 100, "client_reference": "{{new string('x', 20_000)}}"}""";
 
         var response = await partner.PostJsonAsync("/api/v1/orders/stars", body);
@@ -67,7 +67,7 @@ public sealed class OrderCreationRateLimitTests(OrderCreationRateLimitTests.Fact
     [Fact]
     public async Task Third_order_in_a_minute_is_429_and_reads_still_work()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 71_001);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         await (await partner.CreateStarsAsync()).AssertOkAsync();
         await (await partner.CreatePremiumAsync()).AssertOkAsync();
@@ -90,7 +90,7 @@ public sealed class IdempotencyInProgressTests(IdempotencyInProgressTests.Factor
     [Fact]
     public async Task A_duplicate_that_waits_too_long_for_the_first_request_gets_409_in_progress()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 72_001);
+        var partner = await PartnerApi.CreateAsync(factory);
         const string key = "held-by-another-request";
         // Another request's transaction holds the key's slot and has not committed.
         await using var connection = new NpgsqlConnection(factory.ConnectionString);

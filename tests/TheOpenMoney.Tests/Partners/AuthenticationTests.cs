@@ -14,12 +14,13 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Valid_key_authenticates_and_identifies_the_partner()
     {
-        var key = await factory.IssueKeyAsync(5001, "alice");
+        var user = TestPartners.NextTelegramUserId();
+        var key = await factory.IssueKeyAsync(user, "alice");
 
         var data = await (await factory.CreateClient(key.Plaintext).GetAsync("/api/v1/partner")).AssertOkAsync();
 
         Assert.Equal(key.PartnerId, data.GetProperty("id").GetInt64());
-        Assert.Equal(5001, data.GetProperty("telegram_user_id").GetInt64());
+        Assert.Equal(user, data.GetProperty("telegram_user_id").GetInt64());
         Assert.Equal("alice", data.GetProperty("username").GetString());
         Assert.Equal(key.Prefix + "…", data.GetProperty("api_key").GetProperty("prefix").GetString());
         Assert.DoesNotContain(key.Plaintext, data.GetRawText(), StringComparison.Ordinal);
@@ -28,7 +29,7 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Only_the_hmac_of_the_key_is_stored()
     {
-        var key = await factory.IssueKeyAsync(5002);
+        var key = await factory.IssueKeyAsync(TestPartners.NextTelegramUserId());
 
         await using var connection = new NpgsqlConnection(factory.ConnectionString);
         await connection.OpenAsync();
@@ -70,13 +71,14 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Revocation_takes_effect_on_the_next_request()
     {
-        var key = await factory.IssueKeyAsync(5003);
+        var user = TestPartners.NextTelegramUserId();
+        var key = await factory.IssueKeyAsync(user);
         var client = factory.CreateClient(key.Plaintext);
         await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
 
         await using (var scope = factory.Services.CreateAsyncScope())
         {
-            var revoked = await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().RevokeAsync(5003, CancellationToken.None);
+            var revoked = await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().RevokeAsync(user, CancellationToken.None);
             Assert.Equal(1, revoked);
         }
 
@@ -86,8 +88,9 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Issuing_a_new_key_revokes_the_old_one()
     {
-        var first = await factory.IssueKeyAsync(5004);
-        var second = await factory.IssueKeyAsync(5004, "renamed");
+        var user = TestPartners.NextTelegramUserId();
+        var first = await factory.IssueKeyAsync(user);
+        var second = await factory.IssueKeyAsync(user, "renamed");
 
         Assert.Equal(first.PartnerId, second.PartnerId);
         await (await factory.CreateClient(first.Plaintext).GetAsync("/api/v1/partner")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
@@ -98,7 +101,8 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Concurrent_issues_for_one_partner_leave_exactly_one_active_key()
     {
-        var issued = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => factory.IssueKeyAsync(5005)));
+        var user = TestPartners.NextTelegramUserId();
+        var issued = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => factory.IssueKeyAsync(user)));
 
         await using var connection = new NpgsqlConnection(factory.ConnectionString);
         await connection.OpenAsync();
@@ -118,7 +122,7 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Database_refuses_a_second_active_key_for_a_partner()
     {
-        var key = await factory.IssueKeyAsync(5006);
+        var key = await factory.IssueKeyAsync(TestPartners.NextTelegramUserId());
 
         await using var connection = new NpgsqlConnection(factory.ConnectionString);
         await connection.OpenAsync();
@@ -134,7 +138,7 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Last_used_at_is_written_at_most_once_a_minute()
     {
-        var key = await factory.IssueKeyAsync(5007);
+        var key = await factory.IssueKeyAsync(TestPartners.NextTelegramUserId());
         var client = factory.CreateClient(key.Plaintext);
 
         await client.GetAsync("/api/v1/partner");
@@ -153,7 +157,7 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
     [Fact]
     public async Task Scheme_name_is_case_insensitive()
     {
-        var key = await factory.IssueKeyAsync(5008);
+        var key = await factory.IssueKeyAsync(TestPartners.NextTelegramUserId());
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("bearer", key.Plaintext);
 

@@ -5,10 +5,12 @@ public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFact
 {
     private sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    private static string NewUser() => TestPartners.NextTelegramUserId().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public async Task Keys_create_prints_only_the_key_which_then_authenticates()
     {
-        var result = await RunAsync("keys", "create", "--telegram-user-id", "9001", "--username", "bob");
+        var result = await RunAsync("keys", "create", "--telegram-user-id", NewUser(), "--username", "bob");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -22,11 +24,12 @@ public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFact
     [Fact]
     public async Task Keys_revoke_makes_the_key_fail_on_the_next_request()
     {
-        var key = (await RunAsync("keys", "create", "--telegram-user-id", "9002")).Stdout.Trim();
+        var user = NewUser();
+        var key = (await RunAsync("keys", "create", "--telegram-user-id", user)).Stdout.Trim();
         var client = factory.CreateClient(key);
         await (await client.GetAsync("/api/v1/partner")).AssertOkAsync();
 
-        var revoke = await RunAsync("keys", "revoke", "--telegram-user-id", "9002");
+        var revoke = await RunAsync("keys", "revoke", "--telegram-user-id", user);
 
         Assert.Equal(0, revoke.ExitCode);
         Assert.Equal("", revoke.Stdout);
@@ -36,8 +39,9 @@ public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFact
     [Fact]
     public async Task Keys_create_again_revokes_the_previous_key()
     {
-        var first = (await RunAsync("keys", "create", "--telegram-user-id", "9003")).Stdout.Trim();
-        var second = (await RunAsync("keys", "create", "--telegram-user-id", "9003")).Stdout.Trim();
+        var user = NewUser();
+        var first = (await RunAsync("keys", "create", "--telegram-user-id", user)).Stdout.Trim();
+        var second = (await RunAsync("keys", "create", "--telegram-user-id", user)).Stdout.Trim();
 
         Assert.NotEqual(first, second);
         await (await factory.CreateClient(first).GetAsync("/api/v1/partner")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
@@ -46,6 +50,7 @@ public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFact
 
     [Theory]
     [InlineData("keys", "create")]
+    // Malformed ids and a verb that does not exist: the fixed values are the point.
     [InlineData("keys", "create", "--telegram-user-id", "abc")]
     [InlineData("keys", "create", "--telegram-user-id", "-5")]
     [InlineData("keys", "rotate", "--telegram-user-id", "5")]

@@ -53,7 +53,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         var addresses = new List<(string Key, string Address)>();
         for (var i = 0; i < 3; i++)
         {
-            var key = (await ApiProcess.RunCliAsync(_environment, "keys", "create", "--telegram-user-id", (95_000 + i).ToString(CultureInfo.InvariantCulture))).Stdout.Trim();
+            var key = (await ApiProcess.RunCliAsync(_environment, "keys", "create", "--telegram-user-id", TestPartners.NextTelegramUserId().ToString(CultureInfo.InvariantCulture))).Stdout.Trim();
             using var client = new HttpClient { BaseAddress = new Uri(first.Url) };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
             var balance = JsonDocument.Parse(await client.GetStringAsync("/api/v1/balance")).RootElement.GetProperty("data");

@@ -1,28 +1,31 @@
 namespace TheOpenMoney.Tests.Payments;
 
-/// <summary>Orders with a 2-second TTL, expired only once the processor has provably scanned past expires_at.</summary>
+/// <summary>
+/// Orders with a 2-second TTL, expired only once the processor has provably scanned past expires_at. The API
+/// and the processor share a manual clock: the tests move it past expiry instead of waiting for it.
+/// </summary>
 public sealed class ExpiryTests(ExpiryTests.Factory factory) : IClassFixture<ExpiryTests.Factory>
 {
-    private static int s_nextUser = 81_000;
-
     public sealed class Factory : PaymentsFactory
     {
+        public Factory() => Clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+
         protected override string OrderTtl => "00:00:02";
     }
 
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task<JsonElement> OrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();
 
-    /// <summary>Waits (bounded) until the processor's clock is past the order's expiry.</summary>
-    private static async Task WaitPastAsync(JsonElement order, int extraSeconds = 1)
+    /// <summary>Moves the clock of the API and the processor <paramref name="extraSeconds"/> past the order's expiry.</summary>
+    private void MovePast(JsonElement order, int extraSeconds = 1)
     {
         var expires = DateTimeOffset.Parse(order.GetProperty("expires_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-        var wait = expires.AddSeconds(extraSeconds) - DateTimeOffset.UtcNow;
-        if (wait > TimeSpan.Zero)
+        var move = expires.AddSeconds(extraSeconds) - factory.Clock!.GetUtcNow();
+        if (move > TimeSpan.Zero)
         {
-            await Task.Delay(wait);
+            factory.Clock.Advance(move);
         }
     }
 
@@ -35,7 +38,7 @@ public sealed class ExpiryTests(ExpiryTests.Factory factory) : IClassFixture<Exp
 
         await factory.PollAsync();
         Assert.Equal("pending_payment", (await OrderAsync(partner, id)).GetProperty("status").GetString());
-        await WaitPastAsync(order);
+        MovePast(order);
         await factory.PollAsync();
 
         var expired = await OrderAsync(partner, id);
@@ -54,7 +57,7 @@ public sealed class ExpiryTests(ExpiryTests.Factory factory) : IClassFixture<Exp
         await factory.DepositAsync(0.3m, order.GetProperty("payment_memo").GetString());
         await factory.PollAsync();
 
-        await WaitPastAsync(order);
+        MovePast(order);
         await factory.PollAsync();
 
         var expired = await OrderAsync(partner, id);
@@ -74,7 +77,7 @@ public sealed class ExpiryTests(ExpiryTests.Factory factory) : IClassFixture<Exp
         var partner = await NewPartnerAsync();
         var order = await partner.CreatedStarsOrderAsync();
         var id = order.GetProperty("id").GetInt64();
-        await WaitPastAsync(order);
+        MovePast(order);
         await factory.PollAsync();
         Assert.Equal("expired", (await OrderAsync(partner, id)).GetProperty("status").GetString());
 
@@ -96,10 +99,10 @@ public sealed class ExpiryTests(ExpiryTests.Factory factory) : IClassFixture<Exp
         {
             var order = await partner.CreatedStarsOrderAsync();
             var id = order.GetProperty("id").GetInt64();
-            var sentAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var sentAt = factory.Clock!.GetUtcNow().ToUnixTimeSeconds();
             await factory.DepositAsync(0.417m, order.GetProperty("payment_memo").GetString(), time: sentAt);
 
-            await WaitPastAsync(order, extraSeconds: 2);
+            MovePast(order, extraSeconds: 2);
             await factory.PollAsync();
             await factory.PollAsync();
             Assert.Equal("pending_payment", (await OrderAsync(partner, id)).GetProperty("status").GetString());
@@ -133,7 +136,7 @@ public sealed class HostedPollerTests(HostedPollerTests.Factory factory) : IClas
     [Fact]
     public async Task The_background_poller_pays_an_order_by_itself()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 82_001);
+        var partner = await PartnerApi.CreateAsync(factory);
         var order = await partner.CreatedStarsOrderAsync();
         var id = order.GetProperty("id").GetInt64();
 

@@ -36,7 +36,7 @@ public sealed class HostileDepositMixTests(HostileDepositMixTests.Factory factor
         var partners = new List<(PartnerApi Api, string Topup, List<JsonElement> Orders)>();
         for (var p = 0; p < 3; p++)
         {
-            var api = await PartnerApi.CreateAsync(factory, 95_000 + p);
+            var api = await PartnerApi.CreateAsync(factory);
             var topup = (await (await api.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("topup_address").GetString()!;
             var orders = new List<JsonElement>();
             for (var i = 0; i < 8; i++)

@@ -11,8 +11,6 @@ namespace TheOpenMoney.Tests.Payments;
 /// </summary>
 public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : IClassFixture<HostileDepositTests.Factory>
 {
-    private static int s_nextUser = 91_000;
-
     public sealed class Factory : PaymentsFactory
     {
         protected override void Configure(IDictionary<string, string?> settings)
@@ -22,7 +20,7 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
         }
     }
 
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task<string> StatusAsync(PartnerApi partner, long id) =>
         (await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync()).GetProperty("status").GetString()!;

@@ -51,7 +51,7 @@ public sealed class PaymentInvariantTests(PaymentInvariantTests.Factory factory,
         var topupAddress = new Dictionary<long, string>();
         for (var i = 0; i < 4; i++)
         {
-            var partner = await PartnerApi.CreateAsync(factory, 90_000 + i);
+            var partner = await PartnerApi.CreateAsync(factory);
             partners.Add(partner);
             topupAddress[partner.PartnerId] = (await (await partner.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("topup_address").GetString()!;
         }

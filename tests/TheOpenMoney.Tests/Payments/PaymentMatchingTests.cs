@@ -9,9 +9,7 @@ namespace TheOpenMoney.Tests.Payments;
 /// </summary>
 public sealed class PaymentMatchingTests(PaymentsFactory factory) : IClassFixture<PaymentsFactory>
 {
-    private static int s_nextUser = 80_000;
-
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task<JsonElement> OrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();

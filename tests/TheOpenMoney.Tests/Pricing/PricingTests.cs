@@ -24,7 +24,7 @@ public sealed class PricingTests(PricingTests.Factory factory) : IClassFixture<P
     [Fact]
     public async Task Fee_lists_limits_plans_ttl_and_methods()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 50_001);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var fee = await (await partner.Client.GetAsync("/api/v1/pricing/fee")).AssertOkAsync();
 
@@ -43,7 +43,7 @@ public sealed class PricingTests(PricingTests.Factory factory) : IClassFixture<P
     public async Task Estimates_price_in_usd_and_ton_with_the_rate_used()
     {
         factory.Rate.Value = 3.6m;
-        var partner = await PartnerApi.CreateAsync(factory, 50_002);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var stars = await (await partner.Client.GetAsync("/api/v1/pricing/estimate/stars?quantity=100")).AssertOkAsync();
         var premium = await (await partner.Client.GetAsync("/api/v1/pricing/estimate/premium?months=6")).AssertOkAsync();
@@ -63,7 +63,7 @@ public sealed class PricingTests(PricingTests.Factory factory) : IClassFixture<P
     [InlineData("/api/v1/pricing/estimate/premium", "months is required")]
     public async Task Invalid_estimate_is_422(string url, string message)
     {
-        var partner = await PartnerApi.CreateAsync(factory, 50_003);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var error = await (await partner.Client.GetAsync(url)).AssertErrorAsync(422, ErrorCodes.ValidationError);
 
@@ -74,7 +74,7 @@ public sealed class PricingTests(PricingTests.Factory factory) : IClassFixture<P
     public async Task The_quote_is_locked_into_the_order_when_the_rate_changes()
     {
         factory.Rate.Value = 3.6m;
-        var partner = await PartnerApi.CreateAsync(factory, 50_004);
+        var partner = await PartnerApi.CreateAsync(factory);
         var order = await partner.CreatedStarsOrderAsync();
 
         factory.Rate.Value = 5m;
@@ -148,7 +148,7 @@ public sealed class HttpRateSourceTests(HttpRateSourceTests.Factory factory) : I
     [Fact]
     public async Task Rate_is_cached_served_stale_while_the_source_fails_then_503()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 51_001);
+        var partner = await PartnerApi.CreateAsync(factory);
         var server = factory.Upstream;
         server.RespondJson(200, """{"the-open-network": {"usd": "4.2"}}""");
 

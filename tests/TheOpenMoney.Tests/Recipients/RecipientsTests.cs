@@ -14,7 +14,7 @@ public sealed class RecipientsTests(ApiFactory factory) : IClassFixture<ApiFacto
     [InlineData("premium", "pandus", true, null)]
     public async Task Simulated_directory_answers_deterministically(string product, string username, bool canReceive, string? reason)
     {
-        var partner = await PartnerApi.CreateAsync(factory, 60_001);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var data = await (await partner.Client.GetAsync($"/api/v1/recipients/{product}?username={Uri.EscapeDataString(username)}")).AssertOkAsync();
 
@@ -30,7 +30,7 @@ public sealed class RecipientsTests(ApiFactory factory) : IClassFixture<ApiFacto
     [InlineData("/api/v1/recipients/premium?username=pandus&months=2", "months must be 3, 6 or 12")]
     public async Task Invalid_check_is_422(string url, string message)
     {
-        var partner = await PartnerApi.CreateAsync(factory, 60_002);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var error = await (await partner.Client.GetAsync(url)).AssertErrorAsync(422, ErrorCodes.ValidationError);
 
@@ -89,7 +89,7 @@ public sealed class HttpRecipientDirectoryTests(HttpRecipientDirectoryTests.Fact
     [Fact]
     public async Task Directory_is_asked_over_http_with_its_key()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 61_001);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var yes = await (await partner.Client.GetAsync("/api/v1/recipients/premium?username=pandus&months=6")).AssertOkAsync();
         var no = await (await partner.Client.GetAsync("/api/v1/recipients/stars?username=nobody1")).AssertOkAsync();
@@ -108,7 +108,7 @@ public sealed class HttpRecipientDirectoryTests(HttpRecipientDirectoryTests.Fact
     [InlineData("garbage")]
     public async Task Directory_failure_is_unknown_and_the_order_is_still_created(string username)
     {
-        var partner = await PartnerApi.CreateAsync(factory, 61_002);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var check = await (await partner.Client.GetAsync($"/api/v1/recipients/stars?username={username}")).AssertOkAsync();
         var order = await partner.CreatedStarsOrderAsync(username);
@@ -122,7 +122,7 @@ public sealed class HttpRecipientDirectoryTests(HttpRecipientDirectoryTests.Fact
     [Fact]
     public async Task Directory_refusal_blocks_the_order()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 61_003);
+        var partner = await PartnerApi.CreateAsync(factory);
 
         await (await partner.CreateStarsAsync("nobody2")).AssertErrorAsync(422, ErrorCodes.RecipientNotEligible);
 

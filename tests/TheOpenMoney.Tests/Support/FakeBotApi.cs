@@ -33,6 +33,7 @@ public sealed partial class FakeBotApi : IAsyncDisposable
     private readonly SemaphoreSlim _arrived = new(0);
     private long _nextUpdateId = 10_000;
     private long _nextMessageId = 1;
+    private long _highestOffset;
 
     private FakeBotApi(FakeHttpServer server, string token)
     {
@@ -131,6 +132,17 @@ public sealed partial class FakeBotApi : IAsyncDisposable
 
     public async Task<string> WaitForReplyTextAsync(long chatId, int count = 1) => (await WaitForRepliesAsync(chatId, count))[count - 1].Text;
 
+    /// <summary>
+    /// Waits until a <c>getUpdates</c> arrives with an offset past <paramref name="update"/>: the poller confirms an
+    /// update only after handling it, so from then on nothing it does for that update is still to come.
+    /// </summary>
+    public Task WaitForConfirmedAsync(JsonObject update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var id = update["update_id"]!.GetValue<long>();
+        return Eventually.WaitAsync(() => Task.FromResult(HighestOffset()), offset => offset > id, $"update {id} confirmed");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
@@ -147,6 +159,14 @@ public sealed partial class FakeBotApi : IAsyncDisposable
         400 => "Bad Request: chat not found",
         _ => "Internal Server Error",
     };
+
+    private long HighestOffset()
+    {
+        lock (_gate)
+        {
+            return _highestOffset;
+        }
+    }
 
     private void Enqueue(JsonObject update, bool force)
     {
@@ -210,6 +230,15 @@ public sealed partial class FakeBotApi : IAsyncDisposable
     private async Task<JsonArray> UpdatesAsync(JsonElement body, CancellationToken aborted)
     {
         long? offset = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("offset", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt64() : null;
+        if (offset is { } asked)
+        {
+            // On arrival, not when the long poll ends: the confirmation is the request itself.
+            lock (_gate)
+            {
+                _highestOffset = Math.Max(_highestOffset, asked);
+            }
+        }
+
         var timeout = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("timeout", out var t) ? t.GetInt32() : 0;
         var deadline = DateTime.UtcNow.AddSeconds(Math.Min(timeout, 2));
         while (true)

@@ -11,6 +11,9 @@ public sealed class PartnerApi(ApiFactory factory, long partnerId, string key)
 
     public HttpClient Client { get; } = factory.CreateClient(key);
 
+    /// <summary>A new partner, under a Telegram user id no other test uses (<see cref="TestPartners"/>).</summary>
+    public static Task<PartnerApi> CreateAsync(ApiFactory factory) => CreateAsync(factory, TestPartners.NextTelegramUserId());
+
     public static async Task<PartnerApi> CreateAsync(ApiFactory factory, long telegramUserId)
     {
         var issued = await factory.IssueKeyAsync(telegramUserId, $"partner{telegramUserId}");

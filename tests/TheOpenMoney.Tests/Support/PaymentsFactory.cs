@@ -9,7 +9,9 @@ namespace TheOpenMoney.Tests.Support;
 /// <summary>
 /// The real API on a real Kestrel port (so the simulator can push webhooks to it) and the real
 /// processor simulator on another, both on 127.0.0.1. Polls are driven by hand (the hosted poller's
-/// interval is long) unless a subclass shortens <see cref="PollInterval"/>.
+/// interval is long) unless a subclass shortens <see cref="PollInterval"/>. A subclass that sets
+/// <see cref="ApiFactory.Clock"/> moves the simulator's clock with the API's (deposit times, what the
+/// processor has scanned): order expiry is then a matter of moving the clock, not of waiting.
 /// </summary>
 public class PaymentsFactory : ApiFactory
 {
@@ -30,7 +32,11 @@ public class PaymentsFactory : ApiFactory
 
     public override async Task InitializeAsync()
     {
-        Simulator = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o => o.ApiToken = ProcessorToken);
+        Simulator = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o =>
+        {
+            o.ApiToken = ProcessorToken;
+            o.Clock = Clock;
+        });
         await Simulator.StartAsync();
         Sim = new HttpClient { BaseAddress = new Uri(Simulator.Urls.Single()) };
         UseKestrel(0);

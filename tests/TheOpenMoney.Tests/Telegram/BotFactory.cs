@@ -13,6 +13,9 @@ public class BotFactory : ApiFactory
     public const string Token = "123456789:AAH-fake_bot_token-ZyXwVuTsRqPoNmLkJi";
     public const string TopupAddress = "UQBvW8Z5huBkMJYdnfAEM5JqTNkuWX3diqYENkWsIL0XggGG";
 
+    /// <summary>How often an instance that does not lead the poller tries to (<c>Telegram:LeaderRetryInterval</c>).</summary>
+    public static readonly TimeSpan LeaderRetryInterval = TimeSpan.FromMilliseconds(200);
+
     public FakeBotApi Bot { get; private set; } = null!;
 
     protected virtual string Mode => "Polling";
@@ -41,7 +44,7 @@ public class BotFactory : ApiFactory
         settings["Telegram:LongPollTimeout"] = "00:00:01";
         settings["Telegram:RetryBaseDelay"] = "00:00:00.050";
         settings["Telegram:MaxRetryDelay"] = "00:00:00.400";
-        settings["Telegram:LeaderRetryInterval"] = "00:00:00.200";
+        settings["Telegram:LeaderRetryInterval"] = LeaderRetryInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         // Even with HttpClient logging wide open (it prints request URLs), the token must not reach a log line.
         settings["Logging:LogLevel:System.Net.Http.HttpClient"] = "Trace";
     }
@@ -76,9 +79,20 @@ public sealed class WebhookBotFactory : BotFactory
     }
 }
 
-/// <summary>A second instance of the deployment: the same database as <paramref name="first"/>, its own fake Bot API.</summary>
+/// <summary>
+/// A second instance of the deployment: the same database as <paramref name="first"/>, its own fake Bot API, and
+/// a clock that counts the waits it begins (<see cref="Time"/>), so a test can tell how often it has tried to lead.
+/// </summary>
 public sealed class SecondBotInstance(BotFactory first) : BotFactory
 {
+    public CountingTimeProvider Time { get; } = new();
+
+    protected override void ConfigureTestServices(IServiceCollection services)
+    {
+        base.ConfigureTestServices(services);
+        services.AddSingleton<TimeProvider>(Time);
+    }
+
     protected override Task StartAppAsync()
     {
         _ = Services;

@@ -20,8 +20,9 @@ public sealed class BotLeaderTests
             await second.InitializeAsync();
             await Eventually.WaitAsync(() => Task.FromResult(second.Bot.CallsOf("setMyCommands").Count), n => n > 0, "the second instance started");
 
-            // Several of its leader attempts (every 200 ms) go by without it polling.
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            // Several of its leader attempts go by without it polling: each refused attempt begins a wait of the
+            // leader retry interval (every 200 ms), so five of those waits are five refusals.
+            await second.Time.WaitForAsync(BotFactory.LeaderRetryInterval, 5, "five refused leader attempts");
             Assert.Empty(second.Bot.CallsOf("getUpdates"));
             Assert.False(second.Services.GetRequiredService<JobStatusRegistry>().Get<TelegramUpdatePoller>().IsLeader);
             const long user = 930_001;

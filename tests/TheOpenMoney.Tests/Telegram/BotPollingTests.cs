@@ -1,9 +1,13 @@
+using System.Text.Json.Nodes;
+
 namespace TheOpenMoney.Tests.Telegram;
 
 /// <summary>
 /// The bot in Polling mode against a fake Bot API: commands end to end (the key it sends works
 /// against the REST API), groups, cooldown, 429/409 handling, redelivery, and the token never logged.
-/// Every test talks as its own Telegram user, so the tests share one app without interfering.
+/// Every test talks as its own Telegram user, so the tests share one app without interfering. Those users are
+/// fixed on purpose (the 910_xxx ids, with group chats numbered after them): each is a party to the conversation
+/// the test scripts with the fake Bot API, and they stay below the range <see cref="TestPartners"/> hands out.
 /// </summary>
 public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFactory>
 {
@@ -185,7 +189,7 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
     [Fact]
     public async Task A_429_is_retried_after_the_retry_after_telegram_asked_for()
     {
-        var attempts = await HelpWithFailingRepliesAsync(910_009, 429, retryAfter: 1);
+        var (attempts, _) = await HelpWithFailingRepliesAsync(910_009, 429, retryAfter: 1);
 
         Assert.Equal([429, 200], attempts.Select(a => a.Status).ToList());
         AssertGap(attempts[0], attempts[1], TimeSpan.FromSeconds(1));
@@ -196,14 +200,15 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
     public async Task A_5xx_is_retried_with_backoff_and_the_message_is_delivered_once()
     {
         const long user = 910_018;
-        var attempts = await HelpWithFailingRepliesAsync(user, 500, times: 2);
+        var (attempts, update) = await HelpWithFailingRepliesAsync(user, 500, times: 2);
 
         Assert.Equal([500, 500, 200], attempts.Select(a => a.Status).ToList());
         Assert.All(attempts, a => Assert.Equal(attempts[0].Text, a.Text));
         // Backoff from RetryBaseDelay (50 ms, jittered down to half of it), doubling.
         AssertGap(attempts[0], attempts[1], TimeSpan.FromMilliseconds(25));
         AssertGap(attempts[1], attempts[2], TimeSpan.FromMilliseconds(50));
-        await Task.Delay(300);
+        // Once the poller confirms the update its handling is over: no later send for it can come.
+        await Bot.WaitForConfirmedAsync(update);
         Assert.Single(Bot.SentTo(user), a => a.Status == 200);
     }
 
@@ -351,12 +356,13 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
     }
 
     /// <summary>Has the next <paramref name="times"/> replies to <paramref name="user"/> fail with <paramref name="status"/>, sends /help, and returns every attempt at the reply once one is delivered.</summary>
-    private async Task<IReadOnlyList<FakeBotApi.BotCall>> HelpWithFailingRepliesAsync(long user, int status, int times = 1, int? retryAfter = null)
+    /// <summary>Sends /help as <paramref name="user"/> with its replies failing first; every attempt once one succeeded, and the update.</summary>
+    private async Task<(IReadOnlyList<FakeBotApi.BotCall> Attempts, JsonObject Update)> HelpWithFailingRepliesAsync(long user, int status, int times = 1, int? retryAfter = null)
     {
         Bot.FailNext("sendMessage", status, times, retryAfter, when: b => b.GetProperty("chat_id").GetInt64() == user);
-        Bot.EnqueueMessage(user, "/help");
+        var update = Bot.EnqueueMessage(user, "/help");
         await Bot.WaitForRepliesAsync(user);
-        return Bot.SentTo(user);
+        return (Bot.SentTo(user), update);
     }
 
     private static void AssertGap(FakeBotApi.BotCall first, FakeBotApi.BotCall next, TimeSpan atLeast) =>

@@ -63,6 +63,28 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
+/// <summary>When a partner's webhook traffic is over, so that "nothing more arrives" is a condition, not a pause.</summary>
+public static class WebhookTraffic
+{
+    /// <summary>
+    /// Waits until every event of the partner is dispatched (numbered; its deliveries are queued, or not, in the
+    /// same statement), none of its deliveries is pending, and no worker — the host's, or <paramref name="workers"/>'
+    /// trackers for workers a test runs itself — has an attempt for it in flight. From then on no request for this
+    /// partner can reach a receiver: a new one needs a pending delivery to claim.
+    /// </summary>
+    public static Task SettledAsync(ApiFactory factory, long partnerId, params WebhookInFlight[] workers)
+    {
+        WebhookInFlight[] all = [factory.Services.GetRequiredService<WebhookInFlight>(), .. workers];
+        return Eventually.WaitAsync(
+            async () =>
+                await Db.ScalarAsync(factory, "SELECT count(*) FROM events WHERE partner_id = $1 AND seq IS NULL", partnerId)
+                + await Db.ScalarAsync(factory, "SELECT count(*) FROM webhook_deliveries WHERE partner_id = $1 AND status = 'pending'", partnerId)
+                + all.Sum(worker => worker.Snapshot().Partners.Count(p => p == partnerId)),
+            busy => busy == 0,
+            $"partner {partnerId}'s webhook traffic to settle");
+    }
+}
+
 /// <summary>
 /// Webhooks end to end on real PostgreSQL with receivers on 127.0.0.1: every order path's events arrive
 /// signed and verifiable; failures are retried with the same event id; rotation signs with both secrets
@@ -70,11 +92,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 /// </summary>
 public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) : IClassFixture<WebhookDeliveryTests.Factory>
 {
-    private static int s_nextUser = 150_000;
-
     public sealed class Factory : WebhookFactory;
 
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task<string> RegisterAsync(PartnerApi partner, WebhookReceiver receiver, string? events = null)
     {
@@ -357,9 +377,10 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
         await Db.ExecuteAsync(factory, "INSERT INTO events (partner_id, type, snapshot) SELECT $1, 'ping', '{}'::jsonb FROM generate_series(1, 400)", partner.PartnerId);
         // Two more workers as two more instances would run them (each its own in-flight slots), beside the host's own.
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var workers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        var slots = new[] { new WebhookInFlight(), new WebhookInFlight() };
+        var workers = slots.Select(inFlight => Task.Run(async () =>
         {
-            var worker = ActivatorUtilities.CreateInstance<WebhookDeliveryWorker>(factory.Services, new WebhookInFlight());
+            var worker = ActivatorUtilities.CreateInstance<WebhookDeliveryWorker>(factory.Services, inFlight);
             while (receiver.Received.Count(r => r.Type == "ping") < 400 && !stop.IsCancellationRequested)
             {
                 await worker.RunAsync(stop.Token);
@@ -368,7 +389,8 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
         await Task.WhenAll(workers);
 
         var all = await receiver.WaitForAsync(r => r.Type == "ping", 400, "400 pings");
-        await Task.Delay(300);
+        // A duplicate would be an attempt still in flight or a delivery still pending: wait until there is neither.
+        await WebhookTraffic.SettledAsync(factory, partner.PartnerId, slots);
         Assert.Equal(400, receiver.Received.Count(r => r.Type == "ping"));
         Assert.Equal(400, receiver.Received.Where(r => r.Type == "ping").Select(r => r.EventId).Distinct().Count());
     }
@@ -383,7 +405,7 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
 /// </summary>
 public sealed class WebhookDisableTests(WebhookDisableTests.Factory factory) : IClassFixture<WebhookDisableTests.Factory>
 {
-    private const long TelegramUserId = 160_001;
+    private static readonly long TelegramUserId = TestPartners.NextTelegramUserId();
 
     public sealed class Factory : WebhookFactory
     {
@@ -482,11 +504,11 @@ public sealed class WebhookDisableTests(WebhookDisableTests.Factory factory) : I
         Assert.DoesNotContain(secret, notice[0].Raw, StringComparison.Ordinal);
         Assert.DoesNotContain("whsec_", notice[0].Raw, StringComparison.Ordinal);
 
-        // Disabled: a new event is not sent, however long one waits.
+        // Disabled: a new event is not sent, however long one waits — it is dispatched with no delivery queued.
         var tried = receiver.Received.Count;
         await partner.CreatedStarsOrderAsync();
         clock.Advance(TimeSpan.FromHours(7));
-        await Task.Delay(500);
+        await WebhookTraffic.SettledAsync(factory, partner.PartnerId);
         Assert.Equal(tried, receiver.Received.Count);
 
         receiver.Answer = _ => 200;
@@ -502,8 +524,6 @@ public sealed class WebhookDisableTests(WebhookDisableTests.Factory factory) : I
 /// <summary>With AllowPrivateNetworks and AllowInsecureUrls off (production), registration refuses unsafe URLs with 422.</summary>
 public sealed class WebhookUrlRegistrationTests(WebhookUrlRegistrationTests.Factory factory) : IClassFixture<WebhookUrlRegistrationTests.Factory>
 {
-    private static int s_nextUser = 170_000;
-
     public sealed class Factory : ApiFactory
     {
         protected override void Configure(IDictionary<string, string?> settings)
@@ -528,7 +548,7 @@ public sealed class WebhookUrlRegistrationTests(WebhookUrlRegistrationTests.Fact
     [InlineData("not a url")]
     public async Task Unsafe_urls_are_refused_with_422_and_nothing_is_stored(string url)
     {
-        var partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+        var partner = await PartnerApi.CreateAsync(factory);
         var body = new StringContent(JsonSerializer.Serialize(new { url }), Encoding.UTF8, "application/json");
 
         await (await partner.Client.PutAsync("/api/v1/webhook", body)).AssertErrorAsync(422, ErrorCodes.ValidationError);

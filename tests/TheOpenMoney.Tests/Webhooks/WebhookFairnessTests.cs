@@ -90,8 +90,6 @@ public sealed class WebhookFairnessTests(WebhookFairnessTests.Factory factory) :
 {
     private const int Share = 4;
 
-    private static int s_nextUser = 152_000;
-
     /// <summary>Small shares so the claim is the bottleneck, as 16 of 64 is in production; a 1.5 s timeout keeps a dead attempt cheap for the test.</summary>
     public sealed class Factory : WebhookFactory
     {
@@ -105,7 +103,7 @@ public sealed class WebhookFairnessTests(WebhookFairnessTests.Factory factory) :
         }
     }
 
-    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
 
     private static async Task RegisterAsync(PartnerApi partner, string url, string? events = null)
     {
@@ -158,6 +156,9 @@ public sealed class WebhookFairnessTests(WebhookFairnessTests.Factory factory) :
             () => Db.ScalarAsync(factory, "SELECT count(*) FROM webhook_endpoints WHERE partner_id = $1 AND consecutive_failures >= 3", stuck.PartnerId),
             n => n == 1,
             "the dead endpoint's circuit open");
+        // Kept on purpose: what is asserted is a rate (few attempts, never more than its share in flight, over a
+        // span of real time while the dead endpoint keeps timing out), so the span is the measurement and no
+        // condition can replace it; a manual clock would stop the timeouts and the retries it is about.
         await Task.Delay(TimeSpan.FromSeconds(3));
         await sampling.CancelAsync();
         await sampler;
@@ -212,6 +213,8 @@ public sealed class WebhookFairnessTests(WebhookFairnessTests.Factory factory) :
 
         await RegisterAsync(partner, second.Url);
         await Eventually.WaitAsync(() => Task.FromResult(second.Requests), n => n >= 1, "the probe");
+        // Kept on purpose: "one probe at a time, not the backlog at once" is a count over a span of real time (the
+        // probe hangs until its timeout), so the span is the measurement; there is no condition that ends it.
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         Assert.Equal(1, second.MostHeldAtOnce);
@@ -250,7 +253,7 @@ public sealed class WebhookFairnessTests(WebhookFairnessTests.Factory factory) :
         Assert.Equal(0, await PendingAsync(partner));
         await (await partner.Client.PostAsync("/api/v1/webhook/test", null)).AssertOkAsync();
         await fresh.WaitForAsync(r => r.Type == "ping", 1, "the new endpoint's own ping");
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        await WebhookTraffic.SettledAsync(factory, partner.PartnerId);
         Assert.Single(fresh.Received);
     }
 }

@@ -3,8 +3,6 @@ namespace TheOpenMoney.Tests.Webhooks;
 /// <summary>Hostile values on every input the events and webhook routes added: a 4xx envelope, nothing stored, never a 500.</summary>
 public sealed class WebhookHostileInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static int s_nextUser = 180_000;
-
     public static TheoryData<string, int> Bodies => new()
     {
         { """{"url": "https://example.com/\u0000hooks"}""", 422 },
@@ -32,7 +30,7 @@ public sealed class WebhookHostileInputTests(ApiFactory factory) : IClassFixture
     [MemberData(nameof(Bodies))]
     public async Task A_hostile_webhook_body_is_refused_and_nothing_is_stored(string body, int status)
     {
-        var partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var response = await partner.Client.PutAsync("/api/v1/webhook", new StringContent(body, Encoding.UTF8, "application/json"));
 
@@ -79,7 +77,7 @@ public sealed class WebhookHostileInputTests(ApiFactory factory) : IClassFixture
     [InlineData("/api/v1/orders/by-reference/ref%0a", 422)]
     public async Task A_hostile_query_is_422(string url, int status)
     {
-        var partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+        var partner = await PartnerApi.CreateAsync(factory);
 
         await (await partner.Client.GetAsync(url)).AssertErrorAsync(status, ErrorCodes.ValidationError);
     }
@@ -90,7 +88,7 @@ public sealed class WebhookHostileInputTests(ApiFactory factory) : IClassFixture
     [InlineData("/api/v1/events?unknown=%20")]
     public async Task An_empty_or_unbound_query_value_is_not_a_filter(string url)
     {
-        var partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+        var partner = await PartnerApi.CreateAsync(factory);
 
         var page = await (await partner.Client.GetAsync(url)).AssertOkAsync();
         Assert.Equal(JsonValueKind.Array, page.GetProperty("items").ValueKind);
@@ -102,7 +100,7 @@ public sealed class WebhookHostileInputTests(ApiFactory factory) : IClassFixture
     [InlineData("/api/v1/webhook/deliveries/-1/redeliver")]
     public async Task A_hostile_redelivery_id_is_404(string url)
     {
-        var partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));
+        var partner = await PartnerApi.CreateAsync(factory);
 
         await (await partner.Client.PostAsync(url, null)).AssertErrorAsync(404, ErrorCodes.NotFound);
     }
