@@ -60,7 +60,7 @@ public sealed partial class OrderWritesTests(ApiFactory factory) : IClassFixture
     [Fact]
     public async Task A_tracked_write_of_an_order_is_refused_before_it_reaches_the_database()
     {
-        var partner = await PartnerApi.CreateAsync(factory, 188_001);
+        var partner = await PartnerApi.CreateAsync(factory);
         var created = await partner.CreatedStarsOrderAsync();
         var id = created.GetProperty("id").GetInt64();
         await using var scope = factory.Services.CreateAsyncScope();
