@@ -1,6 +1,7 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using TheOpenMoney.Api.Infrastructure.Paging;
+using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -124,7 +125,14 @@ public static class OrderRules
     public static IRuleBuilderOptions<T, string?> PaymentCurrency<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(c => c is null or "TON").WithMessage("payment_currency must be TON");
 
+    /// <summary>A <c>client_reference</c> has no control characters (<see cref="char.IsControl(char)"/>: U+0000–U+001F, U+007F–U+009F).</summary>
+    public const string ClientReferencePattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+    public const int ClientReferenceMaxLength = 128;
+
     public static IRuleBuilderOptions<T, string?> ClientReference<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(r => r is null || (r.Length is >= 1 and <= 128 && !r.Any(char.IsControl)))
-            .WithMessage("client_reference must be 1 to 128 characters without control characters");
+        rule.Length(1, ClientReferenceMaxLength).WithMessage(ClientReferenceMessage)
+            .MatchesInFull(ClientReferencePattern).WithMessage(ClientReferenceMessage);
+
+    private const string ClientReferenceMessage = "client_reference must be 1 to 128 characters without control characters";
 }

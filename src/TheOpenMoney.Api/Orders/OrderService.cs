@@ -200,7 +200,7 @@ public sealed class OrderService(
         }
 
         return new OrderStatsResponse(
-            query.From, query.To, total, byStatus, byType, byMethod, stars, months, Ton.FromNano(received), Ton.FromNano(spent), Ton.FromNano(refunded));
+            query.From, query.To, total, byStatus, byType, byMethod, stars, months, Ton.FromNano(received), new Nanoton(received), Ton.FromNano(spent), new Nanoton(spent), Ton.FromNano(refunded), new Nanoton(refunded));
     }
 
     private static async Task<Order> FindAsync(AppDbContext context, long partnerId, long orderId, CancellationToken cancellationToken) =>
@@ -217,8 +217,11 @@ public sealed class OrderService(
 /// <param name="StarsDelivered">Stars of completed orders.</param>
 /// <param name="PremiumMonthsDelivered">Premium months of completed orders.</param>
 /// <param name="TonReceived">TON received on-chain for these orders (<c>ton_memo</c>, <c>tonramp</c>), late payments included.</param>
+/// <param name="NanotonReceived"><c>ton_received</c> in nanoTON (1 TON = 10⁹), exact, as a string.</param>
 /// <param name="TonSpent">Price of the orders that were paid and not failed (any method).</param>
+/// <param name="NanotonSpent"><c>ton_spent</c> in nanoTON, exact, as a string.</param>
 /// <param name="TonRefunded">TON refunded to the balance: failed deliveries and short payments of expired or cancelled orders.</param>
+/// <param name="NanotonRefunded"><c>ton_refunded</c> in nanoTON, exact, as a string.</param>
 public sealed record OrderStatsResponse(
     DateTimeOffset? From,
     DateTimeOffset? To,
@@ -229,5 +232,8 @@ public sealed record OrderStatsResponse(
     long StarsDelivered,
     long PremiumMonthsDelivered,
     decimal TonReceived,
+    Nanoton NanotonReceived,
     decimal TonSpent,
-    decimal TonRefunded);
+    Nanoton NanotonSpent,
+    decimal TonRefunded,
+    Nanoton NanotonRefunded);

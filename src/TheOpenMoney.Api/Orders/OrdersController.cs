@@ -96,7 +96,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound, "application/json")]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict, "application/json")]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity, "application/json")]
-    public async Task<IActionResult> PaymentQrCode(long id, [FromQuery, TextValues("svg", "png")] string? format, CancellationToken cancellationToken)
+    public async Task<IActionResult> PaymentQrCode(long id, [FromQuery, TextValues("svg", "png", Name = "PaymentQrFormat")] string? format, CancellationToken cancellationToken)
     {
         var png = format switch
         {
@@ -141,7 +141,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
         [FromQuery] PageQuery page,
         CancellationToken cancellationToken)
     {
-        if (reference.Length > 128)
+        if (reference.Length > OrderRules.ClientReferenceMaxLength)
         {
             throw ApiException.Validation("client_reference must be 1 to 128 characters without control characters");
         }
