@@ -276,6 +276,51 @@ public sealed class ValidatorLimitsInDocumentTests(ValidatorLimitsInDocumentTest
         Assert.Contains("at most 2048", error.GetProperty("error_message").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>Hostile values for the inputs whose rules the document now states: each is a 4xx envelope, never a 5xx or a success.</summary>
+    [Theory]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "pandus\u0000", "quantity": 100}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "\u202epandus", "quantity": 100}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "pandus🚀", "quantity": 100}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "\r\npandus", "quantity": 100}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": ["pandus"], "quantity": 100}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "pandus", "quantity": 100, "client_reference": "\u0000"}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "pandus", "quantity": 100, "client_reference": "\u009f"}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "pandus", "quantity": 100, "client_reference": "\ud83d"}""")]
+    [InlineData("/api/v1/orders/stars", """{"recipient_username": "pandus", "quantity": 9223372036854775808}""")]
+    [InlineData("/api/v1/orders/premium", """{"recipient_username": "pandus", "months": 3.0}""")]
+    [InlineData("/api/v1/orders/premium", """{"recipient_username": "pandus", "months": "3"}""")]
+    [InlineData("/api/v1/orders/premium", """{"recipient_username": "pandus", "months": -3}""")]
+    [InlineData("/api/v1/orders/premium", """{"recipient_username": "pandus", "months": null}""")]
+    public async Task Hostile_values_for_documented_inputs_are_4xx_envelopes(string path, string body)
+    {
+        var partner = await PartnerApi.CreateAsync(factory, 71_010);
+
+        var response = await partner.PostJsonAsync(path, body);
+
+        var status = (int)response.StatusCode;
+        Assert.True(status is >= 400 and < 500, $"{status} for {body}");
+        await response.AssertErrorAsync(status, status == 415 ? "UNSUPPORTED_MEDIA_TYPE" : "VALIDATION_ERROR");
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM orders WHERE partner_id = $1", partner.PartnerId));
+    }
+
+    [Theory]
+    [InlineData("x")]
+    [InlineData("\u0000")]
+    [InlineData("\u00e9")]
+    public async Task Hostile_idempotency_keys_are_422_and_create_nothing(string escaped)
+    {
+        var partner = await PartnerApi.CreateAsync(factory, 71_011);
+        var key = escaped == "x" ? new string('x', 10_000) : System.Text.RegularExpressions.Regex.Unescape(escaped);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders/stars")
+        {
+            Content = new StringContent("""{"recipient_username": "pandus", "quantity": 100}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+
+        await (await partner.Client.SendAsync(request)).AssertErrorAsync(422, "VALIDATION_ERROR");
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM orders WHERE partner_id = $1", partner.PartnerId));
+    }
+
     /// <summary>The property validators of every rule of <paramref name="type"/>'s validator (and of the validators it includes, by base type).</summary>
     private IEnumerable<(string Member, IPropertyValidator Validator)> ValidatorsOf(Type type)
     {
