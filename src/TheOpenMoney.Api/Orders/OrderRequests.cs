@@ -46,7 +46,7 @@ public sealed class ListOrdersQuery : PageQuery
     [TextValues(typeof(OrderType))]
     public string? OrderType { get; set; }
 
-    /// <summary>Created at or after this instant (ISO 8601).</summary>
+    /// <summary>Created at or after this instant (ISO 8601). After <c>created_to</c>: 422.</summary>
     [FromQuery(Name = "created_from")]
     public DateTimeOffset? CreatedFrom { get; set; }
 
@@ -62,7 +62,7 @@ public sealed class ListOrdersQuery : PageQuery
 /// <summary>Optional period for <c>GET /orders/stats/summary</c>.</summary>
 public sealed class StatsQuery
 {
-    /// <summary>Orders created at or after this instant.</summary>
+    /// <summary>Orders created at or after this instant (ISO 8601). After <c>to</c>: 422.</summary>
     [FromQuery(Name = "from")]
     public DateTimeOffset? From { get; set; }
 
