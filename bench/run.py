@@ -89,7 +89,9 @@ class Postgres:
             shutil.chown(self.data, "postgres", "postgres")
         run(as_owner([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"]))
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c max_connections=300 "
-                   "-c shared_buffers=512MB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=30min")
+                   "-c shared_buffers=512MB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=30min "
+                   # Commit times of the order transactions: the webhook runs' stage breakdown starts there.
+                   "-c track_commit_timestamp=on")
         run(as_owner([f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-t", "60", "-l", os.path.join(self.data, "log"), "-o", options, "start"]))
         self.sql("CREATE DATABASE tom", db="postgres")
         self.dsn = f"Host=127.0.0.1;Port={self.port};Username=postgres;Database=tom;Maximum Pool Size=100" + os.environ.get("BENCH_DSN_EXTRA", "")
@@ -323,16 +325,49 @@ def webhook_deliveries(pg, api_url, env, api_dir, count=10_000):
         log(f"webhooks burst: {json.dumps(burst)}")
         paced = delivered_run(pg, api_url, key, partner_id, received_path, count, WEBHOOK_PACED_RATE)
         log(f"webhooks paced: {json.dumps(paced)}")
+        beside_dead = paced_beside_a_dead_endpoint(pg, api_url, env, api_dir, key, partner_id, received_path, count)
+        log(f"webhooks paced beside a dead endpoint: {json.dumps(beside_dead)}")
         drain = drain_backlog(pg, partner_id, received_path, count)
         log(f"webhooks backlog: {json.dumps(drain)}")
         attempts = int(pg.sql(f"SELECT count(*) FROM webhook_attempts WHERE partner_id = {partner_id}"))
         deliveries = int(pg.sql(f"SELECT count(*) FROM webhook_deliveries WHERE partner_id = {partner_id}"))
-        return {"burst": burst, "paced": paced, "backlog": drain, "deliveries_incl_warm_up": deliveries, "attempts_incl_warm_up": attempts}
+        return {"burst": burst, "paced": paced, "paced_beside_dead_endpoint": beside_dead, "backlog": drain,
+                "deliveries_incl_warm_up": deliveries, "attempts_incl_warm_up": attempts}
     finally:
         receiver.terminate()
         receiver.wait()
         if os.path.exists(received_path):
             os.unlink(received_path)
+
+
+DEAD_BACKLOG = int(os.environ.get("BENCH_DEAD_BACKLOG", "1000"))
+
+
+def paced_beside_a_dead_endpoint(pg, api_url, env, api_dir, key, partner_id, received_path, count):
+    """The paced run again while another partner's endpoint accepts connections and never answers and owes
+    DEAD_BACKLOG deliveries (queued before the run): the live partner's lag must not move. Reports the dead
+    endpoint's attempts during the run (its share: one probe at a time once its circuit opens)."""
+    dead = DeadEndpoint()
+    try:
+        dead_key = run(["dotnet", "TheOpenMoney.Api.dll", "keys", "create", "--telegram-user-id", "900004"], env=env, cwd=api_dir).stdout.strip()
+        dead_partner = pg.sql("SELECT id FROM partners WHERE telegram_user_id = 900004")
+        http("PUT", f"{api_url}/api/v1/webhook", {"url": f"http://127.0.0.1:{dead.port}/"}, {"Authorization": f"Bearer {dead_key}"})
+        pg.sql(f"INSERT INTO events (partner_id, type, snapshot) SELECT {dead_partner}, 'ping', '{{}}'::jsonb FROM generate_series(1, {DEAD_BACKLOG})")
+        deadline = time.time() + 60
+        while int(pg.sql(f"SELECT count(*) FROM webhook_deliveries WHERE partner_id = {dead_partner} AND status = 'pending'")) < DEAD_BACKLOG and time.time() < deadline:
+            time.sleep(0.2)
+        before = int(pg.sql(f"SELECT count(*) FROM webhook_attempts WHERE partner_id = {dead_partner}"))
+        result = delivered_run(pg, api_url, key, partner_id, received_path, count, WEBHOOK_PACED_RATE)
+        result["dead_endpoint"] = {
+            "owed": DEAD_BACKLOG,
+            "attempts_during_run": int(pg.sql(f"SELECT count(*) FROM webhook_attempts WHERE partner_id = {dead_partner}")) - before,
+            "connections_taken": len(dead.held),
+            "still_pending": int(pg.sql(f"SELECT count(*) FROM webhook_deliveries WHERE partner_id = {dead_partner} AND status = 'pending'")),
+        }
+        http("DELETE", f"{api_url}/api/v1/webhook", None, {"Authorization": f"Bearer {dead_key}"})
+        return result
+    finally:
+        dead.stop()
 
 
 def delivered_run(pg, api_url, key, partner_id, received_path, count, rate):
@@ -383,7 +418,69 @@ def delivered_run(pg, api_url, key, partner_id, received_path, count, rate):
     return {"orders": expected, "delivered": len(received), "rate_asked": rate, "created_per_s": round(expected / creating, 1) if creating > 0 else None,
             "deliveries_per_s": round(len(received) / span, 1) if span else None,
             "lag_p50_ms": pct([l * 1000 for l in lags], 50), "lag_p90_ms": pct([l * 1000 for l in lags], 90),
-            "lag_p99_ms": pct([l * 1000 for l in lags], 99), "lag_max_ms": round(lags[-1] * 1000, 1) if lags else None}
+            "lag_p99_ms": pct([l * 1000 for l in lags], 99), "lag_max_ms": round(lags[-1] * 1000, 1) if lags else None,
+            "stages": stages(pg, partner_id, mark, received)}
+
+
+def stages(pg, partner_id, mark, received):
+    """Where each delivery's time went, per event: written (the trigger, inside the order's transaction) ->
+    committed (pg_xact_commit_timestamp of the order's debit ledger row, insert-only) -> numbered and queued
+    (the delivery's first_queued_at, the dispatcher's clock) -> sent (the first attempt's start: its row's
+    created_at minus its duration) -> arrived (the receiver's clock). Percentiles of each step in ms, and of
+    the whole for the slowest 1 % split the same way, so a tail shows the stage it sits in."""
+    rows = pg.sql(
+        "SELECT e.seq, extract(epoch FROM e.created_at), extract(epoch FROM pg_xact_commit_timestamp(l.xmin)), "
+        "extract(epoch FROM d.first_queued_at), extract(epoch FROM a.created_at) - a.duration_ms / 1000.0 "
+        "FROM events e JOIN webhook_deliveries d ON d.event_id = e.id "
+        "JOIN webhook_attempts a ON a.delivery_id = d.id AND a.attempt = 1 "
+        "JOIN balance_ledger l ON l.order_id = e.order_id AND l.amount_nanoton < 0 "
+        f"WHERE e.id > {mark} AND e.partner_id = {partner_id} AND e.type = 'order.paid'")
+    steps = {"commit": [], "dispatch": [], "claim": [], "send": [], "total": []}
+    whole = []
+    for line in rows.splitlines():
+        seq, written, committed, queued, sent = line.split("|")
+        if int(seq) not in received or not committed:
+            continue
+        arrived = received[int(seq)][0]
+        parts = {"commit": float(committed) - float(written), "dispatch": float(queued) - float(committed),
+                 "claim": float(sent) - float(queued), "send": arrived - float(sent), "total": arrived - float(written)}
+        whole.append(parts)
+        for name, value in parts.items():
+            steps[name].append(value * 1000)
+    result = {name: {"p50_ms": pct(values, 50), "p99_ms": pct(values, 99), "max_ms": round(max(values), 1) if values else None}
+              for name, values in steps.items()}
+    tail = sorted(whole, key=lambda p: p["total"])[-max(1, len(whole) // 100):] if whole else []
+    result["slowest_1pct_mean_ms"] = {name: round(statistics.mean(p[name] for p in tail) * 1000, 1) for name in steps} if tail else None
+    return result
+
+
+class DeadEndpoint:
+    """A webhook endpoint on 127.0.0.1 that accepts connections and never answers (each attempt costs the
+    sender a whole timeout): holds every connection open until stopped."""
+
+    def __init__(self):
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(512)
+        self.port = self.server.getsockname()[1]
+        self.held = []
+        self.running = True
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while self.running:
+            try:
+                connection, _ = self.server.accept()
+                self.held.append(connection)
+            except OSError:
+                return
+
+    def stop(self):
+        self.running = False
+        self.server.close()
+        for connection in self.held:
+            connection.close()
 
 
 def create_with_and_without_events(pg, api_url, key, partner_id, key_hash, cycles=8, seconds=3):

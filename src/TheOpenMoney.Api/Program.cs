@@ -2,6 +2,7 @@ using TheOpenMoney.Api.Events;
 using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Health;
 using TheOpenMoney.Api.Infrastructure.Bench;
+using TheOpenMoney.Api.Infrastructure.Cli;
 using TheOpenMoney.Api.Infrastructure.Logging;
 using TheOpenMoney.Api.Infrastructure.Observability;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;

@@ -1,6 +1,5 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Payments;
@@ -23,7 +22,7 @@ public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPa
         var partnerId = User.GetPartnerId();
         var balance = await ledger.GetBalanceAsync(partnerId, cancellationToken);
         var topup = await addresses.GetTopupAddressAsync(partnerId, cancellationToken);
-        return Ok(ApiResponse.Of(new BalanceResponse(Ton.FromNano(balance), new Nanoton(balance), "TON", topup)));
+        return Ok(ApiResponse.Of(new BalanceResponse(TonAmount.FromNano(balance), new Nanoton(balance), "TON", topup)));
     }
 
     /// <summary>Balance transactions history.</summary>
@@ -98,9 +97,9 @@ public sealed record LedgerEntryResponse(
         return new(
             entry.Id,
             EnumText<LedgerEntryType>.ToText(entry.Type),
-            Ton.FromNano(entry.AmountNanoton),
+            TonAmount.FromNano(entry.AmountNanoton),
             new Nanoton(entry.AmountNanoton),
-            Ton.FromNano(entry.BalanceAfterNanoton),
+            TonAmount.FromNano(entry.BalanceAfterNanoton),
             new Nanoton(entry.BalanceAfterNanoton),
             entry.OrderId,
             entry.TxHash,

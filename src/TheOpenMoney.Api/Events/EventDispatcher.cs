@@ -1,7 +1,8 @@
 namespace TheOpenMoney.Api.Events;
 
 /// <summary>
-/// Gives committed events their public, increasing id (<c>seq</c>) in the order this job sees them, and
+/// Gives committed events their public id (<c>seq</c>), increasing per partner (each partner has its own
+/// counter, so ids tell nothing of other partners' volume) in the order this job sees them, and
 /// in the same statement queues one delivery per event for the partner's enabled webhook endpoint when
 /// it subscribes to the type (a <c>ping</c> always). One leader (lock <see cref="LeaderLockKey"/>) numbers
 /// events, so the public ids only ever grow: an event that commits late gets a later id, and a reader's
@@ -18,10 +19,19 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics me
         await using var command = dataSource.CreateCommand(
             """
             WITH batch AS (
-                SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE
+                SELECT id, partner_id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE
+            ), per_partner AS (
+                SELECT partner_id, count(*) AS taken FROM batch GROUP BY partner_id
+            ), counted AS (
+                -- Each partner's own counter moves on by what this batch holds of its events.
+                INSERT INTO event_counters AS c (partner_id, last_seq)
+                SELECT partner_id, taken FROM per_partner
+                ON CONFLICT (partner_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq
+                RETURNING partner_id, last_seq
             ), ordered AS (
-                -- nextval over the batch read in id order: within a batch, ids follow the order the rows were written.
-                SELECT id, nextval('event_seq') AS seq FROM (SELECT id FROM batch ORDER BY id) b
+                -- Within a batch, ids follow the order the rows were written.
+                SELECT b.id, c.last_seq - p.taken + row_number() OVER (PARTITION BY b.partner_id ORDER BY b.id) AS seq
+                  FROM batch b JOIN per_partner p USING (partner_id) JOIN counted c USING (partner_id)
             ), numbered AS (
                 UPDATE events e SET seq = ordered.seq
                   FROM ordered WHERE e.id = ordered.id

@@ -27,9 +27,15 @@ public static class RecipientCheckOutcome
     public const string Unknown = "UNKNOWN";
 }
 
-/// <summary>An order for Stars or Premium. Money is nanoTON (<c>long</c>) and USD (<c>decimal</c>).</summary>
-public sealed class Order
+/// <summary>
+/// An order for Stars or Premium. Money is nanoTON (<c>long</c>) and USD (<c>decimal</c>). Written only by
+/// <see cref="OrderLifecycle"/> and <c>order_receive_payment</c> (see <see cref="OrderMachine"/>), never
+/// through the change tracker.
+/// </summary>
+public sealed class Order : IWrittenByStatementsOnly
 {
+    string IWrittenByStatementsOnly.WrittenBy => "OrderLifecycle and order_receive_payment; see OrderMachine";
+
     public long Id { get; set; }
 
     public long PartnerId { get; set; }

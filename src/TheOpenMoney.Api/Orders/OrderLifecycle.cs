@@ -1,31 +1,18 @@
 using TheOpenMoney.Api.Balance;
-using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
 
 /// <summary>
-/// The order state machine. Every statement that writes <c>orders</c> is in this file, except the
-/// three inside the SQL function <c>apply_deposit</c> (migration 0006, kept in SQL so applying a
-/// deposit is one round trip). Each transition is a guarded statement (<c>UPDATE … WHERE status = …</c>),
-/// so repeating one is harmless and two racing callers cannot both win; each runs in one transaction
-/// with the money it moves (<see cref="UnitOfWork"/>: its own, or the caller's when one is open).
-/// <code>
-///  (new) ── create, ton_memo / tonramp ─────────────────────────▶ pending_payment
-///  (new) ── create, balance (price debited, or 409) ────────────▶ paid
-///  pending_payment ── deposit short of the price ¹ ─────────────▶ pending_payment (paid_nanoton grows)
-///  pending_payment ── deposits reach the price ¹ ────────────────▶ paid (any excess credited: overpayment)
-///  pending_payment ── partner cancels ───────────────────────────▶ cancelled ┐ what was received is
-///  pending_payment ── expires_at passed, processor scanned past ─▶ expired   ┘ credited: underpayment
-///  paid ── claimed for delivery (lease) ─────────────────────────▶ processing
-///  processing ── lease ran out (worker died); supplier asked first ▶ processing (claimed again)
-///  processing ── supplier delivered ─────────────────────────────▶ completed
-///  processing ── transient failure, attempts left ───────────────▶ processing (retried at the lease)
-///  paid | processing ── refused, or out of attempts ─────────────▶ failed (price refunded)
-///  any other status ── deposit ¹ ────────────────────────────────▶ unchanged (credited: late_payment)
-///  ¹ apply_deposit, in SQL
-/// </code>
-/// TonRamp's links and status ride along on the order without changing its status.
+/// The order state machine's C# owner: every statement in C# that writes <c>orders</c> is in this file.
+/// Which moves exist, who makes each and under what guard is <see cref="OrderMachine"/> (read it first);
+/// the methods here make the moves it gives to <see cref="OrderMover.Lifecycle"/>, taking their from/to
+/// statuses from it, and the one SQL function that pays orders (<c>order_receive_payment</c>, migration
+/// <c>0012_order_functions.sql</c>) makes the rest. Each move is a guarded statement
+/// (<c>UPDATE … WHERE status = …</c>), so repeating one is harmless and two racing callers cannot both
+/// win; each runs in one transaction with the money it moves (<see cref="UnitOfWork"/>: its own, or the
+/// caller's when one is open), and the <c>tr_orders_events</c> trigger (migration 0008) writes its event
+/// in that transaction. TonRamp's links and status ride along on the order without changing its status.
 /// </summary>
 public sealed class OrderLifecycle(
     AppDbContext db,
@@ -36,10 +23,6 @@ public sealed class OrderLifecycle(
     IOptions<OrderOptions> options)
 {
     private const int MemoAttempts = 8;
-
-    private static readonly string PendingPayment = Text(OrderStatus.PendingPayment);
-    private static readonly string Paid = Text(OrderStatus.Paid);
-    private static readonly string Processing = Text(OrderStatus.Processing);
 
     /// <summary>The status as stored and as partners see it (<c>pending_payment</c> …).</summary>
     public static string Text(OrderStatus status) => EnumText<OrderStatus>.ToText(status);
@@ -57,7 +40,8 @@ public sealed class OrderLifecycle(
             {
                 var now = time.GetUtcNow();
                 var paidFromBalance = order.PaymentMethod == PaymentMethod.Balance;
-                order.Status = paidFromBalance ? OrderStatus.Paid : OrderStatus.PendingPayment;
+                var creation = paidFromBalance ? OrderMachine.CreatePaidFromBalance : OrderMachine.CreateUnpaid;
+                order.Status = creation.To!.Value;
                 order.CreatedAt = order.UpdatedAt = now;
                 order.ExpiresAt = now + options.Value.Ttl;
                 order.PaidAt = paidFromBalance ? now : null;
@@ -70,11 +54,11 @@ public sealed class OrderLifecycle(
                     {
                         throw ApiException.Conflict(
                             ErrorCodes.InsufficientBalance,
-                            $"balance is insufficient for this order (price {Ton.FromNano(order.PriceNanoton)} TON); top up or pay with ton_memo");
+                            $"balance is insufficient for this order (price {TonAmount.FromNano(order.PriceNanoton)} TON); top up or pay with ton_memo");
                     }
                 }
 
-                unitOfWork.AfterCommit(() => metrics.Transition(null, order.Status));
+                unitOfWork.AfterCommit(() => metrics.Transition(creation));
                 return order;
             },
             cancellationToken);
@@ -122,7 +106,7 @@ public sealed class OrderLifecycle(
     /// back. False when the order was not pending (the caller says why).
     /// </summary>
     public Task<bool> CancelAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
-        CloseUnpaidAsync(orderId, OrderStatus.Cancelled, partnerId, expiredBefore: null, cancellationToken);
+        CloseUnpaidAsync(orderId, OrderMachine.Cancel, partnerId, expiredBefore: null, cancellationToken);
 
     /// <summary>
     /// <c>pending_payment → expired</c> for orders whose <c>expires_at</c> is before
@@ -133,13 +117,13 @@ public sealed class OrderLifecycle(
     public async Task<int> ExpireDueAsync(DateTimeOffset scannedTo, int limit, CancellationToken cancellationToken)
     {
         var due = await db.Orders.AsNoTracking()
-            .Where(o => o.Status == OrderStatus.PendingPayment && o.ExpiresAt < scannedTo)
+            .Where(o => o.Status == OrderMachine.Expire.From && o.ExpiresAt < scannedTo)
             .OrderBy(o => o.ExpiresAt).Select(o => o.Id).Take(limit)
             .ToListAsync(cancellationToken);
         var expired = 0;
         foreach (var orderId in due)
         {
-            expired += await CloseUnpaidAsync(orderId, OrderStatus.Expired, partnerId: null, scannedTo, cancellationToken) ? 1 : 0;
+            expired += await CloseUnpaidAsync(orderId, OrderMachine.Expire, partnerId: null, scannedTo, cancellationToken) ? 1 : 0;
         }
 
         return expired;
@@ -175,8 +159,8 @@ public sealed class OrderLifecycle(
                     now,
                     batchSize,
                     now + lease,
-                    Paid,
-                    Processing);
+                    Text(OrderMachine.Claim.From!.Value),
+                    Text(OrderMachine.Reclaim.From!.Value));
                 var claimed = new List<DeliveryClaim>();
                 var fromPaid = 0;
                 await using (var reader = await claim.ExecuteReaderAsync(token))
@@ -186,7 +170,7 @@ public sealed class OrderLifecycle(
                         var order = new Order
                         {
                             Id = reader.GetInt64(0),
-                            Status = OrderStatus.Processing,
+                            Status = OrderMachine.Claim.To!.Value,
                             OrderType = EnumText<OrderType>.Parse(reader.GetString(1)),
                             RecipientUsername = reader.GetString(2),
                             StarsAmount = reader.Get<int?>(3),
@@ -194,13 +178,13 @@ public sealed class OrderLifecycle(
                             DeliveryAttempts = reader.GetInt32(5),
                         };
                         claimed.Add(new DeliveryClaim(order, Recovering: reader.GetBoolean(6)));
-                        fromPaid += reader.GetString(7) == Paid ? 1 : 0;
+                        fromPaid += reader.GetString(7) == Text(OrderMachine.Claim.From!.Value) ? 1 : 0;
                     }
                 }
 
                 if (fromPaid > 0)
                 {
-                    unitOfWork.AfterCommit(() => metrics.Transition(OrderStatus.Paid, OrderStatus.Processing, fromPaid));
+                    unitOfWork.AfterCommit(() => metrics.Transition(OrderMachine.Claim, fromPaid));
                 }
 
                 return claimed;
@@ -213,9 +197,9 @@ public sealed class OrderLifecycle(
             async token =>
             {
                 var now = time.GetUtcNow();
-                var completed = await db.Orders.Where(o => o.Id == orderId && o.Status == OrderStatus.Processing)
+                var completed = await db.Orders.Where(o => o.Id == orderId && o.Status == OrderMachine.Complete.From)
                     .ExecuteUpdateAsync(
-                        s => s.SetProperty(o => o.Status, OrderStatus.Completed)
+                        s => s.SetProperty(o => o.Status, OrderMachine.Complete.To!.Value)
                             .SetProperty(o => o.CompletedAt, now)
                             .SetProperty(o => o.SupplierReference, supplierReference)
                             .SetProperty(o => o.DeliveryLeaseUntil, (DateTimeOffset?)null)
@@ -224,7 +208,7 @@ public sealed class OrderLifecycle(
                         token) == 1;
                 if (completed)
                 {
-                    unitOfWork.AfterCommit(() => metrics.Transition(OrderStatus.Processing, OrderStatus.Completed));
+                    unitOfWork.AfterCommit(() => metrics.Transition(OrderMachine.Complete));
                 }
 
                 return completed;
@@ -237,7 +221,7 @@ public sealed class OrderLifecycle(
             async token =>
             {
                 var now = time.GetUtcNow();
-                return await db.Orders.Where(o => o.Id == orderId && o.Status == OrderStatus.Processing)
+                return await db.Orders.Where(o => o.Id == orderId && o.Status == OrderMachine.RetryLater.From)
                     .ExecuteUpdateAsync(
                         s => s.SetProperty(o => o.DeliveryLeaseUntil, retryAt)
                             .SetProperty(o => o.LastDeliveryError, reason)
@@ -257,7 +241,7 @@ public sealed class OrderLifecycle(
             {
                 var now = time.GetUtcNow();
                 long partnerId, price;
-                OrderStatus previous;
+                OrderTransition failure;
                 await using (var command = db.Command(
                     """
                     UPDATE orders
@@ -268,9 +252,9 @@ public sealed class OrderLifecycle(
                     orderId,
                     now,
                     reason,
-                    Text(OrderStatus.Failed),
-                    Paid,
-                    Processing))
+                    Text(OrderMachine.FailPaid.To!.Value),
+                    Text(OrderMachine.FailPaid.From!.Value),
+                    Text(OrderMachine.FailProcessing.From!.Value)))
                 {
                     await using var reader = await command.ExecuteReaderAsync(token);
                     if (!await reader.ReadAsync(token))
@@ -278,7 +262,8 @@ public sealed class OrderLifecycle(
                         return false;
                     }
 
-                    (partnerId, price, previous) = (reader.GetInt64(0), reader.GetInt64(1), EnumText<OrderStatus>.Parse(reader.GetString(2)));
+                    (partnerId, price) = (reader.GetInt64(0), reader.GetInt64(1));
+                    failure = EnumText<OrderStatus>.Parse(reader.GetString(2)) == OrderMachine.FailPaid.From ? OrderMachine.FailPaid : OrderMachine.FailProcessing;
                 }
 
                 var refund = new LedgerChange(partnerId, LedgerEntryType.Refund, price, orderId, Description: $"refund of order {orderId}: {reason}");
@@ -286,7 +271,7 @@ public sealed class OrderLifecycle(
                     ?? throw new InvalidOperationException($"partner {partnerId} has no balance account");
                 unitOfWork.AfterCommit(() =>
                 {
-                    metrics.Transition(previous, OrderStatus.Failed);
+                    metrics.Transition(failure);
                     metrics.Refunded(price);
                 });
                 return true;
@@ -298,15 +283,16 @@ public sealed class OrderLifecycle(
     /// payment already received goes back to the partner's balance (ledger <c>underpayment</c>,
     /// <c>refunded_ton</c> on the order) in the same transaction.
     /// </summary>
-    private Task<bool> CloseUnpaidAsync(long orderId, OrderStatus closedAs, long? partnerId, DateTimeOffset? expiredBefore, CancellationToken cancellationToken) =>
+    private Task<bool> CloseUnpaidAsync(long orderId, OrderTransition closing, long? partnerId, DateTimeOffset? expiredBefore, CancellationToken cancellationToken) =>
         unitOfWork.RunAsync(
             async token =>
             {
+                var closedAs = closing.To!.Value;
                 var closedAtColumn = closedAs switch
                 {
                     OrderStatus.Cancelled => "cancelled_at",
                     OrderStatus.Expired => "expired_at",
-                    _ => throw new ArgumentOutOfRangeException(nameof(closedAs), closedAs, "an unpaid order is only cancelled or expired"),
+                    _ => throw new ArgumentOutOfRangeException(nameof(closing), closing, "an unpaid order is only cancelled or expired"),
                 };
                 var now = time.GetUtcNow();
                 await using var command = db.Command(
@@ -318,7 +304,7 @@ public sealed class OrderLifecycle(
                     orderId,
                     Text(closedAs),
                     now,
-                    PendingPayment,
+                    Text(closing.From!.Value),
                     partnerId,
                     expiredBefore);
                 command.Parameters[4].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
@@ -340,7 +326,7 @@ public sealed class OrderLifecycle(
                     _ = await ledger.TryApplyAsync(credit, token) ?? throw new InvalidOperationException($"partner {owner} has no balance account");
                 }
 
-                unitOfWork.AfterCommit(() => metrics.Transition(OrderStatus.PendingPayment, closedAs));
+                unitOfWork.AfterCommit(() => metrics.Transition(closing));
                 return true;
             },
             cancellationToken);
@@ -349,7 +335,7 @@ public sealed class OrderLifecycle(
     {
         for (var attempt = 0; attempt < MemoAttempts; attempt++)
         {
-            order.PaymentMemo = PaymentMemo.New(order.OrderType);
+            order.PaymentMemo = PaymentMemo.New(order.OrderType == OrderType.Stars ? "STARS-" : "PREMIUM-");
             await using var command = db.Command(
                 """
                 INSERT INTO orders (partner_id, status, order_type, stars_amount, premium_months, recipient_username, recipient_check,

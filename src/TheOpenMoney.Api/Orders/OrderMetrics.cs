@@ -28,11 +28,20 @@ public sealed class OrderMetrics : IDisposable
         _refundedNanoton = _meter.CreateCounter<long>("tom.fulfillment.refunded_nanoton", "{nanoTON}", "nanoTON refunded for failed orders");
     }
 
-    public void Transition(OrderStatus? from, OrderStatus to, long count = 1) =>
+    /// <summary>Counts a move of <see cref="OrderMachine"/> that changed the status (others are not transitions).</summary>
+    public void Transition(OrderTransition transition, long count = 1)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        if (!transition.ChangesStatus)
+        {
+            return;
+        }
+
         _transitions.Add(
             count,
-            new KeyValuePair<string, object?>("from", from is { } status ? EnumText<OrderStatus>.ToText(status) : "none"),
-            new KeyValuePair<string, object?>("to", EnumText<OrderStatus>.ToText(to)));
+            new KeyValuePair<string, object?>("from", transition.From is { } status ? EnumText<OrderStatus>.ToText(status) : "none"),
+            new KeyValuePair<string, object?>("to", EnumText<OrderStatus>.ToText(transition.To!.Value)));
+    }
 
     public void DeliveryFailed(bool permanent) =>
         _deliveryFailures.Add(1, new KeyValuePair<string, object?>("outcome", permanent ? "permanent" : "transient"));

@@ -1,6 +1,3 @@
-using TheOpenMoney.Api.Infrastructure;
-using TheOpenMoney.Api.Payments;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
@@ -103,11 +100,11 @@ public static class OrderMapping
             order.PremiumMonths,
             order.RecipientUsername,
             order.RecipientCheck,
-            Ton.FromNano(order.PriceNanoton),
+            TonAmount.FromNano(order.PriceNanoton),
             new Nanoton(order.PriceNanoton),
-            Ton.Trim(order.PriceUsd),
-            Ton.Trim(order.FeePercent),
-            Ton.Trim(order.TonUsdRate),
+            TonAmount.Trim(order.PriceUsd),
+            TonAmount.Trim(order.FeePercent),
+            TonAmount.Trim(order.TonUsdRate),
             EnumText<PaymentMethod>.ToText(order.PaymentMethod),
             order.PaymentCurrency,
             order.PaymentAddress,
@@ -119,14 +116,14 @@ public static class OrderMapping
             order.CancelledAt,
             order.ExpiredAt,
             order.FailedAt,
-            Ton.FromNano(order.PaidNanoton),
+            TonAmount.FromNano(order.PaidNanoton),
             new Nanoton(order.PaidNanoton),
             order.PaymentTxHash,
             order.ClientReference,
             order.FailureReason,
-            Ton.FromNano(order.RefundedNanoton),
+            TonAmount.FromNano(order.RefundedNanoton),
             new Nanoton(order.RefundedNanoton),
-            Ton.FromNano(order.LatePaidNanoton),
+            TonAmount.FromNano(order.LatePaidNanoton),
             new Nanoton(order.LatePaidNanoton),
             order.SupplierReference,
             order.TonrampPayload is null

@@ -1,6 +1,4 @@
-using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Paging;
-using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -21,7 +19,7 @@ public sealed class OrderService(
     OrderLifecycle lifecycle,
     PricingService pricing,
     IRecipientDirectory recipients,
-    IPaymentAddresses addresses,
+    IOrderPaymentAddress addresses,
     ITonRampGateway tonRamp)
 {
     private static readonly string[] SpentStatuses = [.. new[] { OrderStatus.Paid, OrderStatus.Processing, OrderStatus.Completed }.Select(OrderLifecycle.Text)];
@@ -200,7 +198,7 @@ public sealed class OrderService(
         }
 
         return new OrderStatsResponse(
-            query.From, query.To, total, byStatus, byType, byMethod, stars, months, Ton.FromNano(received), new Nanoton(received), Ton.FromNano(spent), new Nanoton(spent), Ton.FromNano(refunded), new Nanoton(refunded));
+            query.From, query.To, total, byStatus, byType, byMethod, stars, months, TonAmount.FromNano(received), new Nanoton(received), TonAmount.FromNano(spent), new Nanoton(spent), TonAmount.FromNano(refunded), new Nanoton(refunded));
     }
 
     private static async Task<Order> FindAsync(AppDbContext context, long partnerId, long orderId, CancellationToken cancellationToken) =>

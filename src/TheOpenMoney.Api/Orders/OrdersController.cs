@@ -3,7 +3,6 @@ using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Infrastructure.RateLimiting;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -141,7 +140,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
         [FromQuery] PageQuery page,
         CancellationToken cancellationToken)
     {
-        if (reference.Length > OrderRules.ClientReferenceMaxLength)
+        if (reference.Length > OrderRules.ClientReferenceMaxLength || reference.Any(char.IsControl))
         {
             throw ApiException.Validation("client_reference must be 1 to 128 characters without control characters");
         }

@@ -1,3 +1,4 @@
+using TheOpenMoney.Api.Infrastructure.Cli;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 
@@ -15,6 +16,7 @@ public static class OrdersSetup
         services.AddIdempotency(configuration);
         services.AddSingleton<OrderMetrics>();
         services.AddScoped<BalanceLedger>();
+        services.AddOperatorCommand<BalanceCreditCommand>();
         services.AddScoped<OrderService>();
         services.AddScoped<OrderLifecycle>();
         return services;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using TheOpenMoney.Api.Infrastructure.Cli;
 
 namespace TheOpenMoney.Api.Partners;
 
@@ -18,6 +19,8 @@ public static class PartnersSetup
         services.AddSingleton<ApiKeyHasher>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddScoped<PartnerKeyService>();
+        services.AddOperatorCommand<KeysCreateCommand>();
+        services.AddOperatorCommand<KeysRevokeCommand>();
         services.AddAuthentication(BearerKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerKeyAuthenticationHandler>(BearerKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -1,4 +1,3 @@
-using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;
 
@@ -9,14 +8,38 @@ namespace TheOpenMoney.Api.Payments;
 /// </summary>
 public sealed record PageIntake(long SettledUpTo, int Applied, int Held, int Unsettled);
 
+/// <summary>What became of one processor row at the intake.</summary>
+public enum RowFate
+{
+    /// <summary>Stored and applied now (<see cref="RowSettlement.Outcome"/> says how).</summary>
+    Applied,
+
+    /// <summary>Applied before (by the poller, a push, or an earlier pass): nothing more to do.</summary>
+    Known,
+
+    /// <summary>Held in quarantine: it cannot be read, or the database refused it too many times in a row.</summary>
+    Held,
+
+    /// <summary>The database refused it this time (<see cref="RowSettlement.Failure"/>): to be read again.</summary>
+    Unsettled,
+}
+
+/// <param name="Fate">What became of the row.</param>
+/// <param name="Outcome">How it was applied (<see cref="RowFate.Applied"/> only).</param>
+/// <param name="Failure">Why the database refused it (<see cref="RowFate.Unsettled"/> only).</param>
+public sealed record RowSettlement(RowFate Fate, DepositOutcome? Outcome = null, Exception? Failure = null);
+
 /// <summary>
-/// Takes the processor's rows in and makes sure none can block the ones after it: rows that cannot be
-/// read are quarantined at once; rows already held are skipped; the rest are stored and applied on
-/// <see cref="PaymentProcessorOptions.ApplyLanes"/> connections at once (<see cref="DepositProcessor"/>),
-/// and a deposit the database refuses is counted towards quarantine
-/// (<see cref="DepositQuarantine.CountFailureAsync"/>) and read again next time until it goes
-/// through or is held. Deposits that could touch the same order (same memo) or the same top-up
-/// account (same address) share a lane, so they are applied in the processor's order.
+/// The one door through which a deposit enters Payments, whoever brings it: a page of the poller, one
+/// push the processor confirmed (the webhook, or a hint settled later), a deposit stored but not applied,
+/// an operator's retry of a held row. Whatever comes in is settled the same way (<see cref="SettleAsync"/>):
+/// rows that cannot be read are quarantined at once; the rest are stored and applied
+/// (<see cref="DepositProcessor"/>; a page on <see cref="PaymentProcessorOptions.ApplyLanes"/> connections
+/// at once), and a deposit the database refuses is counted towards quarantine
+/// (<see cref="DepositQuarantine.CountFailureAsync"/>) and read again next time until it goes through or
+/// is held. So nothing a row holds can block the rows after it. Deposits that could touch the same order
+/// (same memo) or the same top-up account (same address) share a lane, so they are applied in the
+/// processor's order.
 /// </summary>
 public sealed class DepositIntake(
     DepositProcessor deposits,
@@ -28,42 +51,32 @@ public sealed class DepositIntake(
     /// <summary>Stored deposits applied per pass of <see cref="ApplyStoredAsync"/>.</summary>
     private const int StoredPerPass = 1000;
 
+    /// <summary>A page of the poller's history (of <paramref name="userId"/>, starting at <paramref name="pageOffset"/>).</summary>
     public async Task<PageIntake> TakePageAsync(IReadOnlyList<IncomeRow> page, long pageOffset, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var rejected = page.Where(r => r.Rejected is not null).Select(r => r.Rejected!).ToList();
-        await quarantine.HoldRejectedAsync(rejected, userId, "poll", cancellationToken);
-        // Rows held in quarantine go through too: apply_deposit leaves them alone until an operator releases them.
-        var toApply = page.Where(r => r.Deposit is not null).ToList();
-        var results = await ApplyOnLanesAsync(toApply.Select(r => r.Deposit!).ToList(), cancellationToken);
-
+        var settled = await SettleAsync(page, userId, "poll", cancellationToken);
         var unsettledFrom = long.MaxValue;
-        var applied = 0;
-        var newlyHeld = 0;
-        var unsettled = 0;
-        for (var i = 0; i < toApply.Count; i++)
+        for (var i = 0; i < page.Count; i++)
         {
-            var (row, result) = (toApply[i], results[i]);
-            if (result.Failure is null)
+            if (settled[i].Fate == RowFate.Unsettled)
             {
-                applied += result.Outcome is null ? 0 : 1;
-            }
-            else if (await quarantine.CountFailureAsync(row.Deposit!, "poll", result.Failure, cancellationToken))
-            {
-                newlyHeld++;
-            }
-            else
-            {
-                unsettledFrom = Math.Min(unsettledFrom, row.Offset);
-                unsettled++;
+                unsettledFrom = Math.Min(unsettledFrom, page[i].Offset);
             }
         }
 
         return new PageIntake(
             unsettledFrom == long.MaxValue ? pageOffset + page.Count : unsettledFrom,
-            applied,
-            rejected.Count + newlyHeld,
-            unsettled);
+            settled.Count(s => s.Fate == RowFate.Applied),
+            settled.Count(s => s.Fate == RowFate.Held),
+            settled.Count(s => s.Fate == RowFate.Unsettled));
+    }
+
+    /// <summary>One deposit the processor itself reported for a pushed tx_hash (at the push, or when its hint is settled later).</summary>
+    public async Task<RowSettlement> TakeConfirmedAsync(IncomeRow row, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return (await SettleAsync([row], ProcessorClient.UnknownUserId, "webhook", cancellationToken))[0];
     }
 
     /// <summary>
@@ -105,15 +118,13 @@ public sealed class DepositIntake(
         }
 
         var results = await deposits.ApplyStoredAsync(pending.Select(p => p.Stored).ToList(), cancellationToken);
+        var applied = 0;
         for (var i = 0; i < results.Count; i++)
         {
-            if (results[i].Failure is { } failure)
-            {
-                await quarantine.CountFailureAsync(pending[i].Deposit, "stored", failure, cancellationToken);
-            }
+            applied += (await SettledAsync(pending[i].Deposit, "stored", results[i], cancellationToken)).Fate == RowFate.Applied ? 1 : 0;
         }
 
-        return results.Count(r => r.Outcome is not null);
+        return applied;
     }
 
     /// <summary>
@@ -145,7 +156,7 @@ public sealed class DepositIntake(
 
         // Released first (apply_deposit leaves held deposits alone), held again if it still fails.
         await quarantine.ReleaseAsync(quarantineId, "retried by an operator", cancellationToken);
-        var result = (await deposits.RecordAndApplyAsync([deposit], held.ReceivedVia == "poll" ? "poll" : "webhook", cancellationToken))[0];
+        var result = (await ApplyOnLanesAsync([deposit], held.ReceivedVia == "poll" ? "poll" : "webhook", cancellationToken))[0];
         if (result.Failure is { } failure)
         {
             await quarantine.HoldAgainAsync(quarantineId, cancellationToken);
@@ -157,7 +168,45 @@ public sealed class DepositIntake(
         return (true, note);
     }
 
-    private async Task<DepositResult[]> ApplyOnLanesAsync(List<IncomingDeposit> page, CancellationToken cancellationToken)
+    /// <summary>
+    /// The settling every row goes through: unreadable rows held at once; the rest stored and applied (on
+    /// lanes), each refusal counted towards quarantine. One answer per row, in order.
+    /// </summary>
+    private async Task<RowSettlement[]> SettleAsync(IReadOnlyList<IncomeRow> rows, string userId, string via, CancellationToken cancellationToken)
+    {
+        var settled = new RowSettlement[rows.Count];
+        var rejected = rows.Where(r => r.Rejected is not null).Select(r => r.Rejected!).ToList();
+        await quarantine.HoldRejectedAsync(rejected, userId, via, cancellationToken);
+        // Rows held in quarantine before go through too: apply_deposit leaves them alone until an operator releases them.
+        var readable = Enumerable.Range(0, rows.Count).Where(i => rows[i].Deposit is not null).ToList();
+        var results = await ApplyOnLanesAsync(readable.Select(i => rows[i].Deposit!).ToList(), via, cancellationToken);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            settled[i] = new RowSettlement(RowFate.Held);
+        }
+
+        for (var j = 0; j < readable.Count; j++)
+        {
+            settled[readable[j]] = await SettledAsync(rows[readable[j]].Deposit!, via, results[j], cancellationToken);
+        }
+
+        return settled;
+    }
+
+    /// <summary>What one store-and-apply came to: applied, known, or refused — then counted, and held once refused too often.</summary>
+    private async Task<RowSettlement> SettledAsync(IncomingDeposit deposit, string via, DepositResult result, CancellationToken cancellationToken)
+    {
+        if (result.Failure is not { } failure)
+        {
+            return result.Outcome is { } outcome ? new RowSettlement(RowFate.Applied, outcome) : new RowSettlement(RowFate.Known);
+        }
+
+        return await quarantine.CountFailureAsync(deposit, via, failure, cancellationToken)
+            ? new RowSettlement(RowFate.Held)
+            : new RowSettlement(RowFate.Unsettled, Failure: failure);
+    }
+
+    private async Task<DepositResult[]> ApplyOnLanesAsync(List<IncomingDeposit> page, string via, CancellationToken cancellationToken)
     {
         var results = new DepositResult[page.Count];
         if (page.Count == 0)
@@ -175,7 +224,7 @@ public sealed class DepositIntake(
 
         await Task.WhenAll(lanes.Where(l => l is not null).Select(async lane =>
         {
-            var laneResults = await deposits.RecordAndApplyAsync(lane.Select(i => page[i]).ToList(), "poll", cancellationToken);
+            var laneResults = await deposits.RecordAndApplyAsync(lane.Select(i => page[i]).ToList(), via, cancellationToken);
             for (var j = 0; j < lane.Count; j++)
             {
                 results[lane[j]] = laneResults[j];

@@ -2,8 +2,8 @@ using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;
 
-/// <summary>Where one deposit's TON went.</summary>
-public sealed record DepositOutcome(string Kind, long? OrderId, long? PartnerId, long OrderNanoton, long CreditedNanoton, long UnmatchedNanoton);
+/// <summary>Where one deposit's TON went, and the order's status change it made (<see cref="OrderMachine"/>), if any.</summary>
+public sealed record DepositOutcome(string Kind, long? OrderId, long? PartnerId, long OrderNanoton, long CreditedNanoton, long UnmatchedNanoton, OrderTransition? OrderMove);
 
 /// <summary>What became of one deposit handed to <see cref="DepositProcessor"/>.</summary>
 /// <param name="TxHash">The deposit.</param>
@@ -17,7 +17,8 @@ public sealed record StoredDeposit(string TxHash, string DepositAddress, string?
 
 /// <summary>
 /// Stores deposits (once per <c>tx_hash</c>) and applies the matching rules of API.md through the
-/// database function <c>apply_deposit</c> (migration 0006), so that a deposit costs one statement:
+/// database function <c>apply_deposit</c> (migrations 0006, 0007 and 0012; the order part is the orders'
+/// own function <c>order_receive_payment</c>, see <see cref="OrderMachine"/>), so that a deposit costs one statement:
 /// <list type="bullet">
 /// <item>orders address, comment = memo of a <c>pending_payment</c> order, dated before its
 /// <c>expires_at</c>: added to what the order has received; reaching the price pays it and any
@@ -61,8 +62,10 @@ public sealed partial class DepositProcessor(
 
     private const string OutcomeSql =
         """
-        SELECT tx_hash, kind, order_id, partner_id, order_nanoton, credited_nanoton, unmatched_nanoton, amount_nanoton, chain_time
-          FROM deposits WHERE tx_hash = ANY($1) AND applied_at = $2
+        SELECT d.tx_hash, d.kind, d.order_id, d.partner_id, d.order_nanoton, d.credited_nanoton, d.unmatched_nanoton, d.amount_nanoton, d.chain_time,
+               o.payment_tx_hash = d.tx_hash
+          FROM deposits d LEFT JOIN orders o ON o.id = d.order_id
+         WHERE d.tx_hash = ANY($1) AND d.applied_at = $2
         """;
 
     /// <summary>
@@ -210,8 +213,11 @@ public sealed partial class DepositProcessor(
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
+                // The deposit that paid an order is the one its payment_tx_hash names: that is the move it made.
+                var paidTheOrder = !reader.IsDBNull(9) && reader.GetBoolean(9);
                 var outcome = new DepositOutcome(
-                    reader.GetString(1), reader.Get<long?>(2), reader.Get<long?>(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6));
+                    reader.GetString(1), reader.Get<long?>(2), reader.Get<long?>(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6),
+                    paidTheOrder ? OrderMachine.Pay : null);
                 recovered[reader.GetString(0)] = outcome;
                 Count(outcome, reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8));
             }
@@ -271,7 +277,8 @@ public sealed partial class DepositProcessor(
             reader.IsDBNull(2) ? null : reader.GetInt64(2),
             reader.GetInt64(3),
             reader.GetInt64(4),
-            reader.GetInt64(5));
+            reader.GetInt64(5),
+            reader.IsDBNull(10) ? null : OrderMachine.StatusChange(EnumText<OrderStatus>.Parse(reader.GetString(9)), EnumText<OrderStatus>.Parse(reader.GetString(10))));
         var amount = reader.GetInt64(6);
         var chainTime = reader.GetFieldValue<DateTimeOffset>(7);
         if (outcome.Kind == "unmatched")
@@ -283,13 +290,13 @@ public sealed partial class DepositProcessor(
         return outcome;
     }
 
-    /// <summary>The metrics of one applied deposit: its kind and lag, and the order it paid, if it did.</summary>
+    /// <summary>The metrics of one applied deposit: its kind and lag, and the order's status change it made, if it made one.</summary>
     private void Count(DepositOutcome outcome, long amount, DateTimeOffset chainTime)
     {
         metrics.DepositApplied(outcome.Kind, amount, time.GetUtcNow() - chainTime);
-        if (outcome.Kind is "order_payment" or "overpayment")
+        if (outcome.OrderMove is { } move)
         {
-            orderMetrics.Transition(Orders.OrderStatus.PendingPayment, Orders.OrderStatus.Paid);
+            orderMetrics.Transition(move);
         }
     }
 

@@ -1,10 +1,10 @@
+using TheOpenMoney.Api.Orders;
+
 namespace TheOpenMoney.Api.Payments;
 
-/// <summary>Where partners pay: the shared orders deposit address (orders told apart by memo) and each partner's top-up address.</summary>
-public interface IPaymentAddresses
+/// <summary>Where partners pay: the shared orders deposit address (Orders' port) and each partner's top-up address.</summary>
+public interface IPaymentAddresses : IOrderPaymentAddress
 {
-    Task<string> GetOrdersAddressAsync(CancellationToken cancellationToken);
-
     /// <summary>The partner's top-up address, or null when none is provisioned yet.</summary>
     Task<string?> GetTopupAddressAsync(long partnerId, CancellationToken cancellationToken);
 }

@@ -1,3 +1,5 @@
+using TheOpenMoney.Api.Infrastructure.Cli;
+using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Health;
 
 namespace TheOpenMoney.Api.Payments;
@@ -25,6 +27,10 @@ public static class PaymentsSetup
         services.AddSingleton<DepositProcessor>();
         services.AddSingleton<DepositQuarantine>();
         services.AddScoped<DepositIntake>();
+        services.AddOperatorCommand<DepositsQuarantinedCommand>();
+        services.AddOperatorCommand<DepositsRetryCommand>();
+        // Orders' port: the orders address, from whichever IPaymentAddresses is registered (tests replace it).
+        services.AddScoped<IOrderPaymentAddress>(sp => sp.GetRequiredService<IPaymentAddresses>());
         var enabled = !string.IsNullOrWhiteSpace(section["BaseUrl"]);
         if (!enabled)
         {

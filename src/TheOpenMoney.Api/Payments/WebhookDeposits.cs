@@ -24,13 +24,14 @@ public static class WebhookStatus
 /// the one the processor itself reports for it (<c>GET /v1/deposit/income?tx_hash=</c>): its amount,
 /// address and comment, never the push body's. So a leaked webhook token cannot mint TON: a tx_hash
 /// the processor does not know credits nothing (a warning and a metric), and an inflated push for a
-/// real one credits what the processor says, once. When the processor cannot be asked, only the
-/// tx_hash is kept (<c>deposit_hints</c>) and the poller settles it.
+/// real one credits what the processor says, once. This class only confirms: what the processor
+/// reported enters through <see cref="DepositIntake"/>, the one door every deposit takes (quarantine
+/// included). When the processor cannot be asked, or the database is unavailable, only the tx_hash is
+/// kept (<c>deposit_hints</c>) and the poller settles it.
 /// </summary>
 public sealed partial class WebhookDeposits(
     ProcessorClient processor,
-    DepositProcessor deposits,
-    DepositQuarantine quarantine,
+    DepositIntake intake,
     NpgsqlDataSource dataSource,
     [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads,
     PaymentMetrics metrics,
@@ -126,7 +127,7 @@ public sealed partial class WebhookDeposits(
     private static bool IsProcessorFailure(Exception exception, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && (exception is ProcessorException || HttpFailures.IsTransient(exception));
 
-    /// <summary>Applies what the processor reported for a pushed tx_hash (null: it does not know it).</summary>
+    /// <summary>Hands what the processor reported for a pushed tx_hash (null: it does not know it) to the intake, and says what came of it.</summary>
     private async Task<(string Status, string? Kind)> SettleAsync(string txHash, IncomeRow? row, string via, CancellationToken cancellationToken)
     {
         if (row is null)
@@ -135,32 +136,28 @@ public sealed partial class WebhookDeposits(
             return (WebhookStatus.Unknown, null);
         }
 
-        if (row.Rejected is { } rejected)
-        {
-            await quarantine.HoldRejectedAsync([rejected], ProcessorClient.UnknownUserId, "webhook", cancellationToken);
-            return (WebhookStatus.Quarantined, null);
-        }
-
         // Stored and applied in one transaction, like a history row: the processor has confirmed it, and the
         // 200 promises nothing the poller would not find again (it reads the history from its cursor).
-        var deposit = row.Deposit!;
-        var result = (await deposits.RecordAndApplyAsync([deposit], "webhook", cancellationToken))[0];
-        if (result.Failure is not { } failure)
+        var settled = await intake.TakeConfirmedAsync(row, cancellationToken);
+        switch (settled.Fate)
         {
-            return result.Outcome is { } outcome ? (WebhookStatus.Applied, outcome.Kind) : (WebhookStatus.Known, null);
-        }
+            case RowFate.Applied:
+                return (WebhookStatus.Applied, settled.Outcome!.Kind);
+            case RowFate.Known:
+                return (WebhookStatus.Known, null);
+            case RowFate.Held:
+                return (WebhookStatus.Quarantined, null);
+            default:
+                if (DatabaseFailures.IsUnavailable(settled.Failure!))
+                {
+                    // A passing conflict or a database in trouble: keep the hint (if even that fails, the push is answered 503).
+                    LogApplyDeferred(logger, txHash, via, DatabaseFailures.Kind(settled.Failure!));
+                    await KeepHintAsync(txHash, cancellationToken);
+                }
 
-        if (DatabaseFailures.IsUnavailable(failure))
-        {
-            // A passing conflict or a database in trouble: keep the hint (if even that fails, the push is answered 503).
-            LogApplyDeferred(logger, deposit.TxHash, via, DatabaseFailures.Kind(failure));
-            await KeepHintAsync(deposit.TxHash, cancellationToken);
-            return (WebhookStatus.Deferred, null);
+                // Refused by the database: counted towards quarantine by the intake; the poller reads it again.
+                return (WebhookStatus.Deferred, null);
         }
-
-        // The database refused the processor's own row: counted (quarantined after too many); the poller reads it again.
-        var held = await quarantine.CountFailureAsync(deposit, "webhook", failure, cancellationToken);
-        return (held ? WebhookStatus.Quarantined : WebhookStatus.Deferred, null);
     }
 
     private (string Status, string? Kind) Report(string status, string? kind = null)

@@ -1,6 +1,5 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Orders;
 
@@ -36,8 +35,8 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
             (int)orders.Value.Ttl.TotalSeconds,
             EnumText<PaymentMethod>.All.ToList(),
             ["TON"],
-            Ton.Trim(settings.TonRoundingStep),
-            new Nanoton(Ton.ToNano(settings.TonRoundingStep)))));
+            TonAmount.Trim(settings.TonRoundingStep),
+            new Nanoton(TonAmount.ToNano(settings.TonRoundingStep)))));
     }
 
     /// <summary>Estimate a Stars price in TON.</summary>
@@ -173,13 +172,13 @@ public sealed record EstimateResponse(
             EnumText<OrderType>.ToText(quote.OrderType),
             quote.StarsAmount,
             quote.PremiumMonths,
-            Ton.Trim(quote.BaseUsd),
-            Ton.Trim(quote.FeePercent),
-            Ton.Trim(quote.FeeUsd),
-            Ton.Trim(quote.PriceUsd),
-            Ton.FromNano(quote.PriceNanoton),
+            TonAmount.Trim(quote.BaseUsd),
+            TonAmount.Trim(quote.FeePercent),
+            TonAmount.Trim(quote.FeeUsd),
+            TonAmount.Trim(quote.PriceUsd),
+            TonAmount.FromNano(quote.PriceNanoton),
             new Nanoton(quote.PriceNanoton),
-            Ton.Trim(quote.Rate.TonUsd),
+            TonAmount.Trim(quote.Rate.TonUsd),
             quote.Rate.Source,
             quote.Rate.UpdatedAt);
     }

@@ -1,4 +1,3 @@
-using TheOpenMoney.Api.Infrastructure;
 
 namespace TheOpenMoney.Api.Pricing;
 
@@ -39,7 +38,7 @@ public sealed class PricingService(ITonUsdRateSource rates, IOptions<PricingOpti
         var settings = options.Value;
         var feeUsd = decimal.Round(baseUsd * settings.FeePercent / 100m, 6, MidpointRounding.AwayFromZero);
         var priceUsd = baseUsd + feeUsd;
-        var priceTon = Ton.CeilingTo(priceUsd / rate.TonUsd, settings.TonRoundingStep);
-        return new PriceQuote(type, stars, months, baseUsd, settings.FeePercent, feeUsd, priceUsd, rate, Ton.ToNano(priceTon));
+        var priceTon = TonAmount.CeilingTo(priceUsd / rate.TonUsd, settings.TonRoundingStep);
+        return new PriceQuote(type, stars, months, baseUsd, settings.FeePercent, feeUsd, priceUsd, rate, TonAmount.ToNano(priceTon));
     }
 }

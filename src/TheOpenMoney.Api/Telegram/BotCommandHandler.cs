@@ -5,7 +5,6 @@ using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using TheOpenMoney.Api.Balance;
-using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Webhooks;
@@ -227,7 +226,7 @@ public sealed partial class BotCommandHandler(
             return;
         }
 
-        var balance = Ton.FromNano(await ledger.GetBalanceAsync(partnerId.Value, cancellationToken));
+        var balance = TonAmount.FromNano(await ledger.GetBalanceAsync(partnerId.Value, cancellationToken));
         var topup = await addresses.GetTopupAddressAsync(partnerId.Value, cancellationToken);
         var address = topup is null
             ? new RawHtml("Top-up address: not available yet, try again later.")

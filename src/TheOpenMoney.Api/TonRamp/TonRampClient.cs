@@ -35,7 +35,7 @@ public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOp
         var body = new GenerateBody(
             wallet,
             options.Value.MerchantId!,
-            Infrastructure.Ton.FromNano(priceNanoton).ToString(CultureInfo.InvariantCulture),
+            TonAmount.FromNano(priceNanoton).ToString(CultureInfo.InvariantCulture),
             "TON",
             txId);
         try

@@ -2,6 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using TheOpenMoney.Api.Events;
 using TheOpenMoney.Api.Infrastructure.Auth;
+using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Infrastructure.Paging;
 
 namespace TheOpenMoney.Api.Webhooks;
@@ -55,10 +56,18 @@ public sealed class WebhookController(WebhookEndpoints endpoints) : ControllerBa
         await endpoints.DeleteAsync(User.GetPartnerId(), cancellationToken) ? Ok(ApiResponse.Of(new WebhookDeleted(true))) : throw NoEndpoint();
 
     /// <summary>Rotate the signing secret.</summary>
-    /// <remarks>The new secret is shown only in this answer; the previous one keeps signing beside it (a second <c>v1=</c>) for 24 hours.</remarks>
+    /// <remarks>
+    /// The new secret is shown only in this answer (and in its replay under the same <c>Idempotency-Key</c>);
+    /// every secret that signed before keeps signing beside it (one more <c>v1=</c> each) for 24 hours, so the
+    /// one your receiver has deployed keeps verifying however many rotations are made meanwhile. At most four
+    /// may be retiring at once: a fifth rotation within 24 hours is 409 <c>SECRET_ROTATION_LIMIT</c>.
+    /// </remarks>
     [HttpPost("rotate-secret", Name = "rotateWebhookSecret")]
+    [Idempotent(ProtectStoredResponse = true)]
+    [RequestSizeLimit(MaxBodyBytes)]
     [ProducesResponseType<ApiResponse<WebhookRotated>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
     public async Task<ActionResult<ApiResponse<WebhookRotated>>> RotateSecret(CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await endpoints.RotateAsync(User.GetPartnerId(), cancellationToken) ?? throw NoEndpoint()));
 

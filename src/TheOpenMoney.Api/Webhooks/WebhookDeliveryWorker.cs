@@ -8,14 +8,19 @@ namespace TheOpenMoney.Api.Webhooks;
 /// <summary>
 /// Sends due webhook deliveries. Every instance runs it: due rows are claimed with
 /// <c>FOR UPDATE SKIP LOCKED</c> and leased (their next attempt pushed past <see cref="WebhookOptions.Timeout"/>),
-/// so two instances never send one attempt twice. At most <see cref="WebhookOptions.PerEndpointConcurrency"/>
-/// attempts per endpoint and <see cref="WebhookOptions.MaxConcurrency"/> in all are in flight on an instance
-/// (<see cref="WebhookInFlight"/>), and a freed slot is refilled at once, so a slow or dead endpoint holds
-/// only its own slots while the others' deliveries flow. Each attempt is signed (<c>TOM-Signature</c>, with the
-/// previous secret too during a rotation), posted without following redirects to an address checked at
-/// connect time, recorded, and then delivered, retried with exponential backoff and jitter, or — once the
-/// event has waited <see cref="WebhookOptions.MaxAttemptAge"/> — failed, with the endpoint disabled and the
-/// partner told through the bot.
+/// so two instances never send one attempt twice. Claims are fair: endpoint by endpoint, each endpoint's
+/// queue head in due order, up to its free slots (<see cref="WebhookOptions.PerEndpointConcurrency"/> on this
+/// instance, or one probe while its circuit is open), round-robin across endpoints when the instance's
+/// <see cref="WebhookOptions.MaxConcurrency"/> cannot serve them all; so an endpoint with nothing in flight
+/// is served in the next claim whatever the others owe, and a dead endpoint holds one slot, not the queue.
+/// A freed slot is refilled at once. Each attempt is signed (<c>TOM-Signature</c>, with every secret still
+/// retiring after a rotation too), posted without following redirects to an address checked at connect
+/// time, recorded, and then delivered, retried with exponential backoff and jitter, or — once the event has
+/// waited <see cref="WebhookOptions.MaxAttemptAge"/> — failed, with the endpoint disabled and the partner told
+/// through the bot. <see cref="WebhookOptions.CircuitBreakAfter"/> attempts in a row without a 2xx open the
+/// endpoint's circuit: then it gets one attempt at a time (a probe, each delivery still on its own backoff),
+/// so an endpoint that takes connections and never answers costs one slot and one attempt per timeout; the
+/// first 2xx closes the circuit and makes everything it is owed due at once, in due order.
 /// </summary>
 public sealed partial class WebhookDeliveryWorker(
     NpgsqlDataSource dataSource,
@@ -77,35 +82,53 @@ public sealed partial class WebhookDeliveryWorker(
         return JobOutcome.MoreWork;
     }
 
+    /// <summary>The claim: every enabled endpoint's free slots, its queue head in due order, round-robin across endpoints.</summary>
+    internal const string ClaimSql =
+        """
+        WITH busy AS (
+            SELECT * FROM unnest($5::bigint[], $6::integer[]) AS b (partner_id, in_flight)
+        ), slots AS (
+            -- Free slots per endpoint on this instance: PerEndpointConcurrency, or, once its circuit opened,
+            -- one probe while no other probe holds it.
+            SELECT w.partner_id, w.consecutive_failures >= $7 AS probe,
+                   (CASE WHEN w.consecutive_failures >= $7 THEN 1 ELSE $3 END) - coalesce(b.in_flight, 0) AS free
+              FROM webhook_endpoints w LEFT JOIN busy b USING (partner_id)
+             WHERE w.enabled AND (w.circuit_open_until IS NULL OR w.circuit_open_until <= $1)
+        ), heads AS (
+            SELECT d.id, s.partner_id, s.probe,
+                   row_number() OVER (PARTITION BY s.partner_id ORDER BY d.next_attempt_at, d.id) AS place
+              FROM slots s
+             CROSS JOIN LATERAL (
+                   SELECT id, next_attempt_at FROM webhook_deliveries
+                    WHERE partner_id = s.partner_id AND status = 'pending' AND next_attempt_at <= $1
+                    ORDER BY next_attempt_at, id LIMIT s.free
+                      FOR UPDATE SKIP LOCKED) d
+             WHERE s.free > 0
+        ), fair AS (
+            -- Each endpoint's first due row before any endpoint's second: round-robin, ties in random order.
+            SELECT id, partner_id, probe FROM heads ORDER BY place, random() LIMIT $2
+        ), probing AS (
+            -- A probe holds the circuit for its lease, so the next probe waits for this one's outcome.
+            UPDATE webhook_endpoints w SET circuit_open_until = $4
+              FROM (SELECT DISTINCT partner_id FROM fair WHERE probe) p
+             WHERE w.partner_id = p.partner_id
+        )
+        UPDATE webhook_deliveries d
+           SET attempts = d.attempts + 1, next_attempt_at = $4, leased_until = $4
+          FROM fair, events e, webhook_endpoints w
+         WHERE d.id = fair.id AND e.id = d.event_id AND w.partner_id = d.partner_id
+        RETURNING d.id, d.partner_id, d.attempts, d.first_queued_at, e.seq, e.type, e.created_at, e.snapshot::text,
+                  w.url, w.secret_encrypted, fair.probe,
+                  ARRAY(SELECT r.secret_encrypted FROM webhook_retiring_secrets r
+                         WHERE r.partner_id = d.partner_id AND r.expires_at > $1 ORDER BY r.expires_at DESC)
+        """;
+
     private async Task<List<ClaimedDelivery>> ClaimAsync(int capacity, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var (busyPartners, busyCounts) = inFlight.Snapshot();
         var now = time.GetUtcNow();
-        await using var command = dataSource.CreateCommand(
-            """
-            WITH due AS (
-                SELECT d.id, d.partner_id FROM webhook_deliveries d
-                  JOIN webhook_endpoints w ON w.partner_id = d.partner_id AND w.enabled
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-                 ORDER BY d.next_attempt_at
-                 LIMIT $2 * 4
-                   FOR UPDATE OF d SKIP LOCKED
-            ), busy AS (
-                SELECT * FROM unnest($5::bigint[], $6::integer[]) AS b (partner_id, in_flight)
-            ), fair AS (
-                SELECT id FROM (SELECT due.id, due.partner_id, row_number() OVER (PARTITION BY due.partner_id ORDER BY due.id) AS n FROM due) ranked
-                  LEFT JOIN busy USING (partner_id)
-                 WHERE n <= $3 - coalesce(busy.in_flight, 0)
-                 LIMIT $2
-            )
-            UPDATE webhook_deliveries d
-               SET attempts = d.attempts + 1, next_attempt_at = $4
-              FROM fair, events e, webhook_endpoints w
-             WHERE d.id = fair.id AND e.id = d.event_id AND w.partner_id = d.partner_id
-            RETURNING d.id, d.partner_id, d.attempts, d.first_queued_at, e.seq, e.type, e.created_at, e.snapshot::text,
-                      w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at
-            """);
+        await using var command = dataSource.CreateCommand(ClaimSql);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Min(capacity, settings.BatchSize) });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.PerEndpointConcurrency });
@@ -113,6 +136,7 @@ public sealed partial class WebhookDeliveryWorker(
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now + (settings.Timeout * 2) + TimeSpan.FromSeconds(5) });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = busyPartners });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = busyCounts });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.CircuitBreakAfter });
         var claimed = new List<ClaimedDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -125,7 +149,8 @@ public sealed partial class WebhookDeliveryWorker(
                 EventRendering.Render(reader.GetInt64(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7)),
                 reader.GetString(8),
                 reader.GetFieldValue<byte[]>(9),
-                reader.IsDBNull(10) || reader.GetFieldValue<DateTimeOffset>(11) <= now ? null : reader.GetFieldValue<byte[]>(10)));
+                reader.GetBoolean(10),
+                reader.GetFieldValue<byte[][]>(11)));
         }
 
         return claimed;
@@ -141,10 +166,7 @@ public sealed partial class WebhookDeliveryWorker(
         {
             var body = JsonSerializer.SerializeToUtf8Bytes(delivery.Event, Infrastructure.Json.JsonDefaults.Shared);
             List<string> secrets = [protector.Unprotect(delivery.Secret, delivery.PartnerId)];
-            if (delivery.PreviousSecret is { } previous)
-            {
-                secrets.Add(protector.Unprotect(previous, delivery.PartnerId));
-            }
+            secrets.AddRange(delivery.RetiringSecrets.Select(retiring => protector.Unprotect(retiring, delivery.PartnerId)));
 
             using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -176,6 +198,45 @@ public sealed partial class WebhookDeliveryWorker(
         await RecordAsync(delivery, statusCode, error, duration, cancellationToken);
     }
 
+    /// <summary>
+    /// The attempt's row, then — only if the delivery is still the one this attempt claimed (pending, same
+    /// attempt number: not deleted, cancelled or claimed again meanwhile) — its outcome, and the endpoint's
+    /// circuit (only while the endpoint still has the URL the attempt went to): a 2xx closes it, and if it
+    /// was open, everything the endpoint is owed becomes due now (it is back: its backlog drains in due
+    /// order instead of waiting out each delivery's backoff); a failure counts towards opening it.
+    /// </summary>
+    internal const string RecordSql =
+        """
+        WITH attempt AS (
+            INSERT INTO webhook_attempts (delivery_id, partner_id, attempt, status_code, error, duration_ms, delivered, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ), delivery AS (
+            UPDATE webhook_deliveries
+               SET status = CASE WHEN $7 THEN 'delivered' WHEN $9 THEN 'failed' ELSE 'pending' END,
+                   next_attempt_at = $10, delivered_at = CASE WHEN $7 THEN $8 END, leased_until = NULL
+             WHERE id = $1 AND status = 'pending' AND attempts = $3
+            RETURNING id
+        ), endpoint AS (
+            SELECT consecutive_failures >= $12 AS was_open FROM webhook_endpoints
+             WHERE partner_id = $2 AND url = $14 AND EXISTS (SELECT 1 FROM delivery)
+        ), recovered AS (
+            UPDATE webhook_deliveries SET next_attempt_at = $8
+             WHERE partner_id = $2 AND status = 'pending' AND next_attempt_at > $8 AND (leased_until IS NULL OR leased_until <= $8)
+               AND $7 AND (SELECT was_open FROM endpoint)
+        )
+        UPDATE webhook_endpoints w
+           SET consecutive_failures = CASE WHEN $7 THEN 0 ELSE least(w.consecutive_failures + 1, 1000000000) END,
+               -- The probe's hold on the circuit ends with it; an attempt from before the circuit opened leaves it be.
+               circuit_open_until = CASE WHEN $7 OR $13 THEN NULL ELSE w.circuit_open_until END,
+               enabled = w.enabled AND NOT $9,
+               disabled_at = CASE WHEN w.enabled AND $9 THEN $8 ELSE w.disabled_at END,
+               disabled_reason = CASE WHEN w.enabled AND $9 THEN 'no 2xx answer for ' || $11 || '; PUT /webhook enables it again' ELSE w.disabled_reason END,
+               updated_at = CASE WHEN w.enabled AND $9 THEN $8 ELSE w.updated_at END
+          FROM endpoint
+         WHERE w.partner_id = $2
+        RETURNING $9 AND w.disabled_at = $8
+        """;
+
     private async Task RecordAsync(ClaimedDelivery delivery, int? statusCode, string? error, TimeSpan duration, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -183,22 +244,7 @@ public sealed partial class WebhookDeliveryWorker(
         var delivered = error is null;
         var givenUp = !delivered && now - delivery.FirstQueuedAt >= settings.MaxAttemptAge;
         DateTimeOffset? next = delivered || givenUp ? null : now + Backoff.Delay(delivery.Attempt, settings.RetryBaseDelay, settings.RetryMaxDelay);
-        await using var command = dataSource.CreateCommand(
-            """
-            WITH attempt AS (
-                INSERT INTO webhook_attempts (delivery_id, partner_id, attempt, status_code, error, duration_ms, delivered, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ), delivery AS (
-                UPDATE webhook_deliveries
-                   SET status = CASE WHEN $7 THEN 'delivered' WHEN $9 THEN 'failed' ELSE 'pending' END,
-                       next_attempt_at = $10, delivered_at = CASE WHEN $7 THEN $8 END
-                 WHERE id = $1
-            )
-            UPDATE webhook_endpoints
-               SET enabled = false, disabled_at = $8, updated_at = $8,
-                   disabled_reason = 'no 2xx answer for ' || $11 || '; PUT /webhook enables it again'
-             WHERE partner_id = $2 AND $9 AND enabled
-            """);
+        await using var command = dataSource.CreateCommand(RecordSql);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = delivery.Id });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = delivery.PartnerId });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = delivery.Attempt });
@@ -210,7 +256,10 @@ public sealed partial class WebhookDeliveryWorker(
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = givenUp });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)next ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Age(settings.MaxAttemptAge) });
-        var disabled = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.CircuitBreakAfter });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = delivery.Probe });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = delivery.Url });
+        var disabled = await command.ExecuteScalarAsync(cancellationToken) is true;
         metrics.Attempted(delivered ? "delivered" : givenUp ? "failed" : "retried", duration, delivered ? now - delivery.Event.CreatedAt : null);
         if (disabled)
         {
@@ -248,7 +297,8 @@ public sealed partial class WebhookDeliveryWorker(
         EventResponse Event,
         string Url,
         byte[] Secret,
-        byte[]? PreviousSecret);
+        bool Probe,
+        byte[][] RetiringSecrets);
 }
 
 /// <summary>Tells a partner something through the channel they use (the Telegram bot). Never throws.</summary>

@@ -23,6 +23,9 @@ public static class WebhookHttpHandler
     /// <summary>A handler over <paramref name="resolver"/> (tests inject DNS answers).</summary>
     public static SocketsHttpHandler Create(bool allowPrivateNetworks, TimeSpan connectTimeout, IDnsResolver resolver) => new()
     {
+        // The URL's host and port would be metric labels (server.address, server.port) chosen by partners:
+        // this handler's HTTP metrics go to a meter nobody exports; tom.webhooks.* measure the attempts.
+        MeterFactory = UnexportedMeters.Instance,
         AllowAutoRedirect = false,
         UseCookies = false,
         UseProxy = false,
@@ -102,3 +105,23 @@ public static class WebhookHttpHandler
 /// </summary>
 public sealed class WebhookAddressRefusedException(string message)
     : HttpRequestException(HttpRequestError.ConnectionError, message);
+
+/// <summary>
+/// Meters for the webhook client's own HTTP instruments, under a name no exporter subscribes to: its labels
+/// (the partner-chosen host and port) must never become time series.
+/// </summary>
+internal sealed class UnexportedMeters : System.Diagnostics.Metrics.IMeterFactory
+{
+    public const string MeterName = "TheOpenMoney.Webhooks.Http.Unexported";
+
+    public static UnexportedMeters Instance { get; } = new();
+
+    private readonly System.Diagnostics.Metrics.Meter _meter = new(MeterName);
+
+    public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => _meter;
+
+    public void Dispose()
+    {
+        // One meter for the process's lifetime.
+    }
+}

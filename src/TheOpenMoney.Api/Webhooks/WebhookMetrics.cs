@@ -2,7 +2,11 @@ using System.Diagnostics.Metrics;
 
 namespace TheOpenMoney.Api.Webhooks;
 
-/// <summary>Webhook attempts by outcome, their duration, the lag from commit to delivery, endpoints disabled.</summary>
+/// <summary>
+/// Webhook attempts by outcome, their duration, the lag from commit to delivery, endpoints disabled; and
+/// the queue's gauges (<see cref="WebhookQueueGauges"/>): deliveries pending, the oldest one due to an
+/// endpoint that is not backing off, endpoints backing off. No partner id is ever a label.
+/// </summary>
 public sealed class WebhookMetrics
 {
     public const string MeterName = "TheOpenMoney.Webhooks";
@@ -11,6 +15,7 @@ public sealed class WebhookMetrics
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _lag;
     private readonly Counter<long> _disabled;
+    private WebhookQueueState? _queue;
 
     public WebhookMetrics(IMeterFactory meters)
     {
@@ -20,7 +25,16 @@ public sealed class WebhookMetrics
         _duration = meter.CreateHistogram<double>("tom.webhooks.attempt_duration", "s", "How long an attempt took");
         _lag = meter.CreateHistogram<double>("tom.webhooks.delivery_lag", "s", "From the event's commit to its delivery");
         _disabled = meter.CreateCounter<long>("tom.webhooks.endpoints_disabled", "{endpoint}", "Endpoints disabled after MaxAttemptAge");
+        meter.CreateObservableGauge("tom.webhooks.pending", () => Observed(q => q.Pending), "{delivery}", "Deliveries waiting (due or backing off)");
+        meter.CreateObservableGauge("tom.webhooks.oldest_due_age", () => Observed(q => q.OldestDueAge.TotalSeconds), "s", "How long the oldest delivery due to an endpoint that is not backing off has waited");
+        meter.CreateObservableGauge("tom.webhooks.endpoints_in_backoff", () => Observed(q => q.EndpointsInBackoff), "{endpoint}", "Endpoints whose circuit is open (one probe at a time)");
     }
+
+    public void QueueRead(WebhookQueueState state) => Volatile.Write(ref _queue, state);
+
+    private IEnumerable<Measurement<T>> Observed<T>(Func<WebhookQueueState, T> read)
+        where T : struct =>
+        Volatile.Read(ref _queue) is { } state ? [new Measurement<T>(read(state))] : [];
 
     public void Attempted(string outcome, TimeSpan duration, TimeSpan? lag)
     {

@@ -38,6 +38,24 @@ public sealed class WebhookOptions
     /// <summary>Attempts in flight at once to one partner's endpoint (a slow endpoint holds only these).</summary>
     public int PerEndpointConcurrency { get; set; } = 16;
 
+    /// <summary>
+    /// Attempts in a row without a 2xx after which an endpoint's circuit opens: it then gets one attempt at a
+    /// time (a probe; each delivery keeps its own backoff); a 2xx closes it and makes its backlog due.
+    /// </summary>
+    public int CircuitBreakAfter { get; set; } = 5;
+
+    /// <summary>
+    /// Secrets still signing after rotations, at most: a rotation beyond that is refused until the oldest
+    /// expires. Fixed (the contract's <c>TOM-Signature</c> pattern allows 1 + this many <c>v1=</c>).
+    /// </summary>
+    public const int MaxRetiringSecrets = 4;
+
+    /// <summary>Health says <c>degraded</c> when a delivery to an endpoint that is not backing off has been due this long (the worker is behind).</summary>
+    public TimeSpan DueAgeDegradedAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the queue's gauges (oldest due delivery, endpoints backing off) are read.</summary>
+    public TimeSpan QueueGaugeInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Bytes of an endpoint's answer read (and then ignored).</summary>
     public const int MaxResponseBytes = 64 * 1024;
 }

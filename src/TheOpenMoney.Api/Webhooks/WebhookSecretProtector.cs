@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using TheOpenMoney.Api.Infrastructure.Idempotency;
 
 namespace TheOpenMoney.Api.Webhooks;
 
@@ -12,7 +13,7 @@ namespace TheOpenMoney.Api.Webhooks;
 /// two ids collide (1 in 256), both keys are tried and the tag tells them apart.
 /// Exception messages never contain a secret or a key.
 /// </summary>
-public sealed class WebhookSecretProtector
+public sealed class WebhookSecretProtector : IStoredResponseProtector
 {
     /// <summary>The format this class writes: bound to the partner.</summary>
     public const byte Version = 2;
@@ -62,14 +63,7 @@ public sealed class WebhookSecretProtector
         var plaintext = StrictUtf8.GetBytes(secret);
         try
         {
-            var stored = new byte[Overhead + plaintext.Length];
-            stored[0] = Version;
-            stored[1] = _current.Id;
-            var nonce = stored.AsSpan(HeaderBytes, NonceBytes);
-            RandomNumberGenerator.Fill(nonce);
-            using var aes = new AesGcm(_current.Bytes, TagBytes);
-            aes.Encrypt(nonce, plaintext, stored.AsSpan(Overhead), stored.AsSpan(HeaderBytes + NonceBytes, TagBytes), AssociatedData(stored, partnerId));
-            return stored;
+            return Protect(plaintext, partnerId);
         }
         finally
         {
@@ -77,12 +71,39 @@ public sealed class WebhookSecretProtector
         }
     }
 
-    /// <summary>Decrypts what <see cref="Protect"/> stored for <paramref name="partnerId"/>, under the current or the previous key (by key id).</summary>
+    /// <summary>Encrypts any bytes of partner <paramref name="partnerId"/> (e.g. a stored answer that shows a secret) the same way.</summary>
+    public byte[] Protect(ReadOnlySpan<byte> plaintext, long partnerId)
+    {
+        var stored = new byte[Overhead + plaintext.Length];
+        stored[0] = Version;
+        stored[1] = _current.Id;
+        var nonce = stored.AsSpan(HeaderBytes, NonceBytes);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_current.Bytes, TagBytes);
+        aes.Encrypt(nonce, plaintext, stored.AsSpan(Overhead), stored.AsSpan(HeaderBytes + NonceBytes, TagBytes), AssociatedData(stored, partnerId));
+        return stored;
+    }
+
+    /// <summary>Decrypts what <see cref="Protect(string, long)"/> stored for <paramref name="partnerId"/>, under the current or the previous key (by key id).</summary>
     /// <exception cref="CryptographicException">
     /// Too short, an unknown version or key id, or the authentication tag does not match (tampered, another
     /// partner's value, or encrypted under a key that is no longer configured).
     /// </exception>
     public string Unprotect(byte[] stored, long partnerId)
+    {
+        var plaintext = UnprotectBytes(stored, partnerId);
+        try
+        {
+            return StrictUtf8.GetString(plaintext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <inheritdoc cref="Unprotect"/>
+    public byte[] UnprotectBytes(byte[] stored, long partnerId)
     {
         ArgumentNullException.ThrowIfNull(stored);
         if (stored.Length < Overhead)
@@ -105,24 +126,22 @@ public sealed class WebhookSecretProtector
         }
 
         var plaintext = new byte[stored.Length - Overhead];
-        try
+        foreach (var key in candidates)
         {
-            foreach (var key in candidates)
+            if (TryDecrypt(key, stored, partnerId, plaintext))
             {
-                if (TryDecrypt(key, stored, partnerId, plaintext))
-                {
-                    return StrictUtf8.GetString(plaintext);
-                }
+                return plaintext;
             }
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plaintext);
-        }
 
+        CryptographicOperations.ZeroMemory(plaintext);
         throw new CryptographicException(
             $"Stored webhook secret (key id {keyId}) failed authentication: it was altered, belongs to another partner, or was encrypted under another key with the same id.");
     }
+
+    byte[] IStoredResponseProtector.Protect(byte[] body, long partnerId) => Protect(body.AsSpan(), partnerId);
+
+    byte[] IStoredResponseProtector.Unprotect(byte[] stored, long partnerId) => UnprotectBytes(stored, partnerId);
 
     /// <summary>The header, and from version 2 the partner id (8 bytes, big-endian) after it.</summary>
     private static byte[] AssociatedData(byte[] stored, long partnerId)

@@ -35,6 +35,13 @@ public static partial class WebhookUrlPolicy
         {
             return "url must not contain spaces or control characters";
         }
+        // No bidi overrides (U+202E), zero-width or other invisible format characters, private-use or
+        // unassigned code points: they make a URL read other than where it goes. Letters of any script stay
+        // (an international host name becomes its xn-- form).
+        if (url.Any(c => CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned))
+        {
+            return "url must not contain invisible, bidirectional-override or unassigned characters";
+        }
         // Uri alone would read "/hooks" as file:///hooks on Linux: an absolute URL starts with its scheme.
         if (!StartsWithScheme().IsMatch(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
@@ -58,8 +65,25 @@ public static partial class WebhookUrlPolicy
         {
             return "url must not have a fragment";
         }
+        if (!IsAllowedPort(uri))
+        {
+            return "url port must be the scheme's default or 1024-65535, and not a well-known database or infrastructure port";
+        }
         return null;
     }
+
+    /// <summary>
+    /// Ports other than 1024–65535 (and the scheme's own 443 or 80) are services, not webhook receivers
+    /// (22, 25, 0 …); so are these well-known database and infrastructure ports above 1024, which a webhook
+    /// must never be pointed at even where the host is public.
+    /// </summary>
+    public static readonly IReadOnlySet<int> RefusedPorts = new HashSet<int>
+    {
+        1433, 1521, 2375, 2376, 2379, 2380, 3306, 5432, 5672, 5984, 6379, 6443, 8500, 9042, 9092, 9200, 9300, 10250, 11211, 27017,
+    };
+
+    private static bool IsAllowedPort(Uri uri) =>
+        uri.IsDefaultPort || (uri.Port is >= 1024 and <= 65535 && !RefusedPorts.Contains(uri.Port));
 
     /// <summary>
     /// True when <paramref name="address"/> is on the public internet: false for loopback, private,
@@ -190,9 +214,16 @@ public sealed class WebhookAddressGuard(IDnsResolver? resolver = null)
 {
     private readonly IDnsResolver _resolver = resolver ?? SystemDnsResolver.Instance;
 
+    /// <summary>The one answer to a host that does not resolve or resolves where webhooks may not go.</summary>
+    /// <remarks>
+    /// The same words whatever the reason, without the name or an address: telling "does not resolve" from
+    /// "resolves to 10.1.2.3" would make registration a DNS oracle into the operator's network.
+    /// </remarks>
+    public const string HostRefused = "url is not allowed: its host must resolve, and only to public internet addresses";
+
     /// <summary>
     /// Null when <paramref name="url"/>'s host resolves and (unless <paramref name="allowPrivateNetworks"/>)
-    /// only to public addresses, else a short message for a 422. An IP-literal host is judged as itself.
+    /// only to public addresses, else <see cref="HostRefused"/> for a 422. An IP-literal host is judged as itself.
     /// </summary>
     /// <param name="url">A URL that passed <see cref="WebhookUrlPolicy.SyntaxProblem"/>.</param>
     /// <param name="allowPrivateNetworks"><c>Webhooks:AllowPrivateNetworks</c>: accept any address the host resolves to.</param>
@@ -200,14 +231,8 @@ public sealed class WebhookAddressGuard(IDnsResolver? resolver = null)
     public async Task<string?> HostProblemAsync(Uri url, bool allowPrivateNetworks, CancellationToken cancellationToken)
     {
         var addresses = await ResolveHostAsync(_resolver, url.IdnHost, cancellationToken);
-        if (addresses.Length == 0)
-        {
-            return $"url host {url.IdnHost} does not resolve";
-        }
-        var refused = allowPrivateNetworks ? null : addresses.FirstOrDefault(a => !WebhookUrlPolicy.IsPublicAddress(a));
-        return refused is null
-            ? null
-            : $"url host must not resolve to a loopback, private, link-local, multicast or reserved address ({url.IdnHost} resolves to {refused})";
+        var acceptable = addresses.Length > 0 && (allowPrivateNetworks || addresses.All(WebhookUrlPolicy.IsPublicAddress));
+        return acceptable ? null : HostRefused;
     }
 
     /// <summary>

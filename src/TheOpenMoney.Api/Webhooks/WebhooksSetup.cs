@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Health;
 
 namespace TheOpenMoney.Api.Webhooks;
@@ -18,12 +19,14 @@ public static class WebhooksSetup
             .Validate(o => o.Timeout > TimeSpan.Zero && o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay, "Webhooks:Timeout and the retry delays must be positive")
             .Validate(o => o.MaxAttemptAge > TimeSpan.Zero && o.RotationOverlap > TimeSpan.Zero && o.DeliveryInterval > TimeSpan.Zero, "Webhooks:MaxAttemptAge, :RotationOverlap and :DeliveryInterval must be positive")
             .Validate(o => o.BatchSize > 0 && o.MaxConcurrency > 0 && o.PerEndpointConcurrency > 0, "Webhooks batch and concurrency settings must be positive")
+            .Validate(o => o.CircuitBreakAfter > 0 && o.DueAgeDegradedAfter > TimeSpan.Zero && o.QueueGaugeInterval > TimeSpan.Zero, "Webhooks:CircuitBreakAfter, :DueAgeDegradedAfter and :QueueGaugeInterval must be positive")
             .ValidateOnStart();
         // Required: the key that encrypts webhook secrets at rest (base64 of 32 bytes); checked at start, not at the first delivery.
         services.AddOptions<WebhookSecretOptions>().Bind(section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.SecretKey), "Webhooks:SecretKey is required (base64 of 32 random bytes, e.g. openssl rand -base64 32)")
             .ValidateOnStart();
         services.AddSingleton<WebhookSecretProtector>();
+        services.AddSingleton<IStoredResponseProtector>(sp => sp.GetRequiredService<WebhookSecretProtector>());
         services.AddSingleton<WebhookAddressGuard>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookInFlight>();
@@ -39,6 +42,7 @@ public static class WebhooksSetup
             // A run either claims, or waits for an attempt to end: back to back is the pipeline, not a spin.
             job.MoreWorkLimit = int.MaxValue;
         });
+        services.AddBackgroundJob<WebhookQueueGauges>((job, sp) => job.Interval = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.QueueGaugeInterval);
         services.AddHealthChecks().AddCheck<WebhookHealthCheck>(HealthComponents.Webhooks, failureStatus: HealthStatus.Degraded);
         return services;
     }

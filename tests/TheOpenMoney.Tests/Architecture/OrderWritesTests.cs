@@ -1,9 +1,14 @@
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 
 namespace TheOpenMoney.Tests.Architecture;
 
-/// <summary>The order state machine has one owner: only <c>Orders/OrderLifecycle.cs</c> writes <c>orders</c> (the SQL migrations aside).</summary>
-public sealed partial class OrderWritesTests
+/// <summary>
+/// The order state machine has one owner: in C# only <c>Orders/OrderLifecycle.cs</c> writes <c>orders</c>;
+/// in SQL only <c>order_receive_payment</c> (migration 0012) does; and nothing writes an order through EF's
+/// change tracker.
+/// </summary>
+public sealed partial class OrderWritesTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     private const string Owner = "src/TheOpenMoney.Api/Orders/OrderLifecycle.cs";
 
@@ -28,6 +33,50 @@ public sealed partial class OrderWritesTests
         Assert.Contains(lines, line => line.Contains("INSERT INTO orders", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("UPDATE orders", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("ExecuteUpdateAsync", StringComparison.Ordinal) || line.Contains("db.Orders.Where", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Only_order_receive_payment_writes_orders_among_the_databases_functions()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'", connection);
+        var writers = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                if (Writes(reader.GetString(1)).Any())
+                {
+                    writers.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        Assert.Equal(["order_receive_payment"], writers);
+    }
+
+    [Fact]
+    public async Task A_tracked_write_of_an_order_is_refused_before_it_reaches_the_database()
+    {
+        var partner = await PartnerApi.CreateAsync(factory, 188_001);
+        var created = await partner.CreatedStarsOrderAsync();
+        var id = created.GetProperty("id").GetInt64();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TheOpenMoney.Api.Infrastructure.Data.AppDbContext>();
+
+        var order = await db.Orders.AsTracking().SingleAsync(o => o.Id == id);
+        order.Status = TheOpenMoney.Api.Orders.OrderStatus.Paid;
+        var changed = await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
+        db.ChangeTracker.Clear();
+        db.Orders.Add(new TheOpenMoney.Api.Orders.Order { PartnerId = partner.PartnerId, PaymentMemo = "STARS-zzzzzz" });
+        var added = await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
+
+        Assert.Contains("OrderLifecycle", changed.Message, StringComparison.Ordinal);
+        Assert.Contains("Added", added.Message, StringComparison.Ordinal);
+        Assert.Equal("pending_payment", (await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync()).GetProperty("status").GetString());
+        Assert.Equal(1, await Db.OrderCountAsync(factory, partner.PartnerId));
     }
 
     [Theory]

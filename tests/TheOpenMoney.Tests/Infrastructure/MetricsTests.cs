@@ -87,4 +87,24 @@ public sealed class MetricsTests(MetricsTests.Factory factory) : IClassFixture<M
         var partnerPort = await factory.CreateClient().GetAsync("/metrics");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, partnerPort.StatusCode);
     }
+
+    [Fact]
+    public async Task Webhook_host_names_never_become_metric_labels()
+    {
+        await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
+        var partner = await PartnerApi.CreateAsync(factory, 121_002);
+        // A refused name (looked up, does not resolve) and a delivered one (localhost: looked up, connected to).
+        await partner.Client.PutAsync("/api/v1/webhook", new StringContent("""{"url": "https://label-probe-q7x.invalid/hooks"}""", Encoding.UTF8, "application/json"));
+        var local = receiver.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        await (await partner.Client.PutAsync("/api/v1/webhook", new StringContent($$"""{"url": "{{local}}"}""", Encoding.UTF8, "application/json"))).AssertOkAsync();
+        await (await partner.Client.PostAsync("/api/v1/webhook/test", null)).AssertOkAsync();
+        await receiver.WaitForAsync(r => r.Type == "ping", 1, "the ping to localhost");
+
+        var text = await Eventually.WaitAsync(ScrapeAsync, t => t.Contains("tom_webhooks_attempts_total", StringComparison.Ordinal), "the attempt counted");
+
+        Assert.Contains("dns_lookup_duration", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("label-probe-q7x", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("dns_question_name", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("server_address=\"localhost\"", text, StringComparison.Ordinal);
+    }
 }

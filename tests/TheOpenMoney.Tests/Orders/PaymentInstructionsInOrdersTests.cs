@@ -1,5 +1,5 @@
+using TheOpenMoney.Api.Ton;
 using System.Xml.Linq;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Tests.Payments;
 
 namespace TheOpenMoney.Tests.Orders;

@@ -1,6 +1,6 @@
+using TheOpenMoney.Api.Infrastructure.Cli;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Tests.Payments;
 

@@ -1,13 +1,13 @@
+using TheOpenMoney.Api.Ton;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
 using TheOpenMoney.Api.Infrastructure.Json;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using ZXing;
 using ZXing.Common;
 using ZXing.QrCode;
-using ApiTonAddress = TheOpenMoney.Api.Payments.TonAddress;
+using ApiTonAddress = TheOpenMoney.Api.Ton.TonAddress;
 
 namespace TheOpenMoney.Tests.Payments;
 

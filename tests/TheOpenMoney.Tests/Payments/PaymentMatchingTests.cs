@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using ApiTonAddress = TheOpenMoney.Api.Payments.TonAddress;
+using ApiTonAddress = TheOpenMoney.Api.Ton.TonAddress;
 
 namespace TheOpenMoney.Tests.Payments;
 

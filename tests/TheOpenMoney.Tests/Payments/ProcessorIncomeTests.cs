@@ -1,4 +1,4 @@
-using TheOpenMoney.Api.Orders;
+using TheOpenMoney.Api.Ton;
 using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Tests.Payments;

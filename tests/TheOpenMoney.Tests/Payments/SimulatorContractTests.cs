@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using TheOpenMoney.Simulators;
-using ApiTonAddress = TheOpenMoney.Api.Payments.TonAddress;
+using ApiTonAddress = TheOpenMoney.Api.Ton.TonAddress;
 
 namespace TheOpenMoney.Tests.Payments;
 

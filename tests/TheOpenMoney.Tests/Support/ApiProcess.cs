@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 
@@ -16,17 +17,32 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>Lines the process wrote to stdout, when started with <c>captureOutput</c>.</summary>
+    public ConcurrentQueue<string> Output { get; } = new();
+
     public static string Dll => typeof(Program).Assembly.Location;
 
     /// <summary>Starts the API on a free loopback port and waits until it answers health.</summary>
-    public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> environment, bool captureOutput = false)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var info = Info(environment, Dll, "--urls", url);
-        info.RedirectStandardOutput = false;
+        info.RedirectStandardOutput = captureOutput;
         info.RedirectStandardError = false;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the API");
         var api = new ApiProcess(process, url);
+        if (captureOutput)
+        {
+            process.OutputDataReceived += (_, line) =>
+            {
+                if (line.Data is not null)
+                {
+                    api.Output.Enqueue(line.Data);
+                }
+            };
+            process.BeginOutputReadLine();
+        }
+
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

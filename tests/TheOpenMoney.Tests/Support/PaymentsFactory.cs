@@ -1,6 +1,6 @@
+using TheOpenMoney.Api.Ton;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
-using TheOpenMoney.Api.Infrastructure;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Simulators;
 
@@ -83,7 +83,7 @@ public class PaymentsFactory : ApiFactory
     /// <summary>Injects a deposit at the simulator over HTTP; returns its tx_hash.</summary>
     public async Task<string> DepositAsync(decimal ton, string? comment = null, string? userId = "orders", string? address = null, long? time = null, string? txHash = null, bool duplicate = false)
     {
-        var body = new Dictionary<string, object?> { ["amount"] = Ton.ToNano(ton).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var body = new Dictionary<string, object?> { ["amount"] = TonAmount.ToNano(ton).ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (address is not null)
         {
             body["deposit_address"] = address;

@@ -167,7 +167,7 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
         AssertSigned(during, oldSecret);
 
         // The overlap ends (as 24 hours later).
-        await Db.ExecuteAsync(factory, "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE partner_id = $1", partner.PartnerId);
+        await Db.ExecuteAsync(factory, "UPDATE webhook_retiring_secrets SET expires_at = now() - interval '1 second' WHERE partner_id = $1", partner.PartnerId);
         await partner.CreatedStarsOrderAsync();
         var after = (await receiver.WaitForAsync(_ => true, 2, "a delivery after the overlap"))[1];
         Assert.Single(after.Signature.Split(','), p => p.StartsWith("v1=", StringComparison.Ordinal));
@@ -202,6 +202,108 @@ public sealed class WebhookDeliveryTests(WebhookDeliveryTests.Factory factory) :
 
         await (await partner.Client.DeleteAsync("/api/v1/webhook")).AssertOkAsync();
         await (await partner.Client.GetAsync("/api/v1/webhook")).AssertErrorAsync(404, ErrorCodes.NotFound);
+    }
+
+    [Fact]
+    public async Task Concurrent_rotations_keep_the_secret_in_use_before_them_signing_and_stop_at_the_limit()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        var original = await RegisterAsync(partner, receiver, """["order.created"]""");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => partner.Client.PostAsync("/api/v1/webhook/rotate-secret", null)));
+
+        var issued = new List<string>();
+        foreach (var answer in answers)
+        {
+            if (answer.StatusCode == System.Net.HttpStatusCode.OK)
+            {
+                issued.Add((await answer.AssertOkAsync()).GetProperty("secret").GetString()!);
+            }
+            else
+            {
+                await answer.AssertErrorAsync(409, ErrorCodes.SecretRotationLimit);
+            }
+        }
+
+        Assert.Equal(WebhookOptions.MaxRetiringSecrets, issued.Count);
+        await partner.CreatedStarsOrderAsync();
+        var delivery = (await receiver.WaitForAsync(_ => true, 1, "a delivery after the rotations"))[0];
+        Assert.Equal(1 + WebhookOptions.MaxRetiringSecrets, delivery.Signature.Split(',').Count(p => p.StartsWith("v1=", StringComparison.Ordinal)));
+        // Whoever was answered last holds the newest secret; the one deployed before any of this still verifies, and so does every one issued.
+        AssertSigned(delivery, original);
+        Assert.All(issued, secret => AssertSigned(delivery, secret));
+    }
+
+    [Fact]
+    public async Task A_rotation_retried_with_its_idempotency_key_answers_the_same_secret_stored_encrypted()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        var original = await RegisterAsync(partner, receiver, """["order.created"]""");
+
+        async Task<HttpResponseMessage> RotateAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/webhook/rotate-secret");
+            request.Headers.Add("Idempotency-Key", "rotate-once-7f1c");
+            return await partner.Client.SendAsync(request);
+        }
+
+        var first = await RotateAsync();
+        var firstBody = await first.Content.ReadAsByteArrayAsync();
+        var again = await RotateAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(firstBody, await again.Content.ReadAsByteArrayAsync());
+        var secret = JsonDocument.Parse(firstBody).RootElement.GetProperty("data").GetProperty("secret").GetString()!;
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM webhook_retiring_secrets WHERE partner_id = $1", partner.PartnerId));
+        Assert.Equal(0, await Db.ScalarAsync(
+            factory,
+            "SELECT count(*) FROM idempotency_records WHERE partner_id = $1 AND (NOT response_protected OR position(convert_to($2, 'UTF8') in response_body) > 0)",
+            partner.PartnerId,
+            secret));
+
+        await partner.CreatedStarsOrderAsync();
+        var delivery = (await receiver.WaitForAsync(_ => true, 1, "a delivery after the rotation"))[0];
+        AssertSigned(delivery, secret);
+        AssertSigned(delivery, original);
+    }
+
+    [Fact]
+    public async Task Deliveries_count_every_attempt_even_past_the_last_page()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        await RegisterAsync(partner, receiver);
+        await (await partner.Client.PostAsync("/api/v1/webhook/test", null)).AssertOkAsync();
+        await Eventually.WaitAsync(
+            async () => (await (await partner.Client.GetAsync("/api/v1/webhook/deliveries")).AssertOkAsync()).GetProperty("total").GetInt32(),
+            total => total == 1,
+            "the ping's attempt logged");
+
+        var beyond = await (await partner.Client.GetAsync("/api/v1/webhook/deliveries?offset=50")).AssertOkAsync();
+
+        Assert.Empty(beyond.GetProperty("items").EnumerateArray());
+        Assert.Equal(1, beyond.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Event_ids_are_counted_per_partner_and_tell_nothing_of_others()
+    {
+        var busy = await NewPartnerAsync();
+        var quiet = await NewPartnerAsync();
+        await Db.ExecuteAsync(factory, "INSERT INTO events (partner_id, type, snapshot) SELECT $1, 'ping', '{}'::jsonb FROM generate_series(1, 50)", busy.PartnerId);
+        await Db.ExecuteAsync(factory, "INSERT INTO events (partner_id, type, snapshot) SELECT $1, 'ping', '{}'::jsonb FROM generate_series(1, 3)", quiet.PartnerId);
+
+        async Task<List<long>> IdsAsync(PartnerApi partner, int count) =>
+            await Eventually.WaitAsync(
+                async () => (await (await partner.Client.GetAsync("/api/v1/events?limit=100")).AssertOkAsync()).GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()).ToList(),
+                ids => ids.Count == count,
+                $"{count} events numbered");
+
+        Assert.Equal([1, 2, 3], await IdsAsync(quiet, 3));
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), await IdsAsync(busy, 50));
     }
 
     /// <summary>What openapi/v1.json says the POST carries (its <c>webhooks</c> entry) is what a receiver gets, rotation included.</summary>

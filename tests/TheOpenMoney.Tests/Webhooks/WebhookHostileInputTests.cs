@@ -21,6 +21,10 @@ public sealed class WebhookHostileInputTests(ApiFactory factory) : IClassFixture
         { """{"url": "https://example.com/hooks", "events": []}""", 422 },
         { """{"url": "https://example.com/hooks", "events": ["order.paid\u0000"]}""", 422 },
         { """{"url": "https://example.com/hooks", "extra": true}""", 422 },
+        { """{"url": "https://example.com/\u202Egpj.exe"}""", 422 },
+        { """{"url": "https://example.com:22/hooks"}""", 422 },
+        { """{"url": "https://example.com:0/hooks"}""", 422 },
+        { """{"url": "https://example.com:5432/hooks"}""", 422 },
         { "{\"url\": \"https://example.com/hooks\", \"events\": [" + string.Join(",", Enumerable.Repeat("\"order.paid\"", 2000)) + "]}", 413 },
     };
 
@@ -62,6 +66,17 @@ public sealed class WebhookHostileInputTests(ApiFactory factory) : IClassFixture
     [InlineData("/api/v1/webhook/deliveries?offset=-1", 422)]
     [InlineData("/api/v1/orders/10001/payment-qr?format=svg%00", 422)]
     [InlineData("/api/v1/orders/10001/payment-qr?format=PNG", 422)]
+    [InlineData("/api/v1/events?after=0x15", 422)]
+    [InlineData("/api/v1/events?after=%2021", 422)]
+    [InlineData("/api/v1/events?after=21%20", 422)]
+    [InlineData("/api/v1/events?after=1e3", 422)]
+    [InlineData("/api/v1/events?after=%2B5", 422)]
+    [InlineData("/api/v1/orders?limit=0x10", 422)]
+    [InlineData("/api/v1/orders?offset=0x0", 422)]
+    [InlineData("/api/v1/webhook/deliveries?offset=%EF%BC%91", 422)]
+    [InlineData("/api/v1/pricing/estimate/stars?quantity=0x64", 422)]
+    [InlineData("/api/v1/orders/by-reference/ref%0d%0aX", 422)]
+    [InlineData("/api/v1/orders/by-reference/ref%0a", 422)]
     public async Task A_hostile_query_is_422(string url, int status)
     {
         var partner = await PartnerApi.CreateAsync(factory, Interlocked.Increment(ref s_nextUser));

@@ -47,6 +47,35 @@ public class AppDbContext : DbContext
     public DbSet<TelegramUpdateRecord> TelegramUpdates => Set<TelegramUpdateRecord>();
 
     /// <summary>
+    /// Entities marked <see cref="IWrittenByStatementsOnly"/> (an order: its state machine has one owner) are
+    /// never written through the change tracker: a tracked insert, change or delete of one fails here,
+    /// before anything reaches the database.
+    /// </summary>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RefuseTrackedWritesOfStatementOnlyEntities();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    /// <inheritdoc cref="SaveChanges(bool)"/>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RefuseTrackedWritesOfStatementOnlyEntities();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    private void RefuseTrackedWritesOfStatementOnlyEntities()
+    {
+        var written = ChangeTracker.Entries<IWrittenByStatementsOnly>()
+            .FirstOrDefault(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted);
+        if (written is not null)
+        {
+            throw new InvalidOperationException(
+                $"{written.Entity.GetType().Name} is written only by its owner's guarded statements ({written.Entity.WrittenBy}), never through the change tracker ({written.State})");
+        }
+    }
+
+    /// <summary>
     /// Column names are the snake_case of their properties (EFCore.NamingConventions), whoever builds the
     /// options: the app's pooled registrations set it (pooling forbids changing options here), anyone
     /// else (a test, a tool) gets it added.

@@ -26,6 +26,9 @@ public static class ErrorCodes
     public const string RateUnavailable = "RATE_UNAVAILABLE";
     public const string PaymentProviderUnavailable = "PAYMENT_PROVIDER_UNAVAILABLE";
 
+    // Webhooks.
+    public const string SecretRotationLimit = "SECRET_ROTATION_LIMIT";
+
     /// <summary>Maps a bare HTTP status (one the framework produced without a body) to its code.</summary>
     public static string ForStatus(int status) => status switch
     {

@@ -20,6 +20,7 @@ public static partial class ErrorsSetup
                 options.Filters.Add<Http.StrictJsonBodyFilter>();
                 options.Filters.AddService<Validation.ValidationFilter>();
                 options.ModelBinderProviders.Insert(0, new Validation.UtcInstantBinderProvider());
+                options.ModelBinderProviders.Insert(0, new Validation.StrictIntegerBinderProvider());
             })
             .AddJsonOptions(options => JsonDefaults.Apply(options.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(options =>

@@ -12,9 +12,10 @@ public sealed class IdempotencyStore(
     AppDbContext db,
     [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads,
     TimeProvider time,
-    IOptions<IdempotencyOptions> options)
+    IOptions<IdempotencyOptions> options,
+    IStoredResponseProtector? protector = null)
 {
-    private const string StoredSql = "SELECT request_hash, response_body FROM idempotency_records WHERE partner_id = $1 AND idempotency_key = $2";
+    private const string StoredSql = "SELECT request_hash, response_body, response_protected FROM idempotency_records WHERE partner_id = $1 AND idempotency_key = $2";
 
     /// <summary>The stored answer of a finished request with this key (no transaction: most keys are new); 422 when the key was used for another request.</summary>
     public async Task<IdempotentResponse?> FindReplayAsync(IdempotentRequest request, CancellationToken cancellationToken)
@@ -73,20 +74,25 @@ public sealed class IdempotencyStore(
             ?? throw new InvalidOperationException("idempotency record vanished while claimed");
     }
 
-    /// <summary>Stores the answer under the claimed key, in the transaction that made the change.</summary>
+    /// <summary>Stores the answer under the claimed key (encrypted when it shows a secret), in the transaction that made the change.</summary>
     public async Task StoreAsync(IdempotentRequest request, byte[] body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var stored = request.ProtectResponse ? Protector().Protect(body, request.PartnerId) : body;
         await db.ExecuteAsync(
-            "UPDATE idempotency_records SET response_status = 200, response_body = $3 WHERE partner_id = $1 AND idempotency_key = $2",
+            "UPDATE idempotency_records SET response_status = 200, response_body = $3, response_protected = $4 WHERE partner_id = $1 AND idempotency_key = $2",
             cancellationToken,
             request.PartnerId,
             request.Key,
-            body);
+            stored,
+            request.ProtectResponse);
     }
 
+    private IStoredResponseProtector Protector() =>
+        protector ?? throw new InvalidOperationException("an idempotent action stores a protected answer, but no IStoredResponseProtector is registered");
+
     /// <summary>The stored request's replay (or 422 when it was another request); null when nothing is stored under the key.</summary>
-    private static async Task<IdempotentResponse?> ReplayStoredAsync(NpgsqlCommand command, IdempotentRequest request, CancellationToken cancellationToken)
+    private async Task<IdempotentResponse?> ReplayStoredAsync(NpgsqlCommand command, IdempotentRequest request, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -102,6 +108,7 @@ public sealed class IdempotencyStore(
                 "this Idempotency-Key was already used with a different request (method, path or body)");
         }
 
-        return new IdempotentResponse(reader.GetFieldValue<byte[]>(1), Replayed: true);
+        var body = reader.GetFieldValue<byte[]>(1);
+        return new IdempotentResponse(reader.GetBoolean(2) ? Protector().Unprotect(body, request.PartnerId) : body, Replayed: true);
     }
 }

@@ -24,13 +24,16 @@ public sealed class IdempotentAttribute : Attribute, IFilterFactory, IOrderedFil
 {
     public bool IsReusable => false;
 
+    /// <summary>The answer shows a secret: store it encrypted (<see cref="IStoredResponseProtector"/>), never as plain bytes.</summary>
+    public bool ProtectStoredResponse { get; init; }
+
     /// <summary>Last of the action filters, so validation and rate limits answer first.</summary>
     public int Order => int.MaxValue;
 
     public IFilterMetadata CreateInstance(IServiceProvider serviceProvider) =>
-        new IdempotencyFilter(serviceProvider.GetRequiredService<IdempotencyStore>(), serviceProvider.GetRequiredService<IdempotencyScope>());
+        new IdempotencyFilter(serviceProvider.GetRequiredService<IdempotencyStore>(), serviceProvider.GetRequiredService<IdempotencyScope>(), ProtectStoredResponse);
 
-    private sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope scope) : IResourceFilter, IAsyncActionFilter
+    private sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope scope, bool protect) : IResourceFilter, IAsyncActionFilter
     {
         public void OnResourceExecuting(ResourceExecutingContext context) => context.HttpContext.Request.EnableBuffering();
 
@@ -48,6 +51,7 @@ public sealed class IdempotentAttribute : Attribute, IFilterFactory, IOrderedFil
                 return;
             }
 
+            request = request with { ProtectResponse = protect };
             if (await store.FindReplayAsync(request, http.RequestAborted) is { } replay)
             {
                 context.Result = new StoredJsonResult(replay);

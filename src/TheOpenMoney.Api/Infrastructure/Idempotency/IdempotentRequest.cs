@@ -29,8 +29,11 @@ public static partial class IdempotencyHeaders
     private static partial Regex KeyRegex();
 }
 
-/// <summary>The <c>Idempotency-Key</c> of a request with the hash of what it asked for (method, path, exact body bytes).</summary>
-public sealed record IdempotentRequest(long PartnerId, string Key, string Method, string Path, byte[] Hash)
+/// <summary>
+/// The <c>Idempotency-Key</c> of a request with the hash of what it asked for (method, path, exact body bytes),
+/// and whether its answer is stored encrypted (<see cref="IdempotentAttribute.ProtectStoredResponse"/>).
+/// </summary>
+public sealed record IdempotentRequest(long PartnerId, string Key, string Method, string Path, byte[] Hash, bool ProtectResponse = false)
 {
     /// <summary>The request's key and hash; null when it sends no key; 422 when the key is malformed.</summary>
     public static async Task<IdempotentRequest?> ReadAsync(HttpRequest request, long partnerId, CancellationToken cancellationToken)
@@ -67,3 +70,15 @@ public sealed record IdempotentRequest(long PartnerId, string Key, string Method
 
 /// <summary>A stored JSON response body, and whether it is being replayed for a later request.</summary>
 public sealed record IdempotentResponse(byte[] Body, bool Replayed);
+
+/// <summary>
+/// Encrypts the stored answers of idempotent requests that show a secret
+/// (<see cref="IdempotentAttribute.ProtectStoredResponse"/>), bound to the partner; a feature that issues
+/// secrets provides it.
+/// </summary>
+public interface IStoredResponseProtector
+{
+    byte[] Protect(byte[] body, long partnerId);
+
+    byte[] Unprotect(byte[] stored, long partnerId);
+}

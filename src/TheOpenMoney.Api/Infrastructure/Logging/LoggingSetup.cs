@@ -24,6 +24,9 @@ public static class LoggingSetup
         "Microsoft.EntityFrameworkCore.Database.Command",
     ];
 
+    /// <summary>The readable line: time, level, category, message, then the exception's lines (indented).</summary>
+    public const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
     /// <param name="builder">The application builder whose logging is replaced.</param>
     /// <param name="everythingToStdErr">The CLI keeps stdout for its one line of output.</param>
     public static WebApplicationBuilder AddAppLogging(this WebApplicationBuilder builder, bool everythingToStdErr)
@@ -46,11 +49,11 @@ public static class LoggingSetup
             }
             else
             {
+                // Every value escaped (EscapingTextFormatter): a partner's or an attacker's bytes never start a line.
                 logger.WriteTo.Console(
+                    new EscapingTextFormatter(TextTemplate, CultureInfo.InvariantCulture),
                     restrictedToMinimumLevel: consoleLevel,
-                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-                    standardErrorFromLevel: stdErrFrom,
-                    formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                    standardErrorFromLevel: stdErrFrom);
             }
 
             foreach (var sink in services.GetServices<ILogEventSink>())

@@ -29,6 +29,9 @@ public static class ObservabilitySetup
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddNpgsqlInstrumentation()
+                    // Host names looked up are chosen by partners (webhook URLs, refused ones too): never a
+                    // label, or every registration would add a time series.
+                    .AddView("dns.lookup.duration", new MetricStreamConfiguration { TagKeys = ["error.type"] })
                     .AddPrometheusExporter();
                 if (otlp)
                 {

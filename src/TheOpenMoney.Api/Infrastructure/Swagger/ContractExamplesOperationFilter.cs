@@ -8,7 +8,6 @@ using TheOpenMoney.Api.Infrastructure.Json;
 using TheOpenMoney.Api.Infrastructure.Paging;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Partners;
-using TheOpenMoney.Api.Payments.PaymentInstructions;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 using TheOpenMoney.Api.Webhooks;
@@ -251,7 +250,7 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
     }
 
     /// <summary>The exact twin of an example's TON amount, as the API makes it from the stored nanoTON.</summary>
-    private static Nanoton Nano(decimal ton) => new(Ton.ToNano(ton));
+    private static Nanoton Nano(decimal ton) => new(TonAmount.ToNano(ton));
 
     private static void SetRequestExample(OpenApiOperation operation, string json)
     {

@@ -74,7 +74,7 @@ internal sealed class ContractSchemaFilter(DocumentedLimits limits) : ISchemaFil
             }
 
             // A TON amount (a decimal with an exact nanoTON twin beside it) has at most 9 fraction digits.
-            if (property.PropertyType == typeof(decimal) && propertySchema is OpenApiSchema amount && Ton.TwinName(name) is var twin && twin != name && properties.ContainsKey(twin))
+            if (property.PropertyType == typeof(decimal) && propertySchema is OpenApiSchema amount && TonAmount.TwinName(name) is var twin && twin != name && properties.ContainsKey(twin))
             {
                 amount.MultipleOf = NanotonStep;
             }

@@ -42,8 +42,8 @@ internal sealed class WebhooksDocumentFilter : IDocumentFilter
             [
                 Header(
                     "TOM-Signature",
-                    "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`; during the 24 h after a rotation a second `v1=` made with the previous secret. Accept the request when any `v1` matches.",
-                    new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^t=[0-9]+(,v1=[0-9a-f]{64}){1,2}$" },
+                    "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`; for 24 h after a rotation one more `v1=` made with each secret that signed before it (at most 4 retiring at once). Accept the request when any `v1` matches.",
+                    new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^t=[0-9]+(,v1=[0-9a-f]{64}){1,5}$" },
                     "t=1776340920,v1=5f0c8e0d2b7a4c1e9f3d6b8a0c2e4f6a8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a"),
                 Header(
                     "TOM-Event-Id",

@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Payments;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
 /// User-friendly TON addresses: 36 bytes (flags, workchain, 32-byte account id, CRC16-XMODEM),

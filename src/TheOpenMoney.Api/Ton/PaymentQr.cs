@@ -1,6 +1,6 @@
 using QRCoder;
 
-namespace TheOpenMoney.Api.Payments.PaymentInstructions;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
 /// QR codes of a payment link, made with QRCoder: error correction level M (15 % of the code can be

@@ -1,12 +1,12 @@
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
-namespace TheOpenMoney.Api.Infrastructure;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
 /// An exact TON amount in base units (1 TON = 10⁹ nanoTON), written in JSON as a string of digits
 /// (<c>"418000000"</c>, <c>"-3343000000"</c>). Every decimal TON amount a response carries has one of
-/// these beside it, named by <see cref="Ton.TwinName"/> (<c>price_ton</c> → <c>price_nanoton</c>), made from
+/// these beside it, named by <see cref="TonAmount.TwinName"/> (<c>price_ton</c> → <c>price_nanoton</c>), made from
 /// the same stored <c>bigint</c>: a client that must not round (a payment, a ledger) reads this one.
 /// A string, because a JSON number this large is a double in JavaScript and in many parsers.
 /// </summary>
@@ -15,9 +15,6 @@ public readonly partial record struct Nanoton(long Value)
 {
     /// <summary>The JSON Schema pattern of the text: an optional minus, then digits without leading zeros.</summary>
     public const string Pattern = "^-?(0|[1-9][0-9]{0,18})$";
-
-    /// <summary>The same amount in TON, without trailing zeros.</summary>
-    public decimal Ton => Infrastructure.Ton.FromNano(Value);
 
     public override string ToString() => Value.ToString(CultureInfo.InvariantCulture);
 

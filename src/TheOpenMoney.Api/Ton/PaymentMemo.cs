@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
-using TheOpenMoney.Api.Pricing;
 
-namespace TheOpenMoney.Api.Orders;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
-/// Order memos: <c>STARS-</c> or <c>PREMIUM-</c> and six random characters of <c>a-z0-9</c>
-/// (36^6 ≈ 2.2 billion). Payers type them by hand, so matching trims and ignores case: the one
-/// canonical form is an upper-case prefix and a lower-case suffix.
+/// Payment memos, the transfer comment that tells one payment from another on a shared deposit
+/// address: an upper-case prefix and a dash (orders use <c>STARS-</c> and <c>PREMIUM-</c>) and six random
+/// characters of <c>a-z0-9</c> (36^6 ≈ 2.2 billion). Payers type them by hand, so matching trims and
+/// ignores case: the one canonical form is an upper-case prefix and a lower-case suffix.
 /// </summary>
 public static class PaymentMemo
 {
@@ -14,8 +14,9 @@ public static class PaymentMemo
     public const int SuffixLength = 6;
     public const int MaxLength = 32;
 
-    public static string New(OrderType type) =>
-        (type == OrderType.Stars ? "STARS-" : "PREMIUM-") + new string(RandomNumberGenerator.GetItems<char>(Alphabet, SuffixLength));
+    /// <summary>A fresh memo: <paramref name="prefix"/> (upper case, ending in a dash) and a random suffix.</summary>
+    public static string New(string prefix) =>
+        prefix + new string(RandomNumberGenerator.GetItems<char>(Alphabet, SuffixLength));
 
     /// <summary>
     /// The canonical form of what a payer or partner typed, or null when it cannot be a memo. White

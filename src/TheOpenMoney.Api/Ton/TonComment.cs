@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Payments.PaymentInstructions;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
 /// A TON text comment, the message body wallets show as the transfer's comment: op = 0 in 32 bits,

@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Payments.PaymentInstructions;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>Writes bits and references into a new <see cref="TonCell"/>, as @ton/core's <c>Builder</c>.</summary>
 public sealed class TonCellBuilder

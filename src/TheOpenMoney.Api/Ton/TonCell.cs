@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace TheOpenMoney.Api.Payments.PaymentInstructions;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
 /// An ordinary TON cell (not exotic, level 0): up to 1023 data bits and up to 4 references to other

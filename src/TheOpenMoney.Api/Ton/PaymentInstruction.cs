@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Payments.PaymentInstructions;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
 /// How to pay an order from a wallet: a <c>ton://transfer</c> link (for a QR code or a tap) and the same

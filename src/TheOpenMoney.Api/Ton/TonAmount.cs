@@ -1,7 +1,7 @@
-namespace TheOpenMoney.Api.Infrastructure;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>TON amounts: stored and computed as nanoTON (<c>long</c>), shown as decimals with at most 9 fraction digits.</summary>
-public static class Ton
+public static class TonAmount
 {
     public const long NanoPerTon = 1_000_000_000;
 

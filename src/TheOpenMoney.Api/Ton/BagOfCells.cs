@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace TheOpenMoney.Api.Payments.PaymentInstructions;
+namespace TheOpenMoney.Api.Ton;
 
 /// <summary>
 /// The standard bag-of-cells serialisation (TL-B <c>serialized_boc#b5ee9c72</c>) of one root cell,
