@@ -1,6 +1,6 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using TheOpenMoney.Api.Infrastructure.Validation;
-using System.Security.Cryptography;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 
