@@ -76,6 +76,8 @@ export Webhooks__AllowInsecureUrls=${Webhooks__AllowInsecureUrls:-true} Webhooks
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 # The bot's /help links to this API (the bot itself runs only when Telegram__BotToken is set).
 export Telegram__PublicApiUrl=${Telegram__PublicApiUrl:-$api_url}
+# The OpenAPI document names the address this run serves on (its `servers`), so Swagger UI and generated clients call it.
+export Api__PublicUrl=${Api__PublicUrl:-$api_url}
 if [ -n "${Telegram__BotToken:-}" ]; then bot_state="on (${Telegram__Mode:-Polling})"; else bot_state="off (set Telegram__BotToken)"; fi
 
 echo ">> building (Release)"

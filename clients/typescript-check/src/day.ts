@@ -19,6 +19,14 @@ import { DocumentValidator } from "./validate.js";
 type Order = components["schemas"]["OrderResponse"];
 type OrderStatus = Order["status"];
 type CreateStarsOrder = components["schemas"]["CreateStarsOrderRequest"];
+type PremiumMonths = components["schemas"]["PremiumMonths"];
+
+// The plan lengths a request may name (the document's PremiumMonths enum); GET /pricing/fee lists the plans as
+// plain integers, so a plan read there is narrowed to a request's type by this guard, not by an assertion.
+const planLengths: readonly PremiumMonths[] = [3, 6, 12];
+function isPlanLength(months: number): months is PremiumMonths {
+  return planLengths.some((m) => m === months);
+}
 
 // The documented error envelope. The document's own error schema must be assignable to it. `data` is
 // optional here only because openapi-fetch 0.17 drops a property whose type is exactly `null` from
@@ -118,8 +126,15 @@ async function deposit(body: { amount: string; user_id?: string; deposit_address
   console.log(`   simulator: deposit ${body.amount} nanoTON ${body.comment ?? body.deposit_address ?? ""}`);
 }
 
-function nano(ton: number): string {
-  return BigInt(Math.round(ton * 1e9)).toString();
+/**
+ * Checks a TON amount against its exact nanoTON twin (a string of digits) and returns the twin as a bigint.
+ * The twin divided by 10^9 is the double nearest the amount's decimal text, as JSON.parse made it: both are
+ * correctly rounded from the same exact value. Money is then done on the bigint, never on the double.
+ */
+function exact(what: string, ton: number, twin: string): bigint {
+  check(/^-?(0|[1-9][0-9]*)$/.test(twin), `${what}: twin ${twin} is not a nanoTON string`);
+  check(Number(twin) / 1e9 === ton, `${what}: ${ton} TON but the twin says ${twin} nanoTON`);
+  return BigInt(twin);
 }
 
 async function getOrder(id: number): Promise<Order> {
@@ -161,6 +176,8 @@ async function day(): Promise<void> {
   check(fee.payment_methods.includes("ton_memo") && fee.payment_methods.includes("balance"), "payment methods");
   const [plan] = fee.premium;
   check(plan, "no premium plan");
+  const months = plan.months;
+  check(isPlanLength(months), `plan of ${months} months is not a documented plan length`);
   const starsEstimate = ok(
     "GET /pricing/estimate/stars",
     await api.GET("/api/v1/pricing/estimate/stars", { params: { query: { quantity: 100 } } }),
@@ -168,9 +185,12 @@ async function day(): Promise<void> {
   check(starsEstimate.order_type === "stars" && starsEstimate.stars_amount === 100, "stars estimate");
   const premiumEstimate = ok(
     "GET /pricing/estimate/premium",
-    await api.GET("/api/v1/pricing/estimate/premium", { params: { query: { months: plan.months } } }),
+    await api.GET("/api/v1/pricing/estimate/premium", { params: { query: { months } } }),
   );
   check(premiumEstimate.premium_months === plan.months, "premium estimate");
+  exact("stars estimate", starsEstimate.price_ton, starsEstimate.price_nanoton);
+  exact("premium estimate", premiumEstimate.price_ton, premiumEstimate.price_nanoton);
+  exact("ton_rounding_step", fee.ton_rounding_step, fee.nanoton_rounding_step);
   console.log(`   1 TON = ${rate.ton_usd} USD (${rate.source}); fee ${fee.fee_percent}%; 100 Stars = ${starsEstimate.price_ton} TON; Premium ${plan.months} months = ${premiumEstimate.price_ton} TON`);
 
   step("recipient checks");
@@ -205,7 +225,8 @@ async function day(): Promise<void> {
   check(paymentRequest !== null, "a pending ton_memo order has a payment_request");
   const [message] = paymentRequest.messages;
   check(message, "payment_request has a message");
-  check(message.amount === nano(order.price_ton), `payment_request amount ${message.amount} vs price ${order.price_ton} TON`);
+  exact("price", order.price_ton, order.price_nanoton);
+  check(message.amount === order.price_nanoton, `payment_request amount ${message.amount} vs price ${order.price_nanoton} nanoTON`);
   check(order.tonramp === null, "a ton_memo order has no tonramp links");
   console.log(`   order ${order.id}: ${order.price_ton} TON to ${order.payment_address} memo ${order.payment_memo}`);
 
@@ -232,7 +253,7 @@ async function day(): Promise<void> {
   step("pay it through the simulator and poll to completed");
   await deposit({ user_id: "orders", amount: message.amount, comment: order.payment_memo });
   const completed = await pollOrder(order.id, "completed");
-  check(completed.paid_ton === order.price_ton, `paid_ton ${completed.paid_ton}`);
+  check(exact("paid", completed.paid_ton, completed.paid_nanoton) === BigInt(order.price_nanoton), `paid_nanoton ${completed.paid_nanoton}`);
   check(completed.paid_at !== null && completed.completed_at !== null, "paid_at and completed_at");
   check(completed.payment_request === null && completed.payment_link === null, "no payment instructions once paid");
   fails(
@@ -246,11 +267,12 @@ async function day(): Promise<void> {
   const before = ok("GET /balance", await api.GET("/api/v1/balance"));
   const topupAddress = before.topup_address;
   check(topupAddress !== null, "the balance has a topup_address");
-  await deposit({ deposit_address: topupAddress, amount: nano(5) });
+  const topUp = 5_000_000_000n;
+  await deposit({ deposit_address: topupAddress, amount: topUp.toString() });
   const deadline = Date.now() + 60_000;
   let balance = before;
-  const expected = BigInt(nano(before.balance_ton)) + BigInt(nano(5));
-  while (BigInt(nano(balance.balance_ton)) < expected) {
+  const expected = exact("balance", before.balance_ton, before.balance_nanoton) + topUp;
+  while (exact("balance", balance.balance_ton, balance.balance_nanoton) < expected) {
     check(Date.now() < deadline, `balance still ${balance.balance_ton} TON after the top-up`);
     await sleep(500);
     balance = ok("GET /balance", await api.GET("/api/v1/balance"));
@@ -262,7 +284,7 @@ async function day(): Promise<void> {
     "POST /orders/premium",
     await api.POST("/api/v1/orders/premium", {
       params: { header: { "Idempotency-Key": randomUUID() } },
-      body: { recipient_username: "pandus", months: plan.months, payment_method: "balance", client_reference: reference },
+      body: { recipient_username: "pandus", months, payment_method: "balance", client_reference: reference },
     }),
   );
   check(premiumCreated.payment_method === "balance" && premiumCreated.status !== "pending_payment", `balance order is ${premiumCreated.status}`);
@@ -303,7 +325,13 @@ async function day(): Promise<void> {
   const types = ledger.items.map((e) => e.type);
   check(types.includes("topup") && types.includes("order_payment"), `ledger types ${types.join(",")}`);
   const [latest] = ledger.items;
-  check(latest && latest.balance_after_ton === after.balance_ton, "the newest ledger row matches the balance");
+  check(latest && latest.balance_after_nanoton === after.balance_nanoton, "the newest ledger row matches the balance");
+  for (const row of ledger.items) {
+    exact(`ledger ${row.id} amount`, row.amount_ton, row.amount_nanoton);
+    exact(`ledger ${row.id} balance_after`, row.balance_after_ton, row.balance_after_nanoton);
+  }
+  exact("ton_received", stats.ton_received, stats.nanoton_received);
+  exact("ton_spent", stats.ton_spent, stats.nanoton_spent);
   console.log(`   ${stats.total_orders} orders, ${stats.stars_delivered} Stars delivered; balance ${after.balance_ton} TON; ${ledger.total} ledger rows`);
 
   step("create another ton_memo order and cancel it");

@@ -77,7 +77,10 @@ export class DocumentValidator {
     this.version = parsed.openapi;
     const is31 = this.version.startsWith("3.1");
     this.components = is31 ? parsed.components : fromOpenApi30(parsed.components);
-    const options = { strict: false, allErrors: true, validateFormats: true };
+    // multipleOf on TON amounts (0.000000001) cannot be checked exactly on floats (0.418 / 1e-9 is
+    // 417999999.99999994): a tolerance of 1e-3 on the quotient holds for amounts below 10^13 nanoTON. The day
+    // itself compares every amount exactly, through its nanoTON twin.
+    const options = { strict: false, allErrors: true, validateFormats: true, multipleOfPrecision: 3 };
     this.ajv = is31 ? new Ajv2020(options) : new Ajv(options);
     addFormats(this.ajv);
     const int = (min: number, max: number): { type: "number"; validate: (n: number) => boolean } => ({
@@ -87,6 +90,7 @@ export class DocumentValidator {
     this.ajv.addFormat("int32", int(-2147483648, 2147483647));
     this.ajv.addFormat("int64", int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
     this.ajv.addFormat("double", { type: "number", validate: () => true });
+    this.ajv.addFormat("decimal", { type: "number", validate: () => true });
     this.ajv.addFormat("float", { type: "number", validate: () => true });
     this.ajv.addFormat("binary", { type: "string", validate: () => true });
   }

@@ -22,7 +22,7 @@ public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPa
         var partnerId = User.GetPartnerId();
         var balance = await ledger.GetBalanceAsync(partnerId, cancellationToken);
         var topup = await addresses.GetTopupAddressAsync(partnerId, cancellationToken);
-        return Ok(ApiResponse.Of(new BalanceResponse(TonAmount.FromNano(balance), "TON", topup)));
+        return Ok(ApiResponse.Of(new BalanceResponse(TonAmount.FromNano(balance), new Nanoton(balance), "TON", topup)));
     }
 
     /// <summary>Balance transactions history.</summary>
@@ -64,14 +64,17 @@ internal sealed class LedgerQueryValidator : AbstractValidator<LedgerQuery>
 }
 
 /// <param name="BalanceTon">Balance in TON.</param>
+/// <param name="BalanceNanoton"><c>balance_ton</c> in nanoTON (1 TON = 10⁹), exact, as a string.</param>
 /// <param name="Currency"><c>TON</c>.</param>
 /// <param name="TopupAddress">Your own deposit address for top-ups (null until provisioned).</param>
-public sealed record BalanceResponse(decimal BalanceTon, [property: TextValues("TON")] string Currency, string? TopupAddress);
+public sealed record BalanceResponse(decimal BalanceTon, Nanoton BalanceNanoton, [property: TextValues("TON")] string Currency, string? TopupAddress);
 
 /// <param name="Id">Ledger row id.</param>
 /// <param name="Type">topup, order_payment, refund, overpayment, underpayment, late_payment or adjustment.</param>
 /// <param name="AmountTon">Signed change in TON.</param>
+/// <param name="AmountNanoton"><c>amount_ton</c> in nanoTON (1 TON = 10⁹), exact and signed, as a string.</param>
 /// <param name="BalanceAfterTon">Balance after this row.</param>
+/// <param name="BalanceAfterNanoton"><c>balance_after_ton</c> in nanoTON, exact, as a string.</param>
 /// <param name="OrderId">Order concerned, when any.</param>
 /// <param name="TxHash">Blockchain transaction, when any.</param>
 /// <param name="Description">Human description.</param>
@@ -80,7 +83,9 @@ public sealed record LedgerEntryResponse(
     long Id,
     [property: TextValues(typeof(LedgerEntryType))] string Type,
     decimal AmountTon,
+    Nanoton AmountNanoton,
     decimal BalanceAfterTon,
+    Nanoton BalanceAfterNanoton,
     long? OrderId,
     string? TxHash,
     string? Description,
@@ -93,7 +98,9 @@ public sealed record LedgerEntryResponse(
             entry.Id,
             EnumText<LedgerEntryType>.ToText(entry.Type),
             TonAmount.FromNano(entry.AmountNanoton),
+            new Nanoton(entry.AmountNanoton),
             TonAmount.FromNano(entry.BalanceAfterNanoton),
+            new Nanoton(entry.BalanceAfterNanoton),
             entry.OrderId,
             entry.TxHash,
             entry.Description,

@@ -1,7 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using TheOpenMoney.Api.Balance;
-using TheOpenMoney.Api.Infrastructure.Json;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Events;
@@ -10,8 +8,18 @@ namespace TheOpenMoney.Api.Events;
 /// <param name="Id">Increasing per deployment; the cursor of <c>GET /events</c>, and the id that dedupes deliveries.</param>
 /// <param name="Type">What happened.</param>
 /// <param name="CreatedAt">When the change was committed.</param>
-/// <param name="Data"><c>{"order": …}</c> (the order as <c>GET /orders/{id}</c> showed it then), <c>{"transaction": …}</c> (the ledger row), or <c>{}</c> for <c>ping</c>.</param>
-public sealed record EventResponse(long Id, [property: TextValues(typeof(EventTypes))] string Type, DateTimeOffset CreatedAt, JsonObject Data);
+/// <param name="Data"><c>{"order": …}</c> for <c>order.*</c> (the order as <c>GET /orders/{id}</c> showed it then), <c>{"transaction": …}</c> for <c>balance.*</c> (the ledger row), <c>{}</c> for <c>ping</c>.</param>
+public sealed record EventResponse(long Id, [property: TextValues(typeof(EventTypes))] string Type, DateTimeOffset CreatedAt, EventData Data);
+
+/// <summary>
+/// What an event is about: one object whose properties are present only when they apply, so one type
+/// reads every event (the event's <c>type</c> says which one is there).
+/// </summary>
+/// <param name="Order">For <c>order.*</c> events: the order as <c>GET /orders/{id}</c> showed it then. Absent otherwise.</param>
+/// <param name="Transaction">For <c>balance.*</c> events: the ledger row, as in <c>GET /balance/transactions</c>. Absent otherwise.</param>
+public sealed record EventData(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] OrderResponse? Order = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] LedgerEntryResponse? Transaction = null);
 
 /// <summary>
 /// Turns an event's snapshot (the <c>orders</c> or <c>balance_ledger</c> row as <c>to_jsonb</c> wrote
@@ -29,16 +37,10 @@ public static class EventRendering
     {
         var data = type switch
         {
-            EventTypes.BalanceCredited or EventTypes.BalanceDebited => new JsonObject
-            {
-                ["transaction"] = JsonSerializer.SerializeToNode(
-                    LedgerEntryResponse.From(JsonSerializer.Deserialize<LedgerEntry>(snapshot, RowOptions)!), JsonDefaults.Shared),
-            },
-            EventTypes.Ping => [],
-            _ => new JsonObject
-            {
-                ["order"] = JsonSerializer.SerializeToNode(JsonSerializer.Deserialize<Order>(snapshot, RowOptions)!.ToResponse(), JsonDefaults.Shared),
-            },
+            EventTypes.BalanceCredited or EventTypes.BalanceDebited =>
+                new EventData(Transaction: LedgerEntryResponse.From(JsonSerializer.Deserialize<LedgerEntry>(snapshot, RowOptions)!)),
+            EventTypes.Ping => new EventData(),
+            _ => new EventData(Order: JsonSerializer.Deserialize<Order>(snapshot, RowOptions)!.ToResponse()),
         };
         return new EventResponse(seq, type, createdAt, data);
     }

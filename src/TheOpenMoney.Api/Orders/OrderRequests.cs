@@ -1,6 +1,7 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using TheOpenMoney.Api.Infrastructure.Paging;
+using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -45,7 +46,7 @@ public sealed class ListOrdersQuery : PageQuery
     [TextValues(typeof(OrderType))]
     public string? OrderType { get; set; }
 
-    /// <summary>Created at or after this instant (ISO 8601).</summary>
+    /// <summary>Created at or after this instant (ISO 8601). After <c>created_to</c>: 422.</summary>
     [FromQuery(Name = "created_from")]
     public DateTimeOffset? CreatedFrom { get; set; }
 
@@ -61,7 +62,7 @@ public sealed class ListOrdersQuery : PageQuery
 /// <summary>Optional period for <c>GET /orders/stats/summary</c>.</summary>
 public sealed class StatsQuery
 {
-    /// <summary>Orders created at or after this instant.</summary>
+    /// <summary>Orders created at or after this instant (ISO 8601). After <c>to</c>: 422.</summary>
     [FromQuery(Name = "from")]
     public DateTimeOffset? From { get; set; }
 
@@ -124,7 +125,14 @@ public static class OrderRules
     public static IRuleBuilderOptions<T, string?> PaymentCurrency<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(c => c is null or "TON").WithMessage("payment_currency must be TON");
 
+    /// <summary>A <c>client_reference</c> has no control characters (<see cref="char.IsControl(char)"/>: U+0000–U+001F, U+007F–U+009F).</summary>
+    public const string ClientReferencePattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+    public const int ClientReferenceMaxLength = 128;
+
     public static IRuleBuilderOptions<T, string?> ClientReference<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(r => r is null || (r.Length is >= 1 and <= 128 && !r.Any(char.IsControl)))
-            .WithMessage("client_reference must be 1 to 128 characters without control characters");
+        rule.Length(1, ClientReferenceMaxLength).WithMessage(ClientReferenceMessage)
+            .MatchesInFull(ClientReferencePattern).WithMessage(ClientReferenceMessage);
+
+    private const string ClientReferenceMessage = "client_reference must be 1 to 128 characters without control characters";
 }

@@ -2,7 +2,7 @@ using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Orders;
 
-/// <summary>An order as partners see it. TON amounts are decimals with at most 9 fraction digits.</summary>
+/// <summary>An order as partners see it. TON amounts are decimals with at most 9 fraction digits, each with its exact twin in nanoTON (a string).</summary>
 /// <param name="Id">Order id.</param>
 /// <param name="Status"><c>pending_payment</c>, <c>paid</c>, <c>processing</c>, <c>completed</c>, <c>expired</c>, <c>cancelled</c> or <c>failed</c>.</param>
 /// <param name="OrderType"><c>stars</c> or <c>premium</c>.</param>
@@ -11,6 +11,7 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="RecipientUsername">Recipient, without <c>@</c>.</param>
 /// <param name="RecipientCheck"><c>ELIGIBLE</c>, or <c>UNKNOWN</c> when the directory could not be asked at creation.</param>
 /// <param name="PriceTon">Price in TON, locked at creation.</param>
+/// <param name="PriceNanoton"><c>price_ton</c> in nanoTON (1 TON = 10⁹), exact, as a string: what a wallet sends.</param>
 /// <param name="PriceUsd">Price in USD, fee included.</param>
 /// <param name="FeePercent">Fee applied, in percent.</param>
 /// <param name="TonUsdRate">TON/USD rate the price was computed with.</param>
@@ -26,11 +27,14 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="ExpiredAt">When the order expired unpaid.</param>
 /// <param name="FailedAt">When delivery failed for good.</param>
 /// <param name="PaidTon">TON received for this order.</param>
+/// <param name="PaidNanoton"><c>paid_ton</c> in nanoTON, exact, as a string.</param>
 /// <param name="PaymentTxHash">Transaction that completed the payment.</param>
 /// <param name="ClientReference">Your reference.</param>
 /// <param name="FailureReason">Why delivery failed.</param>
 /// <param name="RefundedTon">TON refunded to your balance (a failed order's price, or a short payment when the order expired or was cancelled).</param>
+/// <param name="RefundedNanoton"><c>refunded_ton</c> in nanoTON, exact, as a string.</param>
 /// <param name="LatePaidTon">TON sent for this order after it could no longer be paid (expired, cancelled, already paid), credited to your balance.</param>
+/// <param name="LatePaidNanoton"><c>late_paid_ton</c> in nanoTON, exact, as a string.</param>
 /// <param name="SupplierReference">The supplier's reference for the delivery, once delivered.</param>
 /// <param name="Tonramp">TonRamp payment links (for <c>payment_method = tonramp</c>).</param>
 /// <param name="PaymentLink">
@@ -47,6 +51,7 @@ public sealed record OrderResponse(
     string RecipientUsername,
     [property: TextValues(typeof(RecipientCheckOutcome))] string RecipientCheck,
     decimal PriceTon,
+    Nanoton PriceNanoton,
     decimal PriceUsd,
     decimal FeePercent,
     decimal TonUsdRate,
@@ -62,11 +67,14 @@ public sealed record OrderResponse(
     DateTimeOffset? ExpiredAt,
     DateTimeOffset? FailedAt,
     decimal PaidTon,
+    Nanoton PaidNanoton,
     string? PaymentTxHash,
     string? ClientReference,
     string? FailureReason,
     decimal RefundedTon,
+    Nanoton RefundedNanoton,
     decimal LatePaidTon,
+    Nanoton LatePaidNanoton,
     string? SupplierReference,
     TonrampLinks? Tonramp,
     string? PaymentLink,
@@ -93,6 +101,7 @@ public static class OrderMapping
             order.RecipientUsername,
             order.RecipientCheck,
             TonAmount.FromNano(order.PriceNanoton),
+            new Nanoton(order.PriceNanoton),
             TonAmount.Trim(order.PriceUsd),
             TonAmount.Trim(order.FeePercent),
             TonAmount.Trim(order.TonUsdRate),
@@ -108,11 +117,14 @@ public static class OrderMapping
             order.ExpiredAt,
             order.FailedAt,
             TonAmount.FromNano(order.PaidNanoton),
+            new Nanoton(order.PaidNanoton),
             order.PaymentTxHash,
             order.ClientReference,
             order.FailureReason,
             TonAmount.FromNano(order.RefundedNanoton),
+            new Nanoton(order.RefundedNanoton),
             TonAmount.FromNano(order.LatePaidNanoton),
+            new Nanoton(order.LatePaidNanoton),
             order.SupplierReference,
             order.TonrampPayload is null
                 ? null

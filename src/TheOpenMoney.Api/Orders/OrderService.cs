@@ -198,7 +198,7 @@ public sealed class OrderService(
         }
 
         return new OrderStatsResponse(
-            query.From, query.To, total, byStatus, byType, byMethod, stars, months, TonAmount.FromNano(received), TonAmount.FromNano(spent), TonAmount.FromNano(refunded));
+            query.From, query.To, total, byStatus, byType, byMethod, stars, months, TonAmount.FromNano(received), new Nanoton(received), TonAmount.FromNano(spent), new Nanoton(spent), TonAmount.FromNano(refunded), new Nanoton(refunded));
     }
 
     private static async Task<Order> FindAsync(AppDbContext context, long partnerId, long orderId, CancellationToken cancellationToken) =>
@@ -215,8 +215,11 @@ public sealed class OrderService(
 /// <param name="StarsDelivered">Stars of completed orders.</param>
 /// <param name="PremiumMonthsDelivered">Premium months of completed orders.</param>
 /// <param name="TonReceived">TON received on-chain for these orders (<c>ton_memo</c>, <c>tonramp</c>), late payments included.</param>
+/// <param name="NanotonReceived"><c>ton_received</c> in nanoTON (1 TON = 10⁹), exact, as a string.</param>
 /// <param name="TonSpent">Price of the orders that were paid and not failed (any method).</param>
+/// <param name="NanotonSpent"><c>ton_spent</c> in nanoTON, exact, as a string.</param>
 /// <param name="TonRefunded">TON refunded to the balance: failed deliveries and short payments of expired or cancelled orders.</param>
+/// <param name="NanotonRefunded"><c>ton_refunded</c> in nanoTON, exact, as a string.</param>
 public sealed record OrderStatsResponse(
     DateTimeOffset? From,
     DateTimeOffset? To,
@@ -227,5 +230,8 @@ public sealed record OrderStatsResponse(
     long StarsDelivered,
     long PremiumMonthsDelivered,
     decimal TonReceived,
+    Nanoton NanotonReceived,
     decimal TonSpent,
-    decimal TonRefunded);
+    Nanoton NanotonSpent,
+    decimal TonRefunded,
+    Nanoton NanotonRefunded);

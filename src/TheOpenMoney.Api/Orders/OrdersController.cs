@@ -95,7 +95,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound, "application/json")]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict, "application/json")]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity, "application/json")]
-    public async Task<IActionResult> PaymentQrCode(long id, [FromQuery, TextValues("svg", "png")] string? format, CancellationToken cancellationToken)
+    public async Task<IActionResult> PaymentQrCode(long id, [FromQuery, TextValues("svg", "png", Name = "PaymentQrFormat")] string? format, CancellationToken cancellationToken)
     {
         var png = format switch
         {
@@ -140,7 +140,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
         [FromQuery] PageQuery page,
         CancellationToken cancellationToken)
     {
-        if (reference.Length > 128 || reference.Any(char.IsControl))
+        if (reference.Length > OrderRules.ClientReferenceMaxLength || reference.Any(char.IsControl))
         {
             throw ApiException.Validation("client_reference must be 1 to 128 characters without control characters");
         }

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
+using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Pricing;
@@ -34,7 +35,8 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
             (int)orders.Value.Ttl.TotalSeconds,
             EnumText<PaymentMethod>.All.ToList(),
             ["TON"],
-            settings.TonRoundingStep)));
+            TonAmount.Trim(settings.TonRoundingStep),
+            new Nanoton(TonAmount.ToNano(settings.TonRoundingStep)))));
     }
 
     /// <summary>Estimate a Stars price in TON.</summary>
@@ -87,6 +89,9 @@ internal sealed class PremiumEstimateQueryValidator : AbstractValidator<PremiumE
 /// <summary>Rules shared by estimates and orders, with the contract's messages.</summary>
 public static class PricingRules
 {
+    /// <summary>The document's shared schema of the Premium plan lengths (the configured plans).</summary>
+    public const string PremiumMonthsSchema = "PremiumMonths";
+
     public static IRuleBuilderOptions<T, int?> StarsQuantity<T>(this IRuleBuilder<T, int?> rule, PricingOptions settings) =>
         rule.NotNull().WithMessage("quantity is required")
             .InclusiveBetween(settings.StarsMin, settings.StarsMax)
@@ -97,7 +102,7 @@ public static class PricingRules
         var plans = settings.PremiumUsd.Keys.Order().ToList();
         var allowed = plans.Count > 1 ? $"{string.Join(", ", plans.SkipLast(1))} or {plans[^1]}" : string.Join("", plans);
         return rule.NotNull().WithMessage("months is required")
-            .Must(m => m is { } value && settings.PremiumUsd.ContainsKey(value))
+            .OneOf(plans.Select(p => (int?)p), PremiumMonthsSchema)
             .WithMessage($"months must be {allowed}");
     }
 }
@@ -114,6 +119,7 @@ public sealed record TonRateResponse(decimal TonUsd, string Source, DateTimeOffs
 /// <param name="PaymentMethods">Accepted <c>payment_method</c> values.</param>
 /// <param name="PaymentCurrencies">Accepted <c>payment_currency</c> values.</param>
 /// <param name="TonRoundingStep"><c>price_ton</c> is rounded up to a multiple of this.</param>
+/// <param name="NanotonRoundingStep"><c>ton_rounding_step</c> in nanoTON, exact, as a string.</param>
 public sealed record FeeResponse(
     decimal FeePercent,
     StarsLimits Stars,
@@ -121,7 +127,8 @@ public sealed record FeeResponse(
     int OrderTtlSeconds,
     IReadOnlyList<string> PaymentMethods,
     IReadOnlyList<string> PaymentCurrencies,
-    decimal TonRoundingStep);
+    decimal TonRoundingStep,
+    Nanoton NanotonRoundingStep);
 
 /// <param name="Min">Smallest order.</param>
 /// <param name="Max">Largest order.</param>
@@ -140,6 +147,7 @@ public sealed record PremiumPlan(int Months, decimal PriceUsd);
 /// <param name="FeeUsd">Fee in USD.</param>
 /// <param name="PriceUsd">Price with the fee.</param>
 /// <param name="PriceTon">Price in TON, rounded up.</param>
+/// <param name="PriceNanoton"><c>price_ton</c> in nanoTON (1 TON = 10⁹), exact, as a string.</param>
 /// <param name="TonUsdRate">Rate used.</param>
 /// <param name="RateSource">Where the rate came from.</param>
 /// <param name="RateUpdatedAt">When the rate was fetched.</param>
@@ -152,6 +160,7 @@ public sealed record EstimateResponse(
     decimal FeeUsd,
     decimal PriceUsd,
     decimal PriceTon,
+    Nanoton PriceNanoton,
     decimal TonUsdRate,
     string RateSource,
     DateTimeOffset RateUpdatedAt)
@@ -168,6 +177,7 @@ public sealed record EstimateResponse(
             TonAmount.Trim(quote.FeeUsd),
             TonAmount.Trim(quote.PriceUsd),
             TonAmount.FromNano(quote.PriceNanoton),
+            new Nanoton(quote.PriceNanoton),
             TonAmount.Trim(quote.Rate.TonUsd),
             quote.Rate.Source,
             quote.Rate.UpdatedAt);

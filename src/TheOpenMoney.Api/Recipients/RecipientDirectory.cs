@@ -43,11 +43,17 @@ public interface IRecipientDirectory
 /// <summary>Telegram's username rules, and the one normal form we store (no leading <c>@</c>).</summary>
 public static partial class TelegramUsername
 {
-    /// <summary>Drops surrounding spaces and one leading <c>@</c>.</summary>
+    /// <summary>
+    /// What a request may send (the validators' rule and the OpenAPI document's <c>pattern</c>): a username,
+    /// with or without one leading <c>@</c>, and nothing around it.
+    /// </summary>
+    public const string AcceptedPattern = "^@?[A-Za-z][A-Za-z0-9_]{4,31}$";
+
+    /// <summary>Drops one leading <c>@</c> from a username a request sent (see <see cref="AcceptedPattern"/>).</summary>
     public static string Normalize(string? raw)
     {
-        var trimmed = (raw ?? "").Trim();
-        return trimmed.StartsWith('@') ? trimmed[1..] : trimmed;
+        var name = raw ?? "";
+        return name.StartsWith('@') ? name[1..] : name;
     }
 
     /// <summary>5–32 characters of <c>A-Za-z0-9_</c>, starting with a letter.</summary>

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
+using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Pricing;
 
 namespace TheOpenMoney.Api.Recipients;
@@ -69,7 +70,7 @@ public static class RecipientRules
 {
     public static IRuleBuilderOptions<T, string?> TelegramUsername<T>(this IRuleBuilder<T, string?> rule, string field) =>
         rule.Must(u => !string.IsNullOrWhiteSpace(u)).WithMessage($"{field} is required")
-            .Must(u => Recipients.TelegramUsername.IsValid(Recipients.TelegramUsername.Normalize(u)))
+            .MatchesInFull(Recipients.TelegramUsername.AcceptedPattern)
             .WithMessage($"{field} must be a Telegram username: {Recipients.TelegramUsername.Rule}");
 }
 

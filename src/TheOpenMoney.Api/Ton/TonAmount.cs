@@ -23,6 +23,16 @@ public static class TonAmount
         return (long)nano;
     }
 
+    /// <summary>
+    /// The name of the exact twin of a TON amount's JSON name: the word <c>ton</c> becomes <c>nanoton</c>
+    /// (<c>price_ton</c> → <c>price_nanoton</c>, <c>ton_received</c> → <c>nanoton_received</c>).
+    /// </summary>
+    public static string TwinName(string tonName)
+    {
+        ArgumentNullException.ThrowIfNull(tonName);
+        return string.Join('_', tonName.Split('_').Select(word => word == "ton" ? "nanoton" : word));
+    }
+
     /// <summary>Rounds a TON amount up to a multiple of <paramref name="step"/> (e.g. 0.001).</summary>
     public static decimal CeilingTo(decimal ton, decimal step) => Trim(decimal.Ceiling(ton / step) * step);
 }

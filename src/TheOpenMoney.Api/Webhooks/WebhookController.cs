@@ -109,7 +109,8 @@ internal sealed class PutWebhookRequestValidator : AbstractValidator<PutWebhookR
 {
     public PutWebhookRequestValidator()
     {
-        RuleFor(r => r.Url).NotEmpty().WithMessage("url is required");
+        RuleFor(r => r.Url).NotEmpty().WithMessage("url is required")
+            .MaximumLength(WebhookUrlPolicy.MaxLength).WithMessage($"url must be at most {WebhookUrlPolicy.MaxLength} characters");
         RuleFor(r => r.Events)
             .Must(e => e is null || (e.Count is > 0 and <= 20 && e.All(EventTypes.Subscribable.Contains)))
             .WithMessage($"events must be a non-empty list of {string.Join(", ", EventTypes.Subscribable)}");

@@ -1,15 +1,32 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using TheOpenMoney.Api.Infrastructure.Validation;
 
 namespace TheOpenMoney.Api.Infrastructure.Idempotency;
 
 /// <summary>The headers of the idempotency contract.</summary>
-public static class IdempotencyHeaders
+public static partial class IdempotencyHeaders
 {
     /// <summary>Request: any unique string (a UUID) naming the change, so a retry does it once.</summary>
     public const string Key = "Idempotency-Key";
 
     /// <summary>Response: <c>true</c> when the body is the stored answer of an earlier request with the key.</summary>
     public const string Replayed = "Idempotent-Replayed";
+
+    /// <summary>The longest key accepted (the column is <c>varchar(255)</c>).</summary>
+    public const int KeyMaxLength = 255;
+
+    /// <summary>
+    /// What a key may be, checked on every request and stated as the header's <c>pattern</c> in the OpenAPI
+    /// document: 1–255 printable ASCII characters, no spaces (<c>!</c> to <c>~</c>).
+    /// </summary>
+    public const string KeyPattern = "^[!-~]{1,255}$";
+
+    /// <summary>Whether <paramref name="key"/> is a valid <c>Idempotency-Key</c> (<see cref="KeyPattern"/>, matched in full).</summary>
+    public static bool IsValidKey(string key) => FullMatchValidator<object>.Matches(KeyRegex(), key);
+
+    [GeneratedRegex(KeyPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex KeyRegex();
 }
 
 /// <summary>
@@ -28,7 +45,7 @@ public sealed record IdempotentRequest(long PartnerId, string Key, string Method
         }
 
         var key = values.Count == 1 ? values[0] ?? "" : "";
-        if (key.Length is < 1 or > 255 || !key.All(c => c is >= '!' and <= '~'))
+        if (!IdempotencyHeaders.IsValidKey(key))
         {
             throw ApiException.Validation("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces (a UUID is recommended)");
         }

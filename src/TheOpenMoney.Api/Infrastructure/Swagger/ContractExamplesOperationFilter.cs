@@ -55,6 +55,7 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             "recipient_username": "pandus",
             "recipient_check": "ELIGIBLE",
             "price_ton": 0.418,
+            "price_nanoton": "418000000",
             "price_usd": 1.5,
             "fee_percent": 0,
             "ton_usd_rate": 3.59,
@@ -70,11 +71,14 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             "expired_at": null,
             "failed_at": null,
             "paid_ton": 0,
+            "paid_nanoton": "0",
             "payment_tx_hash": null,
             "client_reference": "invoice-42",
             "failure_reason": null,
             "refunded_ton": 0,
+            "refunded_nanoton": "0",
             "late_paid_ton": 0,
+            "late_paid_nanoton": "0",
             "supplier_reference": null,
             "tonramp": null,
             "payment_link": null,
@@ -127,6 +131,7 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             StarsAmount = null,
             PremiumMonths = 3,
             PriceTon = 3.343m,
+            PriceNanoton = Nano(3.343m),
             PriceUsd = 12m,
             PaymentMethod = "balance",
             PaymentAddress = null,
@@ -134,17 +139,18 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             PaidAt = Created,
             CompletedAt = Created.AddSeconds(4),
             PaidTon = 0,
+            PaidNanoton = Nano(0),
             ClientReference = "invoice-43",
             SupplierReference = "sup_8f2a61c0",
             PaymentLink = null,
             PaymentRequest = null,
         };
-        var paid = pending with { Status = "paid", PaidAt = Created.AddMinutes(2), PaidTon = 0.418m, PaymentTxHash = "b5c0f2a7d9e14c3b8a6f0e2d4c1b3a5968f7e6d5c4b3a2918f7e6d5c4b3a2910", PaymentLink = null, PaymentRequest = null };
+        var paid = pending with { Status = "paid", PaidAt = Created.AddMinutes(2), PaidTon = 0.418m, PaidNanoton = Nano(0.418m), PaymentTxHash = "b5c0f2a7d9e14c3b8a6f0e2d4c1b3a5968f7e6d5c4b3a2918f7e6d5c4b3a2910", PaymentLink = null, PaymentRequest = null };
         var cancelled = pending with { Status = "cancelled", CancelledAt = Created.AddMinutes(3), PaymentLink = null, PaymentRequest = null };
         var ledger = new[]
         {
-            new LedgerEntryResponse(5012, "order_payment", -3.343m, 6.657m, 10422, null, "Premium 3 months for @pandus", Created),
-            new LedgerEntryResponse(5011, "topup", 10m, 10m, null, "9b1c2f4e7a8d0c3b5e6f1a2d4c8b7e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d", "Top-up", Created.AddMinutes(-5)),
+            new LedgerEntryResponse(5012, "order_payment", -3.343m, Nano(-3.343m), 6.657m, Nano(6.657m), 10422, null, "Premium 3 months for @pandus", Created),
+            new LedgerEntryResponse(5011, "topup", 10m, Nano(10m), 10m, Nano(10m), null, "9b1c2f4e7a8d0c3b5e6f1a2d4c8b7e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d", "Top-up", Created.AddMinutes(-5)),
         };
         var failed = premium with
         {
@@ -155,9 +161,10 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             SupplierReference = null,
             FailureReason = "the recipient cannot receive Premium (already subscribed)",
             RefundedTon = 3.343m,
+            RefundedNanoton = Nano(3.343m),
         };
-        EventResponse OrderEvent(long id, string type, DateTimeOffset at, OrderResponse order) => new(id, type, at, new JsonObject { ["order"] = OrderNode(order, json) });
-        EventResponse LedgerEvent(long id, string type, LedgerEntryResponse entry) => new(id, type, entry.CreatedAt, new JsonObject { ["transaction"] = JsonSerializer.SerializeToNode(entry, json) });
+        EventResponse OrderEvent(long id, string type, DateTimeOffset at, OrderResponse order) => new(id, type, at, new EventData(Order: order));
+        EventResponse LedgerEvent(long id, string type, LedgerEntryResponse entry) => new(id, type, entry.CreatedAt, new EventData(Transaction: entry));
         EventResponse[] events =
         [
             OrderEvent(48_211, EventTypes.OrderCreated, Created, pending),
@@ -168,7 +175,7 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
             LedgerEvent(48_222, EventTypes.BalanceCredited, ledger[1]),
             OrderEvent(48_230, EventTypes.OrderCancelled, Created.AddMinutes(3), cancelled),
             OrderEvent(48_240, EventTypes.OrderExpired, Created.AddMinutes(15), pending with { Status = "expired", ExpiredAt = Created.AddMinutes(15), PaymentLink = null, PaymentRequest = null }),
-            new EventResponse(48_250, EventTypes.Ping, Created.AddMinutes(20), new JsonObject()),
+            new EventResponse(48_250, EventTypes.Ping, Created.AddMinutes(20), new EventData()),
         ];
         var examples = new Dictionary<string, object>
         {
@@ -189,8 +196,11 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
                 3100,
                 36,
                 28.412m,
+                Nano(28.412m),
                 61.904m,
-                0.418m),
+                Nano(61.904m),
+                0.418m,
+                Nano(0.418m)),
             ["getTonRate"] = new TonRateResponse(3.59m, "fixed", Created),
             ["getFees"] = new FeeResponse(
                 0m,
@@ -199,12 +209,13 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
                 900,
                 ["ton_memo", "balance", "tonramp"],
                 ["TON"],
-                0.001m),
-            ["estimateStars"] = new EstimateResponse("stars", 100, null, 1.5m, 0m, 0m, 1.5m, 0.418m, 3.59m, "fixed", Created),
-            ["estimatePremium"] = new EstimateResponse("premium", null, 3, 12m, 0m, 0m, 12m, 3.343m, 3.59m, "fixed", Created),
+                0.001m,
+                Nano(0.001m)),
+            ["estimateStars"] = new EstimateResponse("stars", 100, null, 1.5m, 0m, 0m, 1.5m, 0.418m, Nano(0.418m), 3.59m, "fixed", Created),
+            ["estimatePremium"] = new EstimateResponse("premium", null, 3, 12m, 0m, 0m, 12m, 3.343m, Nano(3.343m), 3.59m, "fixed", Created),
             ["checkStarsRecipient"] = new RecipientResponse("pandus", true, null),
             ["checkPremiumRecipient"] = new RecipientResponse("durov", false, "ALREADY_PREMIUM"),
-            ["getBalance"] = new BalanceResponse(6.657m, "TON", "UQBFJTkJhxZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAL8E"),
+            ["getBalance"] = new BalanceResponse(6.657m, Nano(6.657m), "TON", "UQBFJTkJhxZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAL8E"),
             ["listBalanceTransactions"] = new Page<LedgerEntryResponse>(ledger, 2, 20, 0),
             ["getPartner"] = new PartnerResponse(7, 123456789, "reseller_bot_owner", Created.AddDays(-90), new PartnerKeyResponse("osk_AbC1", Created.AddDays(-10), Created)),
             ["getHealth"] = new HealthResponse("ok", Created, new Dictionary<string, IReadOnlyDictionary<string, object?>>
@@ -238,7 +249,8 @@ internal sealed class ContractExamplesOperationFilter : IOperationFilter
         return examples.ToDictionary(e => e.Key, e => new JsonObject { ["ok"] = true, ["data"] = JsonSerializer.SerializeToNode(e.Value, e.Value.GetType(), json) } as JsonNode);
     }
 
-    private static JsonNode? OrderNode(OrderResponse order, JsonSerializerOptions json) => JsonSerializer.SerializeToNode(order, json);
+    /// <summary>The exact twin of an example's TON amount, as the API makes it from the stored nanoTON.</summary>
+    private static Nanoton Nano(decimal ton) => new(TonAmount.ToNano(ton));
 
     private static void SetRequestExample(OpenApiOperation operation, string json)
     {

@@ -38,7 +38,13 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
             }];
             Error(operation, envelope, 401, "Missing, invalid or revoked key.", ErrorCodes.Unauthorized, "missing or invalid API key")
                 .Headers![HeaderNames.WwwAuthenticate] = Header("`Bearer`: send `Authorization: Bearer osk_…`.", "Bearer");
-            var limited = Error(operation, envelope, 429, "Too many requests for this key (or too many failed keys from this address).", ErrorCodes.RateLimited,
+            var limited = Error(
+                operation,
+                envelope,
+                429,
+                "Too many requests for this key; or too many failed authentications from this client address, so a request with a missing, " +
+                "invalid or revoked key can be answered 429 instead of 401 until `Retry-After` has passed.",
+                ErrorCodes.RateLimited,
                 "rate limit exceeded for this API key; retry after the number of seconds in Retry-After");
             limited.Headers![HeaderNames.RetryAfter] = RetryAfter();
             AddRateLimitHeaders(limited);
@@ -61,8 +67,22 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
         if (operation.Responses.TryGetValue("200", out var image) && image.Content is { } content
             && content.Keys.Any(type => type.StartsWith("image/", StringComparison.Ordinal)))
         {
-            // An image route answers with the image alone: success is never JSON there.
+            // An image route answers with the image alone: success is never JSON there. The image is bytes
+            // (SVG too: a client should hand it on, not parse it), so generators return a stream or a byte array.
             content.Remove("application/json");
+            foreach (var (type, media) in content)
+            {
+                if (media is OpenApiMediaType concreteMedia)
+                {
+                    concreteMedia.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", ContentMediaType = type };
+                }
+            }
+        }
+
+        if (operation.RequestBody is OpenApiRequestBody body)
+        {
+            // Every body the API takes is required: without one the answer is 422.
+            body.Required = true;
         }
 
         if (path.Contains("{id}", StringComparison.Ordinal) || path.Contains("{memo}", StringComparison.Ordinal))
@@ -86,9 +106,18 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
 
         if (operation.RequestBody is not null)
         {
+            Error(
+                operation,
+                envelope,
+                400,
+                "The body's chunked encoding is malformed. Also, without a body, when the server refuses the request line or a header (invalid bytes such as a NUL, a header line without a colon) before reading it.",
+                ErrorCodes.BadRequest,
+                "malformed request body");
             Error(operation, envelope, 413, "The body is larger than the route accepts.", ErrorCodes.PayloadTooLarge, "request body too large");
             Error(operation, envelope, 415, "The body is not `application/json` (UTF-8).", ErrorCodes.UnsupportedMediaType, "Content-Type must be application/json");
         }
+
+        KestrelRefusals(operation);
 
         var (unavailableCode, unavailableMessage) = UnavailableExample(operationId);
         Error(operation, envelope, 503, "A dependency is unavailable (the database, the rate source, TonRamp): retry after `Retry-After`.", unavailableCode, unavailableMessage, traceId: true)
@@ -107,10 +136,38 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
             Describe(operation, 503, " Also `RATE_UNAVAILABLE` (no TON/USD rate) and `SERVICE_UNAVAILABLE` (the database).");
         }
 
+        if (operationId == "getOrderStats")
+        {
+            Describe(operation, 422, " Also when `from` is after `to`.");
+        }
+        else if (operationId == "listOrders")
+        {
+            Describe(operation, 422, " Also when `created_from` is after `created_to`.");
+        }
+
         if (idempotent)
         {
             Describe(operation, 422, operationId == "cancelOrder" ? "" : " Also `IDEMPOTENCY_KEY_REUSED` when the `Idempotency-Key` was used for another request.");
         }
+    }
+
+    /// <summary>
+    /// What Kestrel answers itself, before the application and so without the envelope or any body: a
+    /// request line or header with invalid bytes (400), a request line over 8 KB (414), headers over 32 KB
+    /// (431). On a route with a body, 400 is also the <c>BAD_REQUEST</c> envelope (malformed chunked encoding).
+    /// </summary>
+    private static void KestrelRefusals(OpenApiOperation operation)
+    {
+        if (operation.RequestBody is null)
+        {
+            operation.Responses!["400"] = new OpenApiResponse
+            {
+                Description = "The server refused the request line or a header (invalid bytes such as a NUL, a header line without a colon) before reading it. No body.",
+            };
+        }
+
+        operation.Responses!["414"] = new OpenApiResponse { Description = "The request line (method, path and query) is over 8 KB. No body." };
+        operation.Responses["431"] = new OpenApiResponse { Description = "The request headers are over 32 KB in all. No body." };
     }
 
     private static (string Code, string Message)? ConflictExample(string operationId) => operationId switch

@@ -13,8 +13,11 @@ namespace TheOpenMoney.Api.Infrastructure.Swagger;
 /// and request properties marked <see cref="ContractRequiredAttribute"/> required and non-null.
 /// Response schemas get every property required in <see cref="ResponseSchemasDocumentFilter"/>.
 /// </summary>
-internal sealed class ContractSchemaFilter : ISchemaFilter
+internal sealed class ContractSchemaFilter(DocumentedLimits limits) : ISchemaFilter
 {
+    /// <summary>The TON amounts' step: they have at most 9 fraction digits (nanoTON).</summary>
+    private const decimal NanotonStep = 0.000000001m;
+
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
         if (schema is not OpenApiSchema concrete)
@@ -28,22 +31,7 @@ internal sealed class ContractSchemaFilter : ISchemaFilter
         }
         else if (context.Type is { IsClass: true } type && concrete.Properties is { Count: > 0 })
         {
-            ApplyToType(concrete, type);
-        }
-
-        if (context.Type == typeof(Events.EventResponse) && concrete.Properties is { } eventProperties)
-        {
-            // data is one of three shapes, by type: {"order": …}, {"transaction": …} or {} (ping).
-            eventProperties["data"] = new OpenApiSchema
-            {
-                Description = "`{\"order\": …}` for order.* (the order as it was then), `{\"transaction\": …}` for balance.* (the ledger row), `{}` for ping.",
-                OneOf =
-                [
-                    DataWith("order", context.SchemaGenerator.GenerateSchema(typeof(Orders.OrderResponse), context.SchemaRepository)),
-                    DataWith("transaction", context.SchemaGenerator.GenerateSchema(typeof(Balance.LedgerEntryResponse), context.SchemaRepository)),
-                    new OpenApiSchema { Type = JsonSchemaType.Object, MaxProperties = 0 },
-                ],
-            };
+            ApplyToType(concrete, type, context.SchemaRepository);
         }
     }
 
@@ -67,7 +55,7 @@ internal sealed class ContractSchemaFilter : ISchemaFilter
         schema.ReadOnly = false;
     }
 
-    private static void ApplyToType(OpenApiSchema schema, Type type)
+    private void ApplyToType(OpenApiSchema schema, Type type, SchemaRepository repository)
     {
         var properties = schema.Properties!;
         var nullability = new NullabilityInfoContext();
@@ -85,8 +73,30 @@ internal sealed class ContractSchemaFilter : ISchemaFilter
                 schema.Required.Add(name);
             }
 
+            // A TON amount (a decimal with an exact nanoTON twin beside it) has at most 9 fraction digits.
+            if (property.PropertyType == typeof(decimal) && propertySchema is OpenApiSchema amount && TonAmount.TwinName(name) is var twin && twin != name && properties.ContainsKey(twin))
+            {
+                amount.MultipleOf = NanotonStep;
+            }
+
+            // What the validators check, stated in the schema of a request body's property.
+            propertySchema = properties[name] = limits.Apply(propertySchema, type, property, repository);
+
+            // A closed set taken from a type is one shared schema (one enum type in a generated client).
+            var nullable = nullability.Create(property).ReadState == NullabilityState.Nullable && !property.IsDefined(typeof(ContractRequiredAttribute));
+            if (property.GetCustomAttribute<TextValuesAttribute>() is { Name: { } enumName } values)
+            {
+                propertySchema = properties[name] = EnumSchemas.Shared(enumName, values.Values, repository, propertySchema.Description);
+            }
+
+            if (property.IsDefined(typeof(OmittedWhenAbsentAttribute)))
+            {
+                // Left out when it does not apply, never null: optional (ResponseSchemasDocumentFilter keeps it so).
+                continue;
+            }
+
             // A reference cannot be made nullable in place: "one of the referenced schema or null".
-            if (propertySchema is OpenApiSchemaReference reference && !IsEnvelope(type) && nullability.Create(property).ReadState == NullabilityState.Nullable)
+            if (propertySchema is OpenApiSchemaReference reference && !IsEnvelope(type) && nullable)
             {
                 properties[name] = new OpenApiSchema
                 {
@@ -113,30 +123,44 @@ internal sealed class ContractSchemaFilter : ISchemaFilter
         }
     }
 
-    private static OpenApiSchema DataWith(string name, IOpenApiSchema value) => new()
-    {
-        Type = JsonSchemaType.Object,
-        Properties = new Dictionary<string, IOpenApiSchema> { [name] = value },
-        Required = new SortedSet<string>(StringComparer.Ordinal) { name },
-        AdditionalPropertiesAllowed = false,
-    };
-
     /// <summary>The success envelope: its <c>data</c> (a type parameter, so of unknown nullability) is never null.</summary>
     private static bool IsEnvelope(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ApiResponse<>);
 
-    private static string JsonName(PropertyInfo property) =>
+    internal static string JsonName(PropertyInfo property) =>
         property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
 }
 
-/// <summary>Query parameters marked <see cref="ContractRequiredAttribute"/> are <c>required</c>.</summary>
-internal sealed class ContractParameterFilter : IParameterFilter
+/// <summary>
+/// Query parameters: those marked <see cref="ContractRequiredAttribute"/> are <c>required</c>; what the
+/// validators check is stated in their schemas (<see cref="DocumentedLimits"/>); a closed set is a reference
+/// to its shared schema (a generated client then has no enum named after a parameter, such as <c>Type</c>).
+/// </summary>
+internal sealed class ContractParameterFilter(DocumentedLimits limits) : IParameterFilter
 {
     public void Apply(IOpenApiParameter parameter, ParameterFilterContext context)
     {
-        var marked = context.PropertyInfo?.GetCustomAttribute<ContractRequiredAttribute>() ?? context.ParameterInfo?.GetCustomAttribute<ContractRequiredAttribute>();
-        if (marked is not null && parameter is OpenApiParameter concrete)
+        if (parameter is not OpenApiParameter concrete)
+        {
+            return;
+        }
+
+        var member = (ICustomAttributeProvider?)context.PropertyInfo ?? context.ParameterInfo;
+        if (member?.IsDefined(typeof(ContractRequiredAttribute), inherit: false) == true)
         {
             concrete.Required = true;
+        }
+
+        if (context.PropertyInfo is { } property && concrete.Schema is { } schema
+            && (context.ApiParameterDescription.ModelMetadata?.ContainerType ?? property.ReflectedType) is { } container)
+        {
+            concrete.Schema = limits.Apply(schema, container, property, context.SchemaRepository);
+        }
+
+        if (member?.GetCustomAttributes(typeof(TextValuesAttribute), inherit: false).OfType<TextValuesAttribute>().FirstOrDefault() is { } values)
+        {
+            concrete.Schema = values.Name is { } name
+                ? EnumSchemas.Shared(name, values.Values, context.SchemaRepository)
+                : new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. values.Values.Select(v => (JsonNode)JsonValue.Create(v))] };
         }
     }
 }

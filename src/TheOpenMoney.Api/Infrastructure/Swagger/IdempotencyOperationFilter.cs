@@ -22,11 +22,11 @@ internal sealed class IdempotencyOperationFilter : IOperationFilter
             In = ParameterLocation.Header,
             Required = false,
             Description =
-                "Any unique string (a UUID), 1–255 printable ASCII characters. A retry with the same key and the same " +
+                "Any unique string (a UUID), 1–255 printable ASCII characters without spaces (else 422 `VALIDATION_ERROR`). A retry with the same key and the same " +
                 "request returns the first answer byte for byte with `Idempotent-Replayed: true` (kept 24 hours); the same " +
                 "key with another request is 422 `IDEMPOTENCY_KEY_REUSED`; while the first is still running, 409 " +
                 "`IDEMPOTENCY_IN_PROGRESS`.",
-            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255 },
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyHeaders.KeyMaxLength, Pattern = IdempotencyHeaders.KeyPattern },
             Example = JsonValue.Create("5f0c7d2e-8a51-4c1b-9a43-2b8f3c6d9e10"),
         });
         if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse success)

@@ -1,0 +1,271 @@
+// A partner's day through the client Kiota 1.38 generates from openapi/v1.json (Generated/, unedited): no
+// casts, no dynamic, no hand-written JSON for the partner API; every TON amount compared exactly, as a decimal
+// and as its nanoTON twin. Kiota types every property as optional, so values are taken with Present(...).
+// Environment: see PartnerDay.
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary;
+using TheOpenMoney.ClientCheck;
+using TheOpenMoney.ClientCheck.Kiota.Client;
+using TheOpenMoney.ClientCheck.Kiota.Client.Models;
+using static TheOpenMoney.ClientCheck.PartnerDay;
+
+using var day = new PartnerDay("Kiota 1.38");
+return await day.RunAsync(async day =>
+{
+    using var http = day.CreateHttpClient();
+    using var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: http) { BaseUrl = day.ApiUrl };
+    var api = new TheOpenMoneyClient(adapter).Api.V1;
+    var simulator = day.Simulator();
+    await using var receiver = await WebhookReceiver.StartAsync(day.WebhookPort);
+
+    day.Step("health and partner");
+    var health = Present((await api.Health.GetAsync())?.Data, "health");
+    var partner = Present((await api.Partner.GetAsync())?.Data, "partner");
+    Note($"health {health.Status}; partner {partner.Id}, key {partner.ApiKey?.Prefix}");
+
+    day.Step("pricing: rate, fees, Stars and Premium estimates, amounts exact");
+    var rate = Present((await api.Pricing.TonRate.GetAsync())?.Data, "rate");
+    var fees = Present((await api.Pricing.Fee.GetAsync())?.Data, "fees");
+    Check(rate.TonUsd > 0m, "ton_usd is positive");
+    var step = Money.Exact(fees.TonRoundingStep, fees.NanotonRoundingStep, "ton_rounding_step");
+    var starsEstimate = Present((await api.Pricing.Estimate.Stars.GetAsync(r => r.QueryParameters.Quantity = 100))?.Data, "stars estimate");
+    var premiumEstimate = Present((await api.Pricing.Estimate.Premium.GetAsync(r => r.QueryParameters.Months = 3))?.Data, "premium estimate");
+    var starsNano = Money.Exact(starsEstimate.PriceTon, starsEstimate.PriceNanoton, "stars estimate price");
+    Money.Exact(premiumEstimate.PriceTon, premiumEstimate.PriceNanoton, "premium estimate price");
+    Check(starsEstimate.StarsAmount == 100 && premiumEstimate.PremiumMonths == 3, "the estimates are for what was asked");
+    Check(starsNano % step == 0, "the price is a multiple of the rounding step");
+    Note($"1 TON = {rate.TonUsd} USD; 100 Stars = {starsEstimate.PriceTon} TON = {starsEstimate.PriceNanoton} nanoTON");
+
+    day.Step("recipient checks");
+    var pandus = Present((await api.Recipients.Stars.GetAsync(r => r.QueryParameters.Username = "@pandus"))?.Data, "recipient");
+    Check(pandus is { CanReceive: true, Reason: null, Username: "pandus" }, "pandus can receive Stars");
+    var subscribed = Present((await api.Recipients.Premium.GetAsync(r => { r.QueryParameters.Username = "premium_pandus"; r.QueryParameters.Months = 3; }))?.Data, "recipient");
+    Check(subscribed is { CanReceive: false, Reason: RecipientReason.ALREADY_PREMIUM }, "premium_pandus already has Premium");
+
+    day.Step("create a Stars ton_memo order with an Idempotency-Key, and the same request again");
+    var reference = $"cs-kiota-{day.Run}";
+    var key = Guid.NewGuid().ToString();
+    var starsRequest = new CreateStarsOrderRequest
+    {
+        RecipientUsername = "pandus",
+        Quantity = 100,
+        PaymentMethod = PaymentMethod.Ton_memo,
+        ClientReference = reference,
+    };
+    var order = Present((await api.Orders.Stars.PostAsync(starsRequest, r => r.Headers.Add("Idempotency-Key", key)))?.Data, "order");
+    var replay = Present((await api.Orders.Stars.PostAsync(starsRequest, r => r.Headers.Add("Idempotency-Key", key)))?.Data, "replay");
+    var id = Present(order.Id, "id");
+    Check(replay.Id == id, $"the retry answered order {replay.Id}, not {id}");
+    Check(order is { Status: OrderStatus.Pending_payment, PaymentMethod: PaymentMethod.Ton_memo }, $"a new order is {order.Status}");
+    var price = Money.Exact(order.PriceTon, order.PriceNanoton, "price");
+    Check(order.PriceNanoton == starsEstimate.PriceNanoton, "the order costs what the estimate said");
+    var message = Present(Present(order.PaymentRequest, "payment_request").Messages, "messages").Single();
+    Check(message.Amount == order.PriceNanoton, $"the TON Connect amount {message.Amount} is the price {order.PriceNanoton}");
+    var link = Present(order.PaymentLink, "payment_link");
+    Check(link == $"ton://transfer/{order.PaymentAddress}?amount={order.PriceNanoton}&text={order.PaymentMemo}", $"payment_link {link}");
+    var memo = Present(order.PaymentMemo, "payment_memo");
+    Note($"order {id}: {order.PriceTon} TON ({order.PriceNanoton} nanoTON) to {order.PaymentAddress}, memo {memo}");
+
+    day.Step("get it, find it by memo, list it");
+    var got = Present((await api.Orders[id].GetAsync())?.Data, "order");
+    Check(got.PriceTon == order.PriceTon && got.PriceNanoton == order.PriceNanoton, "GET /orders/{id} has the same price");
+    Check((await api.Orders.ByMemo[memo].GetAsync())?.Data?.Id == id, "by-memo finds it");
+    var pending = Present((await api.Orders.GetAsync(r =>
+    {
+        r.QueryParameters.Status = OrderStatus.Pending_payment;
+        r.QueryParameters.OrderType = OrderType.Stars;
+        r.QueryParameters.Limit = 100;
+    }))?.Data?.Items, "items");
+    Check(pending.Any(o => o.Id == id) && pending.All(o => o.Status == OrderStatus.Pending_payment), "the status filter lists it");
+
+    day.Step("the payment QR code, as SVG and PNG bytes, decoded back to the payment link");
+    await using (var svg = Present(await api.Orders[id].PaymentQr.GetAsync(), "svg"))
+    {
+        Check(QrCodes.FromSvg(await ReadAllAsync(svg)) == link, "the SVG QR code reads as the payment link");
+    }
+
+    await using (var png = Present(await api.Orders[id].PaymentQr.GetAsync(r => r.QueryParameters.Format = PaymentQrFormat.Png), "png"))
+    {
+        Check(QrCodes.FromPng(await ReadAllAsync(png)) == link, "the PNG QR code reads as the payment link");
+    }
+
+    day.Step("register a webhook endpoint and ping it; the signature verifies");
+    var endpoint = Present((await api.Webhook.PutAsync(new PutWebhookRequest { Url = receiver.Url }))?.Data, "endpoint");
+    var secret = Present(endpoint.Secret, "the new endpoint's secret");
+    Check((await api.Webhook.Test.PostAsync())?.Data?.Queued == true, "the ping is queued");
+    var ping = await receiver.WaitForAsync("ping", TimeSpan.FromSeconds(30));
+    Check(ping.IsSignedWith(secret), "the ping's TOM-Signature verifies with the secret");
+    Note($"ping {ping.EventId} delivered to {receiver.Url}, signature OK");
+
+    day.Step("pay the exact nanoTON through the processor simulator; wait for completed");
+    await simulator.PayOrderAsync(Present(order.PriceNanoton, "price_nanoton"), memo);
+    var completed = await WaitForAsync(api, id, OrderStatus.Completed);
+    Check(Money.Exact(completed.PaidTon, completed.PaidNanoton, "paid") == price, "paid exactly the price");
+    Check(completed.PaidTon == order.PriceTon, "paid_ton equals price_ton as decimals");
+    Check(completed.PaymentLink is null && completed.PaymentRequest is null, "nothing is due any more");
+    try
+    {
+        await using var none = await api.Orders[id].PaymentQr.GetAsync();
+        throw new CheckFailedException("a completed order still has a QR code");
+    }
+    catch (ErrorEnvelope e) when (e.ResponseStatusCode == 409 && e.ErrorCode == ErrorCode.ORDER_NOT_PAYABLE)
+    {
+        Note($"409 {e.ErrorCode}: {e.ErrorMessage}");
+    }
+
+    day.Step("top up the balance through the simulator; balance and ledger exact");
+    var before = Present((await api.Balance.GetAsync())?.Data, "balance");
+    var balanceBefore = Money.Exact(before.BalanceTon, before.BalanceNanoton, "balance");
+    const string topUp = "5000000000";
+    await simulator.TopUpAsync(Present(before.TopupAddress, "topup_address"), topUp);
+    var balance = await WaitForBalanceAsync(api, balanceBefore + Money.Nano(topUp, "top-up"));
+    var ledger = Present((await api.Balance.Transactions.GetAsync(r => r.QueryParameters.Limit = 20))?.Data, "ledger");
+    var rows = Present(ledger.Items, "ledger items");
+    var topUpRow = rows.First();
+    Check(topUpRow.Type == LedgerEntryType.Topup && topUpRow.AmountNanoton == topUp && topUpRow.AmountTon == 5m, "the newest ledger row is the 5 TON top-up");
+    Check(topUpRow.BalanceAfterNanoton == balance.BalanceNanoton && topUpRow.BalanceAfterTon == balance.BalanceTon, "balance_after is the balance");
+    foreach (var row in rows)
+    {
+        Money.Exact(row.AmountTon, row.AmountNanoton, $"ledger {row.Id} amount");
+        Money.Exact(row.BalanceAfterTon, row.BalanceAfterNanoton, $"ledger {row.Id} balance_after");
+    }
+
+    Note($"balance {before.BalanceTon} -> {balance.BalanceTon} TON ({balance.BalanceNanoton} nanoTON); {ledger.Total} ledger rows");
+
+    day.Step("a Premium order paid from the balance, to completed");
+    var premium = Present((await api.Orders.Premium.PostAsync(
+        new CreatePremiumOrderRequest { RecipientUsername = "pandus", Months = 3, PaymentMethod = PaymentMethod.Balance, ClientReference = reference },
+        r => r.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString())))?.Data, "premium order");
+    var premiumId = Present(premium.Id, "id");
+    await WaitForAsync(api, premiumId, OrderStatus.Completed);
+    var after = Present((await api.Balance.GetAsync())?.Data, "balance");
+    Check(
+        Money.Exact(after.BalanceTon, after.BalanceNanoton, "balance") == Money.Nano(balance.BalanceNanoton, "balance") - Money.Exact(premium.PriceTon, premium.PriceNanoton, "premium price"),
+        "the balance went down by the exact price");
+
+    day.Step("events: order, balance and ping events on one page, each with its data");
+    var events = Present(Present((await api.Events.GetAsync(r => { r.QueryParameters.After = 0; r.QueryParameters.Limit = 100; }))?.Data, "events").Items, "event items");
+    var kinds = events.Select(e => Present(e.Type, "type")).ToHashSet();
+    Check(
+        kinds.IsSupersetOf([EventType.OrderCreated, EventType.OrderPaid, EventType.OrderCompleted, EventType.BalanceCredited, EventType.BalanceDebited, EventType.Ping]),
+        $"one page has every kind: {string.Join(", ", kinds)}");
+    foreach (var e in events)
+    {
+        var data = Present(e.Data, $"event {e.Id} data");
+        var isOrder = e.Type is EventType.OrderCreated or EventType.OrderPaid or EventType.OrderCompleted or EventType.OrderFailed or EventType.OrderExpired or EventType.OrderCancelled;
+        var isBalance = e.Type is EventType.BalanceCredited or EventType.BalanceDebited;
+        Check(isOrder == (data.Order is not null) && isBalance == (data.Transaction is not null), $"event {e.Id} ({e.Type}) carries the data of its type");
+        if (data.Order is { } snapshot)
+        {
+            Money.Exact(snapshot.PriceTon, snapshot.PriceNanoton, $"event {e.Id} price");
+            Money.Exact(snapshot.PaidTon, snapshot.PaidNanoton, $"event {e.Id} paid");
+        }
+
+        if (data.Transaction is { } row)
+        {
+            Money.Exact(row.AmountTon, row.AmountNanoton, $"event {e.Id} amount");
+        }
+    }
+
+    var paidEvent = events.Single(e => e.Type == EventType.OrderPaid && e.Data?.Order?.Id == id);
+    Check(paidEvent.Data?.Order?.PaidNanoton == order.PriceNanoton, "order.paid shows the exact payment");
+    Note($"{events.Count} events: {string.Join(", ", events.GroupBy(e => e.Type).Select(g => $"{g.Key} x{g.Count()}"))}");
+
+    day.Step("the webhook got the same events, signed");
+    var delivered = await receiver.WaitForAsync("order.completed", TimeSpan.FromSeconds(30));
+    Check(receiver.Deliveries.All(d => d.IsSignedWith(secret)), "every delivery verifies");
+    Check(events.Any(e => e.Id == delivered.IdAndType().Id), "the delivered event is in the log");
+    var attempts = Present((await api.Webhook.Deliveries.GetAsync(r => r.QueryParameters.Limit = 100))?.Data?.Items, "attempts");
+    Check(attempts.Any(a => a.Delivered == true && a.EventType == EventType.Ping), "GET /webhook/deliveries shows the ping delivered");
+    Note($"{receiver.Deliveries.Count} deliveries received, all signed");
+
+    day.Step("stats, exact");
+    var stats = Present((await api.Orders.Stats.Summary.GetAsync())?.Data, "stats");
+    Check(Money.Exact(stats.TonReceived, stats.NanotonReceived, "ton_received") >= price, "ton_received counts the payment");
+    Money.Exact(stats.TonSpent, stats.NanotonSpent, "ton_spent");
+    Money.Exact(stats.TonRefunded, stats.NanotonRefunded, "ton_refunded");
+
+    day.Step("cancel a new order (with an Idempotency-Key); a completed one cannot be");
+    var toCancel = Present((await api.Orders.Stars.PostAsync(
+        new CreateStarsOrderRequest { RecipientUsername = "pandus", Quantity = 50 },
+        r => r.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString())))?.Data?.Id, "id");
+    var cancelled = Present((await api.Orders[toCancel].Cancel.PostAsync(r => r.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString())))?.Data, "cancelled");
+    Check(cancelled is { Status: OrderStatus.Cancelled, CancelledAt: not null }, $"cancel gave {cancelled.Status}");
+    try
+    {
+        await api.Orders[id].Cancel.PostAsync();
+        throw new CheckFailedException("a completed order was cancelled");
+    }
+    catch (ErrorEnvelope e) when (e.ResponseStatusCode == 409 && e.ErrorCode == ErrorCode.ORDER_NOT_CANCELLABLE)
+    {
+        Note($"409 {e.ErrorCode}: {e.ErrorMessage}");
+    }
+
+    day.Step("errors are the typed envelope");
+    try
+    {
+        await api.Orders[987_654_321].GetAsync();
+        throw new CheckFailedException("an unknown order was found");
+    }
+    catch (ErrorEnvelope e) when (e.ResponseStatusCode == 404 && e is { Ok: false, ErrorCode: ErrorCode.NOT_FOUND })
+    {
+        Note($"404 {e.ErrorCode}: {e.ErrorMessage}");
+    }
+
+    try
+    {
+        await api.Orders.Stars.PostAsync(new CreateStarsOrderRequest { RecipientUsername = "pandus", Quantity = 1 });
+        throw new CheckFailedException("1 Star was accepted");
+    }
+    catch (ErrorEnvelope e) when (e.ResponseStatusCode == 422 && e.ErrorCode == ErrorCode.VALIDATION_ERROR)
+    {
+        Note($"422 {e.ErrorCode}: {e.ErrorMessage}");
+    }
+});
+
+static async Task<byte[]> ReadAllAsync(Stream stream)
+{
+    using var bytes = new MemoryStream();
+    await stream.CopyToAsync(bytes);
+    return bytes.ToArray();
+}
+
+static async Task<OrderResponse> WaitForAsync(TheOpenMoney.ClientCheck.Kiota.Client.Api.V1.V1RequestBuilder api, long id, OrderStatus status)
+{
+    var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+    var seen = new List<OrderStatus?>();
+    while (true)
+    {
+        var order = Present((await api.Orders[id].GetAsync())?.Data, "order");
+        if (seen.Count == 0 || seen[^1] != order.Status)
+        {
+            seen.Add(order.Status);
+        }
+
+        if (order.Status == status)
+        {
+            Note($"order {id}: {string.Join(" -> ", seen)}");
+            return order;
+        }
+
+        Check(order.Status is not (OrderStatus.Failed or OrderStatus.Expired or OrderStatus.Cancelled), $"order {id} ended {order.Status}: {order.FailureReason}");
+        Check(DateTimeOffset.UtcNow < deadline, $"order {id} is still {order.Status} after 60 s");
+        await Task.Delay(500);
+    }
+}
+
+static async Task<BalanceResponse> WaitForBalanceAsync(TheOpenMoney.ClientCheck.Kiota.Client.Api.V1.V1RequestBuilder api, long nanoton)
+{
+    var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+    while (true)
+    {
+        var balance = Present((await api.Balance.GetAsync())?.Data, "balance");
+        if (Money.Exact(balance.BalanceTon, balance.BalanceNanoton, "balance") == nanoton)
+        {
+            return balance;
+        }
+
+        Check(DateTimeOffset.UtcNow < deadline, $"the balance is still {balance.BalanceNanoton} nanoTON, expected {nanoton}");
+        await Task.Delay(500);
+    }
+}
