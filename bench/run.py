@@ -447,7 +447,7 @@ def stages(pg, partner_id, mark, received):
         whole.append(parts)
         for name, value in parts.items():
             steps[name].append(value * 1000)
-    result = {name: {"p50_ms": pct(values, 50), "p99_ms": pct(values, 99), "max_ms": round(max(values), 1) if values else None}
+    result = {name: {"p50_ms": pct(sorted(values), 50), "p99_ms": pct(sorted(values), 99), "max_ms": round(max(values), 1) if values else None}
               for name, values in steps.items()}
     tail = sorted(whole, key=lambda p: p["total"])[-max(1, len(whole) // 100):] if whole else []
     result["slowest_1pct_mean_ms"] = {name: round(statistics.mean(p[name] for p in tail) * 1000, 1) for name in steps} if tail else None

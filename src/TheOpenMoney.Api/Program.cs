@@ -1,4 +1,5 @@
-using TheOpenMoney.Api.Events;
+using TheOpenMoney.Api.Webhooks;
+using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Fulfillment;
 using TheOpenMoney.Api.Health;
 using TheOpenMoney.Api.Infrastructure.Bench;
@@ -14,7 +15,6 @@ using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 using TheOpenMoney.Api.Telegram;
 using TheOpenMoney.Api.TonRamp;
-using TheOpenMoney.Api.Webhooks;
 
 var cli = OperatorCli.TryParse(args);
 var builder = WebApplication.CreateBuilder(cli is null ? args : []);
@@ -29,9 +29,9 @@ builder.Services.AddApiValidation();
 builder.Services.AddPartners(builder.Configuration);
 builder.Services.AddPricing(builder.Configuration);
 builder.Services.AddRecipients(builder.Configuration);
+builder.Services.AddBalance();
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddPayments(builder.Configuration);
-builder.Services.AddEvents(builder.Configuration);
 builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddFulfillment(builder.Configuration);
 builder.Services.AddTonRamp(builder.Configuration);

@@ -2,7 +2,6 @@ using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Paging;
-using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Api.Balance;
 
@@ -11,12 +10,11 @@ namespace TheOpenMoney.Api.Balance;
 [Route("api/v1/balance")]
 [Tags("Balance")]
 [Produces("application/json")]
-public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPaymentAddresses addresses) : ControllerBase
+public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, ITopupAddress addresses) : ControllerBase
 {
     /// <summary>Partner balance and top-up address.</summary>
     /// <remarks>TON sent to <c>topup_address</c> (any comment) is credited to the balance.</remarks>
     [HttpGet(Name = "getBalance")]
-    [ProducesResponseType<ApiResponse<BalanceResponse>>(StatusCodes.Status200OK)]
     public async Task<ActionResult<ApiResponse<BalanceResponse>>> Get(CancellationToken cancellationToken)
     {
         var partnerId = User.GetPartnerId();
@@ -28,8 +26,6 @@ public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, IPa
     /// <summary>Balance transactions history.</summary>
     /// <remarks>Newest first; optional <c>type</c> filter.</remarks>
     [HttpGet("transactions", Name = "listBalanceTransactions")]
-    [ProducesResponseType<ApiResponse<Page<LedgerEntryResponse>>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<Page<LedgerEntryResponse>>>> Transactions([FromQuery] LedgerQuery query, CancellationToken cancellationToken)
     {
         var partnerId = User.GetPartnerId();

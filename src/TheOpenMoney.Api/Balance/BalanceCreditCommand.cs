@@ -1,5 +1,4 @@
 using TheOpenMoney.Api.Infrastructure.Cli;
-using TheOpenMoney.Api.Partners;
 
 namespace TheOpenMoney.Api.Balance;
 
@@ -24,15 +23,20 @@ public sealed class BalanceCreditCommand : IOperatorCommand
             return OperatorCommandLine.BadUsage;
         }
 
-        var partnerId = await services.GetRequiredService<PartnerKeyService>().FindPartnerIdAsync(telegramUserId, cancellationToken);
+        var db = services.GetRequiredService<AppDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        long? partnerId;
+        await using (var find = db.Command("SELECT id FROM partners WHERE telegram_user_id = $1", telegramUserId))
+        {
+            partnerId = await find.ExecuteScalarAsync(cancellationToken) as long?;
+        }
+
         if (partnerId is null)
         {
             await stderr.WriteLineAsync("no partner for that Telegram user; create a key first");
             return 1;
         }
 
-        var db = services.GetRequiredService<AppDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (applied, balance) = await services.GetRequiredService<BalanceLedger>().AdjustOnceAsync(
             partnerId.Value, amountNanoton, reference, line.Get("description") ?? $"operator adjustment {reference}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -25,8 +25,7 @@ public sealed partial class HealthController(HealthCheckService health, TimeProv
     /// 503 <c>SERVICE_UNAVAILABLE</c>.
     /// </remarks>
     [HttpGet(Name = "getHealth")]
-    [ProducesResponseType<ApiResponse<HealthResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    [Fails(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<HealthResponse>>> Get(CancellationToken cancellationToken)
     {
         HealthReport report;

@@ -15,6 +15,7 @@ public static class HealthSetup
     public static IServiceCollection AddApiHealth(this IServiceCollection services)
     {
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(HealthComponents.Database);
+        services.AddContractExamples<HealthContractExamples>();
         services.PostConfigure<HealthCheckServiceOptions>(options =>
         {
             foreach (var registration in options.Registrations)

@@ -32,10 +32,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
     [OrderCreationRateLimit]
-    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    [Fails(StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> CreateStars([FromBody] CreateStarsOrderRequest request, CancellationToken cancellationToken)
     {
         var order = new NewOrder(
@@ -57,10 +54,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
     [OrderCreationRateLimit]
-    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    [Fails(StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> CreatePremium([FromBody] CreatePremiumOrderRequest request, CancellationToken cancellationToken)
     {
         var order = new NewOrder(
@@ -75,8 +69,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
 
     /// <summary>Get order by ID.</summary>
     [HttpGet("{id:long}", Name = "getOrder")]
-    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> Get(long id, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of((await orders.FindAsync(User.GetPartnerId(), id, cancellationToken)).ToResponse()));
 
@@ -117,24 +110,19 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <summary>List orders.</summary>
     /// <remarks>Newest first. Filters: <c>status</c>, <c>order_type</c>, <c>created_from</c>, <c>created_to</c>, <c>client_reference</c>.</remarks>
     [HttpGet(Name = "listOrders")]
-    [ProducesResponseType<ApiResponse<Page<OrderResponse>>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<Page<OrderResponse>>>> List([FromQuery] ListOrdersQuery query, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await orders.ListAsync(User.GetPartnerId(), query, cancellationToken)));
 
     /// <summary>Find order by payment_memo.</summary>
     /// <remarks>Case and surrounding spaces are ignored, as when matching payments.</remarks>
     [HttpGet("by-memo/{memo}", Name = "getOrderByMemo")]
-    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> ByMemo(string memo, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of((await orders.FindByMemoAsync(User.GetPartnerId(), memo, cancellationToken)).ToResponse()));
 
     /// <summary>Find orders by your client_reference.</summary>
     /// <remarks>All matching orders, newest first, paged like <c>GET /orders</c>.</remarks>
     [HttpGet("by-reference/{ref}", Name = "listOrdersByReference")]
-    [ProducesResponseType<ApiResponse<Page<OrderResponse>>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<Page<OrderResponse>>>> ByReference(
         [FromRoute(Name = "ref")] string reference,
         [FromQuery] PageQuery page,
@@ -152,8 +140,6 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <summary>Aggregate stats.</summary>
     /// <remarks>Over orders created in [<c>from</c>, <c>to</c>) when given, else all.</remarks>
     [HttpGet("stats/summary", Name = "getOrderStats")]
-    [ProducesResponseType<ApiResponse<OrderStatsResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<OrderStatsResponse>>> Stats([FromQuery] StatsQuery query, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await orders.StatsAsync(User.GetPartnerId(), query, cancellationToken)));
 
@@ -164,9 +150,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [HttpPost("{id:long}/cancel", Name = "cancelOrder")]
     [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
-    [ProducesResponseType<ApiResponse<OrderResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
+    [Fails(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> Cancel(long id, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await orders.CancelAsync(User.GetPartnerId(), id, cancellationToken)));
 

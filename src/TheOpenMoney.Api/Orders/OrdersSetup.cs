@@ -1,12 +1,10 @@
-using TheOpenMoney.Api.Infrastructure.Cli;
-using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 
 namespace TheOpenMoney.Api.Orders;
 
 public static class OrdersSetup
 {
-    /// <summary>Orders, the balance ledger, idempotency and payment addresses.</summary>
+    /// <summary>Orders: the service, the state machine's owner, metrics, idempotency, and the order routes' examples.</summary>
     public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<OrderOptions>()
@@ -15,8 +13,7 @@ public static class OrdersSetup
             .ValidateOnStart();
         services.AddIdempotency(configuration);
         services.AddSingleton<OrderMetrics>();
-        services.AddScoped<BalanceLedger>();
-        services.AddOperatorCommand<BalanceCreditCommand>();
+        services.AddContractExamples<OrderContractExamples>();
         services.AddScoped<OrderService>();
         services.AddScoped<OrderLifecycle>();
         return services;

@@ -19,7 +19,7 @@ public sealed class BearerKeyAuthenticationHandler(
     FailedAuthLimiter failedAuthLimiter)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
-    public const string SchemeName = "Bearer";
+    public const string SchemeName = PartnerPrincipal.Scheme;
 
     private enum Failure
     {

@@ -13,7 +13,6 @@ public sealed class PartnerController(AppDbContext db) : ControllerBase
     /// <summary>The partner and key behind this request.</summary>
     /// <remarks>Never returns the key itself (it is not stored); only its display prefix.</remarks>
     [HttpGet(Name = "getPartner")]
-    [ProducesResponseType<ApiResponse<PartnerResponse>>(StatusCodes.Status200OK)]
     public async Task<ActionResult<ApiResponse<PartnerResponse>>> Get(CancellationToken cancellationToken)
     {
         var keyId = long.Parse(User.GetKeyId()!, System.Globalization.CultureInfo.InvariantCulture);

@@ -21,6 +21,7 @@ public static class PartnersSetup
         services.AddScoped<PartnerKeyService>();
         services.AddOperatorCommand<KeysCreateCommand>();
         services.AddOperatorCommand<KeysRevokeCommand>();
+        services.AddContractExamples<PartnersContractExamples>();
         services.AddAuthentication(BearerKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerKeyAuthenticationHandler>(BearerKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -1,13 +1,10 @@
+using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Payments;
 
-/// <summary>Where partners pay: the shared orders deposit address (Orders' port) and each partner's top-up address.</summary>
-public interface IPaymentAddresses : IOrderPaymentAddress
-{
-    /// <summary>The partner's top-up address, or null when none is provisioned yet.</summary>
-    Task<string?> GetTopupAddressAsync(long partnerId, CancellationToken cancellationToken);
-}
+/// <summary>Where partners pay: the shared orders deposit address (Orders' port) and each partner's top-up address (Balance's port).</summary>
+public interface IPaymentAddresses : IOrderPaymentAddress, ITopupAddress;
 
 /// <summary>
 /// The orders address from configuration (<c>Payments:OrdersAddress</c>); no top-up addresses.

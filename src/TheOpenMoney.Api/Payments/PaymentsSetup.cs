@@ -1,3 +1,4 @@
+using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Cli;
 using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Api.Health;
@@ -31,6 +32,7 @@ public static class PaymentsSetup
         services.AddOperatorCommand<DepositsRetryCommand>();
         // Orders' port: the orders address, from whichever IPaymentAddresses is registered (tests replace it).
         services.AddScoped<IOrderPaymentAddress>(sp => sp.GetRequiredService<IPaymentAddresses>());
+        services.AddScoped<ITopupAddress>(sp => sp.GetRequiredService<IPaymentAddresses>());
         var enabled = !string.IsNullOrWhiteSpace(section["BaseUrl"]);
         if (!enabled)
         {

@@ -14,8 +14,7 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
 {
     /// <summary>Current TON/USD rate.</summary>
     [HttpGet("ton-rate", Name = "getTonRate")]
-    [ProducesResponseType<ApiResponse<TonRateResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    [Fails(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<TonRateResponse>>> TonRate(CancellationToken cancellationToken)
     {
         var rate = await rates.GetRateAsync(cancellationToken);
@@ -24,7 +23,6 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
 
     /// <summary>Service fees and min/max limits.</summary>
     [HttpGet("fee", Name = "getFees")]
-    [ProducesResponseType<ApiResponse<FeeResponse>>(StatusCodes.Status200OK)]
     public ActionResult<ApiResponse<FeeResponse>> Fee()
     {
         var settings = pricing.Settings;
@@ -41,17 +39,13 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
 
     /// <summary>Estimate a Stars price in TON.</summary>
     [HttpGet("estimate/stars", Name = "estimateStars")]
-    [ProducesResponseType<ApiResponse<EstimateResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    [Fails(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<EstimateResponse>>> EstimateStars([FromQuery] StarsEstimateQuery query, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(EstimateResponse.From(await pricing.QuoteStarsAsync(query.Quantity!.Value, cancellationToken))));
 
     /// <summary>Estimate a Premium price in TON.</summary>
     [HttpGet("estimate/premium", Name = "estimatePremium")]
-    [ProducesResponseType<ApiResponse<EstimateResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)]
+    [Fails(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<EstimateResponse>>> EstimatePremium([FromQuery] PremiumEstimateQuery query, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(EstimateResponse.From(await pricing.QuotePremiumAsync(query.Months!.Value, cancellationToken))));
 }

@@ -17,6 +17,7 @@ public static class PricingSetup
             .Validate(o => o.FeePercent is >= 0 and < 100 && o.StarUsd > 0 && o.TonRoundingStep > 0, "Pricing fee/price settings are invalid")
             .ValidateOnStart();
         services.AddSingleton<PricingService>();
+        services.AddContractExamples<PricingContractExamples>();
         services.AddHttpClient(HttpTonUsdRateSource.HttpClientName)
             .AddResilience<PricingOptions>(o => o.RateSource.Http);
         services.AddSingleton<HttpTonUsdRateSource>();

@@ -15,8 +15,6 @@ public sealed class RecipientsController(IRecipientDirectory directory) : Contro
     /// <summary>Check if a username can receive Stars.</summary>
     /// <remarks><c>can_receive</c> is null with <c>reason: UNKNOWN</c> when the directory cannot say right now.</remarks>
     [HttpGet("stars", Name = "checkStarsRecipient")]
-    [ProducesResponseType<ApiResponse<RecipientResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<RecipientResponse>>> Stars([FromQuery] StarsRecipientQuery query, CancellationToken cancellationToken)
     {
         var status = await directory.CheckAsync(TelegramUsername.Normalize(query.Username), RecipientProduct.Stars, null, cancellationToken);
@@ -26,8 +24,6 @@ public sealed class RecipientsController(IRecipientDirectory directory) : Contro
     /// <summary>Check if a username can receive Premium.</summary>
     /// <remarks><c>months</c> is optional; when given it must be a plan length (3, 6 or 12).</remarks>
     [HttpGet("premium", Name = "checkPremiumRecipient")]
-    [ProducesResponseType<ApiResponse<RecipientResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<RecipientResponse>>> Premium([FromQuery] PremiumRecipientQuery query, CancellationToken cancellationToken)
     {
         var status = await directory.CheckAsync(TelegramUsername.Normalize(query.Username), RecipientProduct.Premium, query.Months, cancellationToken);
@@ -96,6 +92,7 @@ public static class RecipientsSetup
             .Validate(o => o.Mode is "Simulated" or "Http", "Recipients:Mode must be Simulated or Http")
             .Validate(o => o.Mode != "Http" || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "Recipients:BaseUrl is required in Http mode")
             .ValidateOnStart();
+        services.AddContractExamples<RecipientsContractExamples>();
         if (section["Mode"] == "Http")
         {
             services.AddHttpClient<IRecipientDirectory, HttpRecipientDirectory>((sp, client) =>

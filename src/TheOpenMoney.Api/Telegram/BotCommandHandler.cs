@@ -6,7 +6,6 @@ using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Partners;
-using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Webhooks;
 
 namespace TheOpenMoney.Api.Telegram;
@@ -21,7 +20,7 @@ public sealed partial class BotCommandHandler(
     ITelegramBotClient bot,
     PartnerKeyService keys,
     BalanceLedger ledger,
-    IPaymentAddresses addresses,
+    ITopupAddress addresses,
     WebhookEndpoints webhooks,
     KeyCommandLimiter limiter,
     BotStatus status,

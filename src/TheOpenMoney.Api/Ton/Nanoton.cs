@@ -18,6 +18,9 @@ public readonly partial record struct Nanoton(long Value)
 
     public override string ToString() => Value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The twin of a TON amount (at most 9 fraction digits), e.g. for examples written in TON.</summary>
+    public static Nanoton OfTon(decimal ton) => new(TonAmount.ToNano(ton));
+
     /// <summary>Reads the text form strictly (what <see cref="Pattern"/> allows, within <see cref="long"/>).</summary>
     public static bool TryParse(string? text, out Nanoton value)
     {

@@ -1,6 +1,5 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using TheOpenMoney.Api.Events;
 using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
 using TheOpenMoney.Api.Infrastructure.Paging;
@@ -27,8 +26,6 @@ public sealed class WebhookController(WebhookEndpoints endpoints) : ControllerBa
     [HttpPut(Name = "putWebhook")]
     [Consumes("application/json")]
     [RequestSizeLimit(MaxBodyBytes)]
-    [ProducesResponseType<ApiResponse<WebhookRegistered>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<WebhookRegistered>>> Put([FromBody] PutWebhookRequest request, CancellationToken cancellationToken)
     {
         if (await endpoints.UrlProblemAsync(request.Url, cancellationToken) is { } problem)
@@ -42,16 +39,14 @@ public sealed class WebhookController(WebhookEndpoints endpoints) : ControllerBa
 
     /// <summary>The webhook endpoint (never its secret).</summary>
     [HttpGet(Name = "getWebhook")]
-    [ProducesResponseType<ApiResponse<WebhookEndpointResponse>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<WebhookEndpointResponse>>> Get(CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await endpoints.GetAsync(User.GetPartnerId(), cancellationToken) ?? throw NoEndpoint()));
 
     /// <summary>Delete the webhook endpoint.</summary>
     /// <remarks>Events still waiting for it are not sent; the event log keeps them.</remarks>
     [HttpDelete(Name = "deleteWebhook")]
-    [ProducesResponseType<ApiResponse<WebhookDeleted>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<WebhookDeleted>>> Delete(CancellationToken cancellationToken) =>
         await endpoints.DeleteAsync(User.GetPartnerId(), cancellationToken) ? Ok(ApiResponse.Of(new WebhookDeleted(true))) : throw NoEndpoint();
 
@@ -65,23 +60,18 @@ public sealed class WebhookController(WebhookEndpoints endpoints) : ControllerBa
     [HttpPost("rotate-secret", Name = "rotateWebhookSecret")]
     [Idempotent(ProtectStoredResponse = true)]
     [RequestSizeLimit(MaxBodyBytes)]
-    [ProducesResponseType<ApiResponse<WebhookRotated>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status409Conflict)]
+    [Fails(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)]
     public async Task<ActionResult<ApiResponse<WebhookRotated>>> RotateSecret(CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await endpoints.RotateAsync(User.GetPartnerId(), cancellationToken) ?? throw NoEndpoint()));
 
     /// <summary>Send a ping event now.</summary>
     [HttpPost("test", Name = "testWebhook")]
-    [ProducesResponseType<ApiResponse<WebhookTestQueued>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<WebhookTestQueued>>> Test(CancellationToken cancellationToken) =>
         await endpoints.PingAsync(User.GetPartnerId(), cancellationToken) ? Ok(ApiResponse.Of(new WebhookTestQueued(true))) : throw NoEndpoint();
 
     /// <summary>Delivery attempts, newest first.</summary>
     [HttpGet("deliveries", Name = "listWebhookDeliveries")]
-    [ProducesResponseType<ApiResponse<Page<WebhookAttemptResponse>>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<Page<WebhookAttemptResponse>>>> Deliveries([FromQuery] PageQuery page, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await endpoints.AttemptsAsync(User.GetPartnerId(), page, cancellationToken)));
 
@@ -89,8 +79,7 @@ public sealed class WebhookController(WebhookEndpoints endpoints) : ControllerBa
     /// <param name="id">The attempt's id from <c>GET /webhook/deliveries</c>.</param>
     /// <param name="cancellationToken">Request abort.</param>
     [HttpPost("deliveries/{id:long}/redeliver", Name = "redeliverWebhook")]
-    [ProducesResponseType<ApiResponse<WebhookTestQueued>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<WebhookTestQueued>>> Redeliver(long id, CancellationToken cancellationToken) =>
         await endpoints.RedeliverAsync(User.GetPartnerId(), id, cancellationToken)
             ? Ok(ApiResponse.Of(new WebhookTestQueued(true)))

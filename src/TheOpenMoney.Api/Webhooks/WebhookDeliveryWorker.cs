@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using TheOpenMoney.Api.Events;
 using TheOpenMoney.Api.Infrastructure;
 
 namespace TheOpenMoney.Api.Webhooks;

@@ -1,4 +1,3 @@
-using TheOpenMoney.Api.Events;
 using TheOpenMoney.Api.Infrastructure.Paging;
 
 namespace TheOpenMoney.Api.Webhooks;

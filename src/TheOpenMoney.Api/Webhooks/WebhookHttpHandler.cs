@@ -107,12 +107,12 @@ public sealed class WebhookAddressRefusedException(string message)
     : HttpRequestException(HttpRequestError.ConnectionError, message);
 
 /// <summary>
-/// Meters for the webhook client's own HTTP instruments, under a name no exporter subscribes to: its labels
-/// (the partner-chosen host and port) must never become time series.
+/// Meters for the webhook client's own HTTP instruments, under a name no exporter subscribes to (outside
+/// the exported <c>TheOpenMoney.*</c>): its labels (the partner-chosen host and port) must never become time series.
 /// </summary>
 internal sealed class UnexportedMeters : System.Diagnostics.Metrics.IMeterFactory
 {
-    public const string MeterName = "TheOpenMoney.Webhooks.Http.Unexported";
+    public const string MeterName = "Unexported.WebhookHttpClient";
 
     public static UnexportedMeters Instance { get; } = new();
 

@@ -55,7 +55,7 @@ public sealed record WebhookRotated(string Secret, string SecretPrefix, DateTime
 public sealed record WebhookAttemptResponse(
     long Id,
     long EventId,
-    [property: TextValues(typeof(Events.EventTypes))] string EventType,
+    [property: TextValues(typeof(EventTypes))] string EventType,
     int Attempt,
     int? StatusCode,
     string? Error,

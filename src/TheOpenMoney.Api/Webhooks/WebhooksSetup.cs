@@ -7,12 +7,13 @@ namespace TheOpenMoney.Api.Webhooks;
 public static class WebhooksSetup
 {
     /// <summary>
-    /// Partner webhooks: options, the endpoint service, secret encryption, the SSRF-safe HTTP client (no
+    /// The event log (<see cref="EventsSetup.AddEventLog"/>) and partner webhooks: options, the endpoint service, secret encryption, the SSRF-safe HTTP client (no
     /// redirects, addresses checked at connect time, no logging handlers: URLs may carry partners' tokens),
     /// the delivery job (every instance; <c>SKIP LOCKED</c>) and the <c>webhooks</c> health component.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddEventLog(configuration);
         var section = configuration.GetSection(WebhookOptions.Section);
         services.AddOptions<WebhookOptions>()
             .Bind(section)
@@ -42,6 +43,8 @@ public static class WebhooksSetup
             // A run either claims, or waits for an attempt to end: back to back is the pipeline, not a spin.
             job.MoreWorkLimit = int.MaxValue;
         });
+        services.AddContractExamples<WebhookContractExamples>();
+        services.AddContractDocumentPart<WebhooksDocumentFilter>();
         services.AddBackgroundJob<WebhookQueueGauges>((job, sp) => job.Interval = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.QueueGaugeInterval);
         services.AddHealthChecks().AddCheck<WebhookHealthCheck>(HealthComponents.Webhooks, failureStatus: HealthStatus.Degraded);
         return services;

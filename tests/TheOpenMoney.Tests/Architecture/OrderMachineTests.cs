@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Npgsql;
-using TheOpenMoney.Api.Events;
+using TheOpenMoney.Api.Webhooks;
 using TheOpenMoney.Api.Infrastructure.Data;
 using TheOpenMoney.Api.Orders;
 

@@ -5,6 +5,9 @@ namespace TheOpenMoney.Api.Infrastructure.Auth;
 /// <summary>The claims the Bearer handler puts on an authenticated request, and typed access to them.</summary>
 public static class PartnerPrincipal
 {
+    /// <summary>The authentication scheme of partner keys (<c>Authorization: Bearer osk_…</c>).</summary>
+    public const string Scheme = "Bearer";
+
     public const string PartnerIdClaim = "partner_id";
     public const string KeyIdClaim = "api_key_id";
     public const string KeyPrefixClaim = "api_key_prefix";

@@ -18,6 +18,7 @@ public static partial class ErrorsSetup
             .AddControllers(options =>
             {
                 options.Filters.Add<Http.StrictJsonBodyFilter>();
+                options.Conventions.Add(new ContractConventions());
                 options.Filters.AddService<Validation.ValidationFilter>();
                 options.ModelBinderProviders.Insert(0, new Validation.UtcInstantBinderProvider());
                 options.ModelBinderProviders.Insert(0, new Validation.StrictIntegerBinderProvider());

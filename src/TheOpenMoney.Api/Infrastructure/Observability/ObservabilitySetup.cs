@@ -1,9 +1,6 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using TheOpenMoney.Api.Infrastructure.RateLimiting;
-using TheOpenMoney.Api.Orders;
-using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Api.Infrastructure.Observability;
 
@@ -14,6 +11,9 @@ namespace TheOpenMoney.Api.Infrastructure.Observability;
 /// </summary>
 public static class ObservabilitySetup
 {
+    /// <summary>The prefix of every meter the service exports (a feature names its meter <c>TheOpenMoney.&lt;Feature&gt;</c>).</summary>
+    public const string MeterPrefix = "TheOpenMoney.";
+
     public static IServiceCollection AddObservability(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ManagementOptions>().Bind(configuration.GetSection(ManagementOptions.Section));
@@ -24,7 +24,8 @@ public static class ObservabilitySetup
             .ConfigureResource(resource => resource.AddService("theopenmoney-api"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(PaymentMetrics.MeterName, OrderMetrics.MeterName, RateLimitMetrics.MeterName, Events.EventMetrics.MeterName, Webhooks.WebhookMetrics.MeterName)
+                // Every feature's meter is named TheOpenMoney.<feature> (PaymentMetrics, OrderMetrics, …): all of them.
+                metrics.AddMeter(MeterPrefix + "*")
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()

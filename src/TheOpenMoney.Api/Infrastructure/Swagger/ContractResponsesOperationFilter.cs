@@ -3,27 +3,34 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 using TheOpenMoney.Api.Infrastructure.Idempotency;
-using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Infrastructure.Auth;
 
 namespace TheOpenMoney.Api.Infrastructure.Swagger;
 
 /// <summary>
 /// Documents, on every operation, each failure it can really answer with, in the error envelope and
 /// with a realistic example: 401 (with <c>WWW-Authenticate</c>) and 429 (with <c>Retry-After</c> and
-/// <c>RateLimit-*</c>) on keyed operations, 404 on routes that name an order, 409/422 where the action
+/// <c>RateLimit-*</c>) on keyed operations, 404 where a feature says what it means, 409/422 where the action
 /// declares them or takes input, 413/415 on JSON bodies, 500 and 503 (with <c>Retry-After</c>) everywhere.
+/// What only a feature knows — the meaning of a 404, the conflict behind a 409, a typical 422, the dependency
+/// behind a 503 — comes from that feature's <see cref="IContractExamples.Failures"/>.
 /// Keyed operations require the Bearer scheme and answer with the <c>RateLimit-*</c> headers;
 /// <c>/health</c> declares <c>security: []</c>.
 /// </summary>
-internal sealed class ContractResponsesOperationFilter : IOperationFilter
+internal sealed class ContractResponsesOperationFilter(IEnumerable<IContractExamples> features) : IOperationFilter
 {
+    private readonly Lazy<Dictionary<(string OperationId, int Status), ContractFailure>> _failures = new(() => features
+        .SelectMany(f => f.Failures())
+        .ToDictionary(f => (f.Key, f.Value.Status), f => f.Value));
+
+    private ContractFailure? Failure(string operationId, int status) => _failures.Value.GetValueOrDefault((operationId, status));
+
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
         var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
         var anonymous = metadata.OfType<IAllowAnonymous>().Any();
         var envelope = context.SchemaGenerator.GenerateSchema(typeof(ErrorEnvelope), context.SchemaRepository);
         var operationId = operation.OperationId ?? "";
-        var path = context.ApiDescription.RelativePath ?? "";
         operation.Responses ??= [];
 
         if (anonymous)
@@ -34,7 +41,7 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
         {
             operation.Security = [new OpenApiSecurityRequirement
             {
-                [new OpenApiSecuritySchemeReference(BearerKeyAuthenticationHandler.SchemeName, context.Document)] = [],
+                [new OpenApiSecuritySchemeReference(PartnerPrincipal.Scheme, context.Document)] = [],
             }];
             Error(operation, envelope, 401, "Missing, invalid or revoked key.", ErrorCodes.Unauthorized, "missing or invalid API key")
                 .Headers![HeaderNames.WwwAuthenticate] = Header("`Bearer`: send `Authorization: Bearer osk_…`.", "Bearer");
@@ -85,23 +92,24 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
             body.Required = true;
         }
 
-        if (path.Contains("{id}", StringComparison.Ordinal) || path.Contains("{memo}", StringComparison.Ordinal))
+        if (Failure(operationId, 404) is { } missing)
         {
-            Error(operation, envelope, 404, "No such order for this partner (another partner's orders are not found either).", ErrorCodes.NotFound, "order not found");
+            Error(operation, envelope, 404, missing.Description!, missing.Code ?? ErrorCodes.NotFound, missing.Message!);
         }
 
-        if (ConflictExample(operationId) is var (conflictCode, conflictMessage) && operation.Responses.ContainsKey("409"))
+        if (Failure(operationId, 409) is { } conflict && operation.Responses.ContainsKey("409"))
         {
-            Error(operation, envelope, 409, "The order's state does not allow it.", conflictCode, conflictMessage);
+            Error(operation, envelope, 409, conflict.Description!, conflict.Code!, conflict.Message!);
         }
 
         // Path parameters are route-constrained (a non-numeric id is 404), so only a body, a query or an Idempotency-Key can be invalid.
         var idempotent = metadata.OfType<IdempotentAttribute>().Any();
         var hasInput = operation.RequestBody is not null || operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true || idempotent;
+        var invalid = Failure(operationId, 422);
+        var invalidCode = invalid?.Code ?? ErrorCodes.ValidationError;
         if (hasInput || operation.Responses.ContainsKey("422"))
         {
-            var code = operationId == "cancelOrder" ? ErrorCodes.IdempotencyKeyReused : ErrorCodes.ValidationError;
-            Error(operation, envelope, 422, "The request is not valid: the message says which field and why.", code, ValidationExample(operationId));
+            Error(operation, envelope, 422, "The request is not valid: the message says which field and why.", invalidCode, invalid?.Message ?? "the request is not valid");
         }
 
         if (operation.RequestBody is not null)
@@ -119,35 +127,35 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
 
         KestrelRefusals(operation);
 
-        var (unavailableCode, unavailableMessage) = UnavailableExample(operationId);
-        Error(operation, envelope, 503, "A dependency is unavailable (the database, the rate source, TonRamp): retry after `Retry-After`.", unavailableCode, unavailableMessage, traceId: true)
+        var unavailable = Failure(operationId, 503);
+        Error(
+            operation,
+            envelope,
+            503,
+            "A dependency is unavailable (the database, the rate source, TonRamp): retry after `Retry-After`.",
+            unavailable?.Code ?? ErrorCodes.ServiceUnavailable,
+            unavailable?.Message ?? "the database is not available right now; retry shortly",
+            traceId: true)
             .Headers![HeaderNames.RetryAfter] = RetryAfter();
         Error(operation, envelope, 500, "Unexpected failure; quote `trace_id` to support.", ErrorCodes.InternalError, "internal error; quote trace_id when contacting support", traceId: true);
 
-        if (metadata.OfType<IdempotentAttribute>().Any() && operation.Responses.TryGetValue("409", out var inProgress) && inProgress is OpenApiResponse)
+        if (idempotent && operation.Responses.TryGetValue("409", out var inProgress) && inProgress is OpenApiResponse)
         {
             // Documented in the response's description: the example stays the state conflict.
             Describe(operation, 409, " Also `IDEMPOTENCY_IN_PROGRESS` while a request with the same `Idempotency-Key` is still running.");
         }
 
-        if (operationId is "createStarsOrder" or "createPremiumOrder")
+        foreach (var status in (int[])[422, 503])
         {
-            Describe(operation, 422, " Also `RECIPIENT_NOT_ELIGIBLE` when the directory says the recipient cannot receive it.");
-            Describe(operation, 503, " Also `RATE_UNAVAILABLE` (no TON/USD rate) and `SERVICE_UNAVAILABLE` (the database).");
+            if (Failure(operationId, status)?.Also is { } also)
+            {
+                Describe(operation, status, also);
+            }
         }
 
-        if (operationId == "getOrderStats")
+        if (idempotent && invalidCode != ErrorCodes.IdempotencyKeyReused)
         {
-            Describe(operation, 422, " Also when `from` is after `to`.");
-        }
-        else if (operationId == "listOrders")
-        {
-            Describe(operation, 422, " Also when `created_from` is after `created_to`.");
-        }
-
-        if (idempotent)
-        {
-            Describe(operation, 422, operationId == "cancelOrder" ? "" : " Also `IDEMPOTENCY_KEY_REUSED` when the `Idempotency-Key` was used for another request.");
+            Describe(operation, 422, " Also `IDEMPOTENCY_KEY_REUSED` when the `Idempotency-Key` was used for another request.");
         }
     }
 
@@ -169,35 +177,6 @@ internal sealed class ContractResponsesOperationFilter : IOperationFilter
         operation.Responses!["414"] = new OpenApiResponse { Description = "The request line (method, path and query) is over 8 KB. No body." };
         operation.Responses["431"] = new OpenApiResponse { Description = "The request headers are over 32 KB in all. No body." };
     }
-
-    private static (string Code, string Message)? ConflictExample(string operationId) => operationId switch
-    {
-        "createStarsOrder" or "createPremiumOrder" => (ErrorCodes.InsufficientBalance, "balance 0.2 TON is less than the price 0.417 TON"),
-        "cancelOrder" => (ErrorCodes.OrderNotCancellable, "order 10421 is paid and can no longer be cancelled"),
-        "getOrderPaymentQr" => (ErrorCodes.OrderNotPayable, "the order does not wait for a payment in TON, so it has no payment link"),
-        _ => null,
-    };
-
-    private static string ValidationExample(string operationId) => operationId switch
-    {
-        "createStarsOrder" or "estimateStars" => "quantity must be between 50 and 10000",
-        "createPremiumOrder" or "estimatePremium" => "months must be 3, 6 or 12",
-        "checkStarsRecipient" or "checkPremiumRecipient" => "username is required",
-        "getOrderPaymentQr" => "format must be svg or png",
-        "listOrders" => "status must be one of pending_payment, paid, processing, completed, expired, cancelled, failed",
-        "listBalanceTransactions" => "limit must be between 1 and 100",
-        "getOrderStats" => "from must be an ISO 8601 instant",
-        "listOrdersByReference" => "client_reference must be 1 to 128 characters without control characters",
-        "cancelOrder" => "this Idempotency-Key was already used with a different request (method, path or body)",
-        _ => "the request is not valid",
-    };
-
-    private static (string Code, string Message) UnavailableExample(string operationId) => operationId switch
-    {
-        "getTonRate" or "estimateStars" or "estimatePremium" => (ErrorCodes.RateUnavailable, "the TON/USD rate is unavailable right now; retry shortly"),
-        "createStarsOrder" or "createPremiumOrder" => (ErrorCodes.PaymentProviderUnavailable, "TonRamp is not configured on this server; use ton_memo or balance"),
-        _ => (ErrorCodes.ServiceUnavailable, "the database is not available right now; retry shortly"),
-    };
 
     private static OpenApiResponse Error(
         OpenApiOperation operation, IOpenApiSchema envelope, int status, string description, string code, string message, bool traceId = false)

@@ -1,6 +1,6 @@
 using System.Reflection;
 using Microsoft.OpenApi;
-using TheOpenMoney.Api.Partners;
+using TheOpenMoney.Api.Infrastructure.Auth;
 
 namespace TheOpenMoney.Api.Infrastructure.Swagger;
 
@@ -32,7 +32,7 @@ public static class SwaggerSetup
                 },
                 License = new OpenApiLicense { Name = "Proprietary: for TheOpenMoney partners", Url = new Uri("https://theopenmoney.io/terms") },
             });
-            options.AddSecurityDefinition(BearerKeyAuthenticationHandler.SchemeName, new OpenApiSecurityScheme
+            options.AddSecurityDefinition(PartnerPrincipal.Scheme, new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
@@ -45,7 +45,7 @@ public static class SwaggerSetup
             options.SchemaFilter<ContractSchemaFilter>();
             options.ParameterFilter<ContractParameterFilter>();
             options.DocumentFilter<ResponseSchemasDocumentFilter>();
-            options.DocumentFilter<WebhooksDocumentFilter>();
+            options.DocumentFilter<ContractDocumentPartsFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
             if (File.Exists(xml))
             {

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>Events numbered, deliveries queued, and how long committed events waited to be numbered.</summary>
 public sealed class EventMetrics

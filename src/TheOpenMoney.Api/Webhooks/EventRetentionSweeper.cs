@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>Deletes events past <see cref="EventOptions.EventRetention"/> (their deliveries and attempts with them), in batches.</summary>
 public sealed class EventRetentionSweeper(NpgsqlDataSource dataSource, TimeProvider time, IOptions<EventOptions> options) : IBackgroundJob

@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>
 /// Gives committed events their public id (<c>seq</c>), increasing per partner (each partner has its own

@@ -1,9 +1,9 @@
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
-public static class EventsSetup
+internal static class EventsSetup
 {
     /// <summary>The event log: options, the dispatcher (numbers events, queues deliveries; one leader) and the retention sweep.</summary>
-    public static IServiceCollection AddEvents(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddEventLog(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EventOptions>()
             .Bind(configuration.GetSection(EventOptions.Section))

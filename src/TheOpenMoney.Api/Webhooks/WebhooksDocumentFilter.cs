@@ -1,9 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
-using TheOpenMoney.Api.Events;
 
-namespace TheOpenMoney.Api.Infrastructure.Swagger;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>
 /// The POST we send to a partner's endpoint, as the document's OpenAPI 3.1 <c>webhooks</c> entry: the event
@@ -21,7 +20,7 @@ internal sealed class WebhooksDocumentFilter : IDocumentFilter
         var body = new OpenApiMediaType
         {
             Schema = context.SchemaGenerator.GenerateSchema(typeof(EventResponse), context.SchemaRepository),
-            Examples = ContractExamplesOperationFilter.ExampleEvents()
+            Examples = WebhookContractExamples.ExampleEvents()
                 .ToDictionary(e => e["type"]!.GetValue<string>(), e => (IOpenApiExample)new OpenApiExample { Value = e }),
         };
         var operation = new OpenApiOperation

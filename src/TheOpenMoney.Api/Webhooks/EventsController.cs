@@ -2,7 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using TheOpenMoney.Api.Infrastructure.Auth;
 
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>The partner's event log: what changed, in order, for reconciling missed webhooks.</summary>
 [ApiController]
@@ -18,8 +18,6 @@ public sealed class EventsController(NpgsqlDataSource dataSource) : ControllerBa
     /// An event's id never changes and no event appears later with a smaller id.
     /// </remarks>
     [HttpGet(Name = "listEvents")]
-    [ProducesResponseType<ApiResponse<EventPage>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ApiResponse<EventPage>>> List([FromQuery] EventQuery query, CancellationToken cancellationToken)
     {
         var after = query.After ?? 0;

@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>The event log (section <c>Webhooks</c>, shared with the webhook deliveries).</summary>
 public sealed class EventOptions

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Orders;
 
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>An event as partners see it, in <c>GET /events</c> and in webhook deliveries.</summary>
 /// <param name="Id">Increasing per deployment; the cursor of <c>GET /events</c>, and the id that dedupes deliveries.</param>

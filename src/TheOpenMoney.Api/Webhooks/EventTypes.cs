@@ -1,4 +1,4 @@
-namespace TheOpenMoney.Api.Events;
+namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>The event types (<c>events.type</c>; the same list is the table's CHECK in migration 0008).</summary>
 public static class EventTypes
