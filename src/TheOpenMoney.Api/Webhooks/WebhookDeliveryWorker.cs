@@ -233,6 +233,9 @@ public sealed partial class WebhookDeliveryWorker(
                updated_at = CASE WHEN w.enabled AND $9 THEN $8 ELSE w.updated_at END
           FROM endpoint
          WHERE w.partner_id = $2
+           -- A 2xx to an endpoint already healthy changes nothing: no write, so concurrent attempts to one
+           -- endpoint do not queue on its row (each success used to take the row lock and leave a dead tuple).
+           AND (NOT $7 OR w.consecutive_failures <> 0 OR w.circuit_open_until IS NOT NULL)
         RETURNING $9 AND w.disabled_at = $8
         """;
 

@@ -256,4 +256,23 @@ public sealed class WebhookFairnessTests(WebhookFairnessTests.Factory factory) :
         await WebhookTraffic.SettledAsync(factory, partner.PartnerId);
         Assert.Single(fresh.Received);
     }
+
+    [Fact]
+    public async Task Successes_to_a_healthy_endpoint_leave_its_row_unwritten()
+    {
+        // Every 2xx used to rewrite the endpoint's row (failures back to 0), so concurrent attempts to one endpoint
+        // queued on its row lock: the backlog drained at half the rate. Only a change of circuit state writes it now.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var partner = await NewPartnerAsync();
+        await RegisterAsync(partner, receiver.Url);
+        const string Version = "SELECT xmin::text::bigint FROM webhook_endpoints WHERE partner_id = $1";
+        var before = await Db.ScalarAsync(factory, Version, partner.PartnerId);
+
+        await QueuePingsAsync(partner, 3 * Share);
+        await receiver.WaitForAsync(r => r.Type == "ping", 3 * Share, "every ping");
+        await WebhookTraffic.SettledAsync(factory, partner.PartnerId);
+
+        Assert.Equal(3 * Share, await Db.ScalarAsync(factory, "SELECT count(*) FROM webhook_attempts WHERE partner_id = $1 AND delivered", partner.PartnerId));
+        Assert.Equal(before, await Db.ScalarAsync(factory, Version, partner.PartnerId));
+    }
 }
