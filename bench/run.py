@@ -341,6 +341,39 @@ def webhook_deliveries(pg, api_url, env, api_dir, count=10_000):
 
 
 DEAD_BACKLOG = int(os.environ.get("BENCH_DEAD_BACKLOG", "1000"))
+REFUND_GRACE_S = 30
+REFUND_COUNT = int(os.environ.get("BENCH_REFUNDS", "1000"))
+REFUND_SENDER = "UQCdyiS-fIV9UVfI9Phswo4l2MA-hm8YseHynZ_YiH9Y1j8U"
+
+
+def refund_burst(pg, sim_url, count=None):
+    """REFUND_COUNT unmatched deposits with a sender (to the orders address, no memo), injected at once: how long
+    until every one is refunded (its withdrawal completed at the simulator), counted from the injection and from
+    the end of the grace (Refunds:Grace = REFUND_GRACE_S). The engine runs every 5 s (Withdrawals:EngineInterval);
+    the simulator moves each withdrawal after a second. Every refund must be exactly once."""
+    count = count or REFUND_COUNT
+    base = int(pg.sql("SELECT count(*) FROM withdrawals WHERE kind = 'refund'"))
+    deposits = [{"user_id": "orders", "amount": str(200_000_000 + i), "comment": f"no memo {i}", "source_address": REFUND_SENDER}
+                for i in range(count)]
+    started = time.time()
+    http("POST", f"{sim_url}/_sim/deposits/batch", {"deposits": deposits})
+    deadline = started + REFUND_GRACE_S + 600
+    applied_at = None
+    while time.time() < deadline:
+        unmatched = int(pg.sql("SELECT count(*) FROM deposits WHERE kind = 'unmatched' AND comment LIKE 'no memo %'"))
+        if applied_at is None and unmatched >= count:
+            applied_at = time.time()
+        done = int(pg.sql("SELECT count(*) FROM withdrawals WHERE kind = 'refund' AND status = 'completed'")) - base
+        if done >= count:
+            break
+        time.sleep(0.5)
+    finished = time.time()
+    refunds = int(pg.sql("SELECT count(*) FROM withdrawals WHERE kind = 'refund'")) - base
+    per_deposit = pg.sql("SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM withdrawals WHERE kind = 'refund' GROUP BY deposit_id) c")
+    return {"deposits": count, "refunded": done, "refund_rows": refunds, "max_refunds_per_deposit": int(per_deposit),
+            "grace_s": REFUND_GRACE_S, "seconds_from_injection": round(finished - started, 1),
+            "seconds_after_grace": round(finished - (applied_at or started) - REFUND_GRACE_S, 1),
+            "refunds_per_s_after_grace": round(count / max(0.001, finished - (applied_at or started) - REFUND_GRACE_S), 1)}
 
 
 def paced_beside_a_dead_endpoint(pg, api_url, env, api_dir, key, partner_id, received_path, count):
@@ -549,7 +582,9 @@ def main():
                "Pricing__TonUsdRate": "3.6", "PaymentProcessor__BaseUrl": sim_url, "PaymentProcessor__ApiToken": "bench-token",
                "PaymentProcessor__WebhookToken": webhook_token, "RateLimiting__PerKeyPerMinute": "1000000000",
                "RateLimiting__OrderCreationPerKeyPerMinute": "1000000000", "Fulfillment__Enabled": "false", "Bench__Enabled": "true",
-               "Logging__Json": "true", "Webhooks__AllowInsecureUrls": "true", "Webhooks__AllowPrivateNetworks": "true"}
+               "Logging__Json": "true", "Webhooks__AllowInsecureUrls": "true", "Webhooks__AllowPrivateNetworks": "true",
+               # The refund phase waits out one grace period: a short one (every other phase has no unmatched deposit to refund).
+               "Refunds__Grace": f"00:00:{REFUND_GRACE_S:02d}"}
         start(["dotnet", "TheOpenMoney.Simulators.dll", "--urls", sim_url], {**os.environ, "Simulator__ApiToken": "bench-token"}, sim_dir, os.path.join(root, "sim.log"))
         run(["dotnet", "TheOpenMoney.Api.dll", "migrate"], env=env, cwd=api_dir)
         api = start(["dotnet", "TheOpenMoney.Api.dll", "--urls", api_url], env, api_dir, os.path.join(root, "api.log"))
@@ -638,6 +673,10 @@ def main():
             rss.reset()
             results["webhook_deliveries"] = {**webhook_deliveries(pg, api_url, env, api_dir), "peak_rss_mb": rss.peak_mb()}
             log(f"webhooks: {json.dumps(results['webhook_deliveries'])}")
+        if "refunds" in PHASES:
+            rss.reset()
+            results["refunds"] = {**refund_burst(pg, sim_url), "peak_rss_mb": rss.peak_mb()}
+            log(f"refunds: {json.dumps(results['refunds'])}")
         results["peak_rss_mb_overall"] = round(int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{api.pid}/status").read()).group(1)) / 1024, 1)
     finally:
         stop_all()

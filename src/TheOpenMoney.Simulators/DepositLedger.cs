@@ -155,13 +155,22 @@ internal sealed class DepositLedger(ProcessorAddresses addresses)
     /// <summary>Whether any deposit (visible or not) with this tx hash is stored.</summary>
     public bool IsKnownTxHash(string txHash) => _byTxHash.ContainsKey(txHash);
 
+    /// <summary>Sum of every typed deposit (any address) dated at or before <paramref name="until"/>: what has reached the hot wallet.</summary>
+    public BigInteger SumAll(long until) => Sum(deposit => deposit.Time <= until);
+
+    /// <summary>Sum of the typed deposits to <paramref name="address"/> dated after <paramref name="after"/> and at or before <paramref name="until"/>.</summary>
+    public BigInteger SumBetween(string address, long after, long until) =>
+        Sum(deposit => deposit.Time > after && deposit.Time <= until && string.Equals(deposit.DepositAddress, address, StringComparison.Ordinal));
+
     /// <summary>Sum of the typed deposits to <paramref name="address"/> dated at or before <paramref name="until"/> (raw rows never count).</summary>
-    public BigInteger SumVisible(string address, long until)
+    public BigInteger SumVisible(string address, long until) => SumBetween(address, long.MinValue, until);
+
+    private BigInteger Sum(Func<DepositRecord, bool> counts)
     {
         var sum = BigInteger.Zero;
         foreach (var deposit in _deposits)
         {
-            if (deposit.Raw is null && deposit.Time <= until && string.Equals(deposit.DepositAddress, address, StringComparison.Ordinal))
+            if (deposit.Raw is null && counts(deposit))
             {
                 sum += deposit.Amount;
             }

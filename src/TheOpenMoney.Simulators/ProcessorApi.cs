@@ -327,7 +327,19 @@ internal static class ProcessorApi
             throw new SimulatorInputException("withdrawal to service internal addresses not supported");
         }
 
+        if (state.WithdrawalAcceptDelay is { Ticks: > 0 } accept)
+        {
+            // A caller that leaves meanwhile cancels this: nothing is stored, as if the request never arrived.
+            await Task.Delay(accept, context.RequestAborted);
+        }
+
         var withdrawal = state.AddWithdrawal(userId, queryId, currency, amount, destination!, comment);
+        if (state.WithdrawalAnswerDelay is { Ticks: > 0 } delay)
+        {
+            // Stored already: a caller killed meanwhile never hears the id (a test of exactly that).
+            await Task.Delay(delay, CancellationToken.None);
+        }
+
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject { ["ID"] = withdrawal.Id });
     }
 
@@ -345,13 +357,19 @@ internal static class ProcessorApi
         }
 
         var withdrawal = state.GetWithdrawal(id) ?? throw new SimulatorInputException("request ID not found");
-        // bicycle's tx_hash is omitempty: a pending withdrawal has none yet.
-        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
+        // bicycle's tx_hash is omitempty: only a processed withdrawal has one.
+        var answer = new JsonObject
         {
             ["user_id"] = withdrawal.UserId,
             ["query_id"] = withdrawal.QueryId,
             ["status"] = withdrawal.Status,
-        });
+        };
+        if (withdrawal.TxHash is { } txHash)
+        {
+            answer["tx_hash"] = txHash;
+        }
+
+        await Json.WriteAsync(context, StatusCodes.Status200OK, answer);
     }
 
     private static async Task ServiceTonWithdrawalAsync(HttpContext context, ProcessorState state)
@@ -406,21 +424,20 @@ internal static class ProcessorApi
         var address = Query(context, "address");
         if (address.Length == 0)
         {
-            var pending = state.GetWithdrawals()
-                .Where(w => w.Status == "pending")
-                .Aggregate(BigInteger.Zero, (sum, w) => sum + w.Amount);
+            var hot = state.GetHotWallet();
             await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
             {
-                ["balance"] = "0",
+                ["balance"] = Json.Format(hot.Balance),
                 ["status"] = "active",
-                ["total_processing_amount"] = "0",
-                ["total_pending_amount"] = Json.Format(pending),
+                ["total_processing_amount"] = Json.Format(hot.Processing),
+                ["total_pending_amount"] = Json.Format(hot.Pending),
             });
             return;
         }
 
         ValidateAddress(state, address, "account");
-        var balance = state.GetVisibleBalance(address) ?? BigInteger.Zero;
+        // A deposit address holds what was not swept to the hot wallet yet (Simulator:SweepDelaySeconds).
+        var balance = state.GetUnsweptBalance(address) ?? BigInteger.Zero;
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["balance"] = Json.Format(balance),

@@ -29,7 +29,8 @@ public sealed partial class ProcessorState
     private readonly DepositLedger _deposits;
     private readonly SyncLag _lag;
     private readonly WebhookPushQueue _pushes = new();
-    private readonly ProcessorWithdrawals _withdrawals = new();
+    private readonly ProcessorWithdrawals _withdrawals;
+    private readonly BigInteger _hotWalletStart;
     private readonly Dictionary<string, int> _requests = new(StringComparer.Ordinal);
 
     private readonly InjectedFailures _failures = new(StatusCodes.Status500InternalServerError);
@@ -44,6 +45,8 @@ public sealed partial class ProcessorState
         Testnet = options.Testnet;
         _lag = new SyncLag(timeProvider ?? TimeProvider.System, options.SyncThresholdSeconds);
         _deposits = new DepositLedger(_addresses);
+        _withdrawals = new ProcessorWithdrawals(options);
+        _hotWalletStart = options.HotWalletNanoton;
         if (!string.IsNullOrWhiteSpace(options.WebhookEndpoint))
         {
             ConfigureWebhook(options.WebhookEndpoint, options.WebhookToken);
@@ -366,7 +369,7 @@ public sealed partial class ProcessorState
 
     // ---------------------------------------------------------------- withdrawals
 
-    /// <summary>Stores a pending withdrawal; (user_id, query_id) must be unique.</summary>
+    /// <summary>Stores a pending withdrawal; (user_id, query_id) must be unique. The answer waits <see cref="WithdrawalAnswerDelay"/> after.</summary>
     public WithdrawalRecord AddWithdrawal(
         string userId,
         string queryId,
@@ -377,9 +380,33 @@ public sealed partial class ProcessorState
     {
         lock (_gate)
         {
-            var record = _withdrawals.Add(userId, queryId, currency, amount, destination, comment);
+            var record = _withdrawals.Add(userId, queryId, currency, amount, destination, comment, _lag.NowUnixSeconds);
             _changes++;
             return record;
+        }
+    }
+
+    /// <summary>How long the answer to a send waits once the withdrawal is stored.</summary>
+    public TimeSpan WithdrawalAnswerDelay
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _withdrawals.AnswerDelay;
+            }
+        }
+    }
+
+    /// <summary>How long a send waits before it is stored (nothing is stored when the caller leaves meanwhile).</summary>
+    public TimeSpan WithdrawalAcceptDelay
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _withdrawals.AcceptDelay;
+            }
         }
     }
 
@@ -387,6 +414,7 @@ public sealed partial class ProcessorState
     {
         lock (_gate)
         {
+            AdvanceWithdrawals();
             return _withdrawals.Get(id);
         }
     }
@@ -395,7 +423,75 @@ public sealed partial class ProcessorState
     {
         lock (_gate)
         {
+            AdvanceWithdrawals();
             return _withdrawals.All.ToArray();
+        }
+    }
+
+    /// <summary>The hot wallet: its balance (still including what is queued to leave) and the queued totals.</summary>
+    public (BigInteger Balance, BigInteger Pending, BigInteger Processing) GetHotWallet()
+    {
+        lock (_gate)
+        {
+            AdvanceWithdrawals();
+            var (pending, processing) = _withdrawals.Queued();
+            return (HotWalletBalance(), pending, processing);
+        }
+    }
+
+    /// <summary>What a deposit address still holds (deposits not swept yet), or null when the simulator did not generate it.</summary>
+    public BigInteger? GetUnsweptBalance(string address)
+    {
+        lock (_gate)
+        {
+            var entry = _addresses.Lookup(address);
+            var until = _lag.VisibleUntil();
+            return entry is null ? null : _deposits.SumBetween(entry.Address, until - _withdrawals.SweepDelaySeconds, until);
+        }
+    }
+
+    /// <summary>Test controls of withdrawals: hold them where they are, plan the next ones to fail, delay the answer to a send, change the sweep delay.</summary>
+    public void ControlWithdrawals(bool? hold, int? failNext, TimeSpan? answerDelay, long? sweepDelaySeconds, TimeSpan? acceptDelay = null)
+    {
+        lock (_gate)
+        {
+            if (acceptDelay is { } accept)
+            {
+                _withdrawals.AcceptDelay = accept;
+            }
+
+            if (hold is { } held)
+            {
+                _withdrawals.Held = held;
+            }
+
+            if (failNext is { } fail)
+            {
+                _withdrawals.FailNext = fail;
+            }
+
+            if (answerDelay is { } delay)
+            {
+                _withdrawals.AnswerDelay = delay;
+            }
+
+            if (sweepDelaySeconds is { } sweep)
+            {
+                _withdrawals.SweepDelaySeconds = sweep;
+            }
+        }
+    }
+
+    /// <summary>Under the lock: the hot wallet's start, plus what was swept in, minus what was sent.</summary>
+    private BigInteger HotWalletBalance() =>
+        _hotWalletStart + _deposits.SumAll(_lag.VisibleUntil() - _withdrawals.SweepDelaySeconds) - _withdrawals.Sent();
+
+    /// <summary>Under the lock: moves the withdrawals as far as the clock, the sync and the hot wallet allow.</summary>
+    private void AdvanceWithdrawals()
+    {
+        if (_withdrawals.Advance(_lag.NowUnixSeconds, _lag.Status().IsSynced, HotWalletBalance()))
+        {
+            _changes++;
         }
     }
 

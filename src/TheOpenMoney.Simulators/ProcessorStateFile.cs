@@ -146,7 +146,7 @@ internal static class ProcessorStateFile
             d.Raw?.Income,
             d.Raw?.WebhookBody)).ToArray(),
         snapshot.Withdrawals.Select(w => new StateWithdrawal(
-            w.Id, w.UserId, w.QueryId, w.Currency, Json.Format(w.Amount), w.Destination, w.Status, w.Comment)).ToArray());
+            w.Id, w.UserId, w.QueryId, w.Currency, Json.Format(w.Amount), w.Destination, w.Status, w.Comment, w.AcceptedAt, w.FailPlanned, w.TxHash)).ToArray());
 
     private static ProcessorSnapshot ToSnapshot(StateDocument document)
     {
@@ -199,7 +199,10 @@ internal static class ProcessorStateFile
             Json.ParseDigits(w.Amount) ?? throw new InvalidDataException($"withdrawal {w.Id}: amount '{w.Amount}' is not a non-negative integer"),
             w.Destination,
             w.Comment,
-            w.Status)).ToArray();
+            w.Status is "pending" or "processing" or "processed" or "failed" ? w.Status : throw new InvalidDataException($"withdrawal {w.Id}: status '{w.Status}' is not one the processor uses"),
+            w.AcceptedAt,
+            w.FailPlanned,
+            w.TxHash)).ToArray();
 
         return new ProcessorSnapshot(
             0,
@@ -245,5 +248,8 @@ internal static class ProcessorStateFile
         string Amount,
         string Destination,
         string Status,
-        string? Comment = null);
+        string? Comment = null,
+        long AcceptedAt = 0,
+        bool FailPlanned = false,
+        string? TxHash = null);
 }

@@ -77,7 +77,18 @@ public sealed record DepositInjection
 /// <summary>Total visible income of one deposit address.</summary>
 public sealed record AddressIncome(string DepositAddress, BigInteger Amount);
 
-/// <summary>A withdrawal accepted by POST /v1/withdrawal/send (it stays pending forever).</summary>
+/// <summary>A withdrawal accepted by POST /v1/withdrawal/send; it moves pending → processing → processed (or failed).</summary>
+/// <param name="Id">The processor's ID for it.</param>
+/// <param name="UserId">The user_id it was sent for.</param>
+/// <param name="QueryId">The caller's query_id: one withdrawal per query_id.</param>
+/// <param name="Currency">TON or a jetton's name.</param>
+/// <param name="Amount">Nanoton (or the jetton's base units).</param>
+/// <param name="Destination">The address it goes to.</param>
+/// <param name="Comment">The text comment of the transfer, if any.</param>
+/// <param name="Status"><c>pending</c>, <c>processing</c>, <c>processed</c> or <c>failed</c>.</param>
+/// <param name="AcceptedAt">Unix seconds when it was accepted (0 in state files from before money out: it moves at once).</param>
+/// <param name="FailPlanned">It will end <c>failed</c> instead of <c>processed</c> (a test asked for it).</param>
+/// <param name="TxHash">The transaction that sent it, once processed.</param>
 public sealed record WithdrawalRecord(
     long Id,
     string UserId,
@@ -86,7 +97,10 @@ public sealed record WithdrawalRecord(
     BigInteger Amount,
     string Destination,
     string? Comment,
-    string Status);
+    string Status,
+    long AcceptedAt = 0,
+    bool FailPlanned = false,
+    string? TxHash = null);
 
 /// <summary>Answer of GET /v1/system/sync.</summary>
 public readonly record struct SyncStatus(bool IsSynced, long LastBlockGenUtime);

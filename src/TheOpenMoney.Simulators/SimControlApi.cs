@@ -25,6 +25,10 @@ namespace TheOpenMoney.Simulators;
 /// <item><c>POST /_sim/lag</c> <c>{"seconds"}</c>: deposits dated after now − seconds are not visible yet; sync reports it.</item>
 /// <item><c>POST /_sim/fail</c> <c>{"count", "status"?}</c>: the next /v1/* requests fail.</item>
 /// <item><c>POST /_sim/webhook</c> <c>{"endpoint", "token"?}</c>: (re)enables pushing (null endpoint: off).</item>
+/// <item><c>POST /_sim/withdrawals</c> <c>{"hold"?: bool, "fail_next"?: n, "accept_delay_ms"?: n, "answer_delay_ms"?: n, "sweep_delay_seconds"?: n}</c>:
+/// hold every withdrawal where it is, plan the next n to fail, make a send wait before it is stored (a caller gone
+/// meanwhile leaves nothing) or after (its answer comes late), or change how long deposits take to be swept to the
+/// hot wallet. <c>GET /_sim/withdrawals</c>: every withdrawal.</item>
 /// <item><c>GET /_sim/state</c>: counts; <c>POST /_sim/reset</c>: drops deposits, lag, failures and counters.</item>
 /// </list>
 /// </summary>
@@ -41,6 +45,8 @@ internal static class SimControlApi
         routes.MapPost("/_sim/lag", Handle(SetLagAsync));
         routes.MapPost("/_sim/fail", Handle(FailAsync));
         routes.MapPost("/_sim/webhook", Handle(WebhookAsync));
+        routes.MapPost("/_sim/withdrawals", Handle(ControlWithdrawalsAsync));
+        routes.MapGet("/_sim/withdrawals", Handle(ListWithdrawalsAsync));
         routes.MapGet("/_sim/state", Handle(StateAsync));
         routes.MapPost("/_sim/reset", Handle(ResetAsync));
     }
@@ -229,5 +235,62 @@ internal static class SimControlApi
     {
         state.Reset();
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject { ["reset"] = true });
+    }
+
+    private static async Task ControlWithdrawalsAsync(HttpContext context, ProcessorState state)
+    {
+        var body = await Json.ReadObjectAsync(context, "invalid body");
+        bool? hold = null;
+        int? failNext = null;
+        TimeSpan? answerDelay = null;
+        TimeSpan? acceptDelay = null;
+        long? sweepDelay = null;
+        foreach (var property in body.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "hold" when property.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
+                    hold = property.Value.GetBoolean();
+                    break;
+                case "fail_next" when property.Value.TryGetInt32(out var n) && n >= 0:
+                    failNext = n;
+                    break;
+                case "answer_delay_ms" when property.Value.TryGetInt32(out var ms) && ms is >= 0 and <= 600_000:
+                    answerDelay = TimeSpan.FromMilliseconds(ms);
+                    break;
+                case "accept_delay_ms" when property.Value.TryGetInt32(out var acceptMs) && acceptMs is >= 0 and <= 600_000:
+                    acceptDelay = TimeSpan.FromMilliseconds(acceptMs);
+                    break;
+                case "sweep_delay_seconds" when property.Value.TryGetInt64(out var seconds) && seconds >= 0:
+                    sweepDelay = seconds;
+                    break;
+                default:
+                    throw new SimulatorInputException($"{property.Name}: unknown field or invalid value");
+            }
+        }
+
+        state.ControlWithdrawals(hold, failNext, answerDelay, sweepDelay, acceptDelay);
+        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject { ["ok"] = true });
+    }
+
+    private static async Task ListWithdrawalsAsync(HttpContext context, ProcessorState state)
+    {
+        var items = new JsonArray();
+        foreach (var w in state.GetWithdrawals())
+        {
+            items.Add(new JsonObject
+            {
+                ["id"] = w.Id,
+                ["user_id"] = w.UserId,
+                ["query_id"] = w.QueryId,
+                ["amount"] = Json.Format(w.Amount),
+                ["destination"] = w.Destination,
+                ["comment"] = w.Comment,
+                ["status"] = w.Status,
+                ["tx_hash"] = w.TxHash,
+            });
+        }
+
+        await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject { ["withdrawals"] = items });
     }
 }

@@ -43,6 +43,18 @@ public sealed class SimulatorOptions
     /// </summary>
     public string? StateFile { get; set; }
 
+    /// <summary>What the hot wallet holds before any deposit is swept into it (base units: 10,000 TON by default).</summary>
+    public long HotWalletNanoton { get; set; } = 10_000_000_000_000;
+
+    /// <summary>
+    /// Seconds a deposit stays at its address (GET /v1/balance?address= shows it) before it is swept to the hot
+    /// wallet (60 by default; 0 sweeps at once).
+    /// </summary>
+    public long SweepDelaySeconds { get; set; } = 60;
+
+    /// <summary>Seconds a withdrawal stays pending, then processing, before it is processed (0: at the next look).</summary>
+    public int WithdrawalStepSeconds { get; set; } = 1;
+
     /// <summary>Minimum level of the simulator's own logging; everything below is dropped.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;
 }

@@ -9,7 +9,8 @@ public sealed record LedgerChange(
     string? TxHash = null,
     string? Description = null,
     string? OperatorRef = null,
-    long? DepositId = null);
+    long? DepositId = null,
+    long? WithdrawalId = null);
 
 /// <summary>
 /// The only writer of balances (through the database function <c>ledger_apply</c>, which
@@ -25,7 +26,7 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(change);
         await using var command = db.Command(
-            "SELECT ledger_apply($1::bigint, $2::text, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $8::timestamptz, $9::bigint)",
+            "SELECT ledger_apply($1::bigint, $2::text, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $8::timestamptz, $9::bigint, $10::bigint)",
             change.PartnerId,
             EnumText<LedgerEntryType>.ToText(change.Type),
             change.AmountNanoton,
@@ -34,7 +35,8 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
             change.OperatorRef,
             change.Description,
             time.GetUtcNow(),
-            change.DepositId);
+            change.DepositId,
+            change.WithdrawalId);
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return result is long balance ? balance : null;
     }

@@ -11,6 +11,12 @@ public enum LedgerEntryType
     Underpayment,
     LatePayment,
     Adjustment,
+
+    /// <summary>A withdrawal's hold: its amount and fee, taken when the partner asks.</summary>
+    Withdrawal,
+
+    /// <summary>A withdrawal's hold given back in full (cancelled, expired, or failed at the processor).</summary>
+    WithdrawalReversal,
 }
 
 /// <summary>The row that is locked to change a partner's balance; always equal to the sum of the ledger.</summary>
@@ -44,6 +50,9 @@ public sealed class LedgerEntry
 
     /// <summary>The deposit that brought this TON, for on-chain credits.</summary>
     public long? DepositId { get; set; }
+
+    /// <summary>The withdrawal a hold or its reversal belongs to.</summary>
+    public long? WithdrawalId { get; set; }
 
     public string? Description { get; set; }
 

@@ -104,6 +104,8 @@ public static class HealthComponents
     public const string Supplier = "supplier";
     public const string TonRamp = "tonramp";
     public const string Webhooks = "webhooks";
+    public const string MoneyOut = "money_out";
+    public const string Reconciliation = "reconciliation";
 }
 
 /// <param name="Status"><c>ok</c> or <c>degraded</c>.</param>

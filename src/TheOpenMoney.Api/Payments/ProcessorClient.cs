@@ -21,9 +21,12 @@ public sealed record IncomeRow(long Offset, IncomingDeposit? Deposit, RejectedIn
 public sealed record ProcessorSync(bool IsSynced, DateTimeOffset LastBlockAt);
 
 /// <summary>The processor answered with an error (its <c>{"error": …}</c> body, or an empty 401), or with something unreadable.</summary>
-public sealed class ProcessorException(string message, int? status = null) : Exception(message), Infrastructure.IHasFailureKind
+public sealed class ProcessorException(string message, int? status = null, string? processorError = null) : Exception(message), Infrastructure.IHasFailureKind
 {
     public int? Status { get; } = status;
+
+    /// <summary>The processor's own <c>{"error"}</c> text, for code that must tell one refusal from another; never logged or shown (it may echo our input).</summary>
+    public string? ProcessorError { get; } = processorError;
 
     public string FailureKind => Status is { } code ? $"processor_http_{code}" : "processor_unreadable_answer";
 }
@@ -151,7 +154,7 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
     /// <summary>Stored when the processor did not say which user_id a deposit belongs to and the address is not ours.</summary>
     public const string UnknownUserId = "unknown";
 
-    private static async Task<JsonDocument> ReadDocumentAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<JsonDocument> ReadDocumentAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -169,7 +172,7 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
         }
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -190,12 +193,12 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
     /// <summary>An error answer. Its <c>{"error"}</c> text is the processor's own and is not put in the message (it may echo our input).</summary>
     private static ProcessorException Failure(HttpStatusCode status, byte[] body)
     {
-        var hasError = false;
+        string? error = null;
         if (body.Length > 0)
         {
             try
             {
-                hasError = JsonSerializer.Deserialize<ErrorBody>(body, Json)?.Error is not null;
+                error = JsonSerializer.Deserialize<ErrorBody>(body, Json)?.Error;
             }
             catch (JsonException)
             {
@@ -203,7 +206,7 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
             }
         }
 
-        return new ProcessorException($"processor answered {(int)status}{(hasError ? " with an error" : "")}", (int)status);
+        return new ProcessorException($"processor answered {(int)status}{(error is not null ? " with an error" : "")}", (int)status, error);
     }
 
     private sealed record AddressBody([property: JsonPropertyName("address")] string? Address);

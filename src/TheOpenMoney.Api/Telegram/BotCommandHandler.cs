@@ -23,6 +23,7 @@ public sealed partial class BotCommandHandler(
     ITopupAddress addresses,
     WebhookEndpoints webhooks,
     KeyCommandLimiter limiter,
+    IEnumerable<IBotCallbackHandler> callbackHandlers,
     BotStatus status,
     IOptions<TelegramOptions> options,
     ILogger<BotCommandHandler> logger)
@@ -53,6 +54,12 @@ public sealed partial class BotCommandHandler(
     public async Task HandleAsync(Update update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
+        if (update.CallbackQuery is { } press)
+        {
+            await HandlePressAsync(press, cancellationToken);
+            return;
+        }
+
         var message = update.Message;
         if (message?.Text is not { } text || message.From is not { IsBot: false } from || message.Chat is null)
         {
@@ -98,6 +105,24 @@ public sealed partial class BotCommandHandler(
         }
 
         await handler.Run(this, chat, from, cancellationToken);
+    }
+
+    /// <summary>
+    /// A press on one of the bot's buttons: handed to the feature whose prefix its data carries (which judges
+    /// who pressed, where, and whether it still counts), and always answered, so the button stops spinning.
+    /// Data no feature owns, or a press not from a person, changes nothing.
+    /// </summary>
+    private async Task HandlePressAsync(CallbackQuery press, CancellationToken cancellationToken)
+    {
+        var data = press.Data ?? "";
+        var prefix = data.Split(':', 2)[0];
+        var owner = press.From is { IsBot: false } ? callbackHandlers.FirstOrDefault(h => h.Prefix == prefix) : null;
+        var answer = owner is null
+            ? "This button does nothing."
+            : await owner.HandleAsync(
+                new BotCallback(press.Id, press.From!.Id, press.Message?.Chat.Id, press.Message?.MessageId, data), cancellationToken);
+        LogPress(logger, prefix.Length <= 8 && prefix.All(char.IsAsciiLetterOrDigit) ? prefix : "unknown", press.From?.Id ?? 0);
+        await bot.AnswerCallbackQuery(press.Id, answer, cancellationToken: cancellationToken);
     }
 
     /// <summary>
@@ -387,4 +412,7 @@ public sealed partial class BotCommandHandler(
 
     /// <summary>One bot command: its name (without the slash), its menu description, and its handler.</summary>
     private sealed record Command(string Name, string Description, Func<BotCommandHandler, Chat, User, CancellationToken, Task> Run, bool InMenu = true);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bot button pressed ({Prefix}) by Telegram user {UserId}")]
+    private static partial void LogPress(ILogger logger, string prefix, long userId);
 }

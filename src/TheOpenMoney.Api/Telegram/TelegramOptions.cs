@@ -64,6 +64,15 @@ public sealed partial class TelegramOptions
     /// <summary>How long handled update ids are kept for deduplication.</summary>
     public TimeSpan UpdateRetention { get; set; } = TimeSpan.FromDays(2);
 
+    /// <summary>Operators' chats (comma-separated ids) told about what needs a person: a reconciliation mismatch, a withdrawal the processor had already.</summary>
+    public string? OperatorChatIds { get; set; }
+
+    /// <summary><see cref="OperatorChatIds"/> read: every whole number in it (anything else is ignored).</summary>
+    public IReadOnlyList<long> OperatorChats() =>
+        [.. (OperatorChatIds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(id => long.TryParse(id, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var chat) ? (long?)chat : null)
+            .OfType<long>()];
+
     /// <summary>
     /// The Bot API client's resilience handler: a bound on each attempt only (above the long poll). Its
     /// retries follow Telegram's own rules (<c>retry_after</c>, never a 400/403, <see cref="MaxAttempts"/>

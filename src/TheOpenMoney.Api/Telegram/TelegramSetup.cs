@@ -16,6 +16,7 @@ public static partial class TelegramSetup
     /// </summary>
     public static IServiceCollection AddTelegramBot(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddScoped<ITelegramMessenger, TelegramMessenger>();
         services.AddOptions<TelegramOptions>()
             .Bind(configuration.GetSection(TelegramOptions.Section))
             .ValidateOnStart();

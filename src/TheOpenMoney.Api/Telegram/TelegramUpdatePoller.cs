@@ -24,8 +24,8 @@ public sealed partial class TelegramUpdatePoller(
     /// <summary>Advisory lock key of the one poller ("TOM-TGBT").</summary>
     internal const long LeaderLockKey = 0x544F4D2D54474254;
 
-    /// <summary>Only messages are asked for (<c>allowed_updates</c>); the bot acts on nothing else.</summary>
-    internal static readonly IReadOnlyList<UpdateType> AllowedUpdates = [UpdateType.Message];
+    /// <summary>Only messages and presses on the bot's buttons are asked for (<c>allowed_updates</c>); the bot acts on nothing else.</summary>
+    internal static readonly IReadOnlyList<UpdateType> AllowedUpdates = [UpdateType.Message, UpdateType.CallbackQuery];
 
     private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(100);
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using TheOpenMoney.Api.Balance;
+using TheOpenMoney.Api.MoneyOut;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Webhooks;
@@ -17,9 +18,11 @@ public sealed record EventResponse(long Id, [property: TextValues(typeof(EventTy
 /// </summary>
 /// <param name="Order">For <c>order.*</c> events: the order as <c>GET /orders/{id}</c> showed it then. Absent otherwise.</param>
 /// <param name="Transaction">For <c>balance.*</c> events: the ledger row, as in <c>GET /balance/transactions</c>. Absent otherwise.</param>
+/// <param name="Withdrawal">For <c>withdrawal.*</c> events: the withdrawal as <c>GET /balance/withdrawals/{id}</c> showed it then. Absent otherwise.</param>
 public sealed record EventData(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] OrderResponse? Order = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] LedgerEntryResponse? Transaction = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] LedgerEntryResponse? Transaction = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] WithdrawalResponse? Withdrawal = null);
 
 /// <summary>
 /// Turns an event's snapshot (the <c>orders</c> or <c>balance_ledger</c> row as <c>to_jsonb</c> wrote
@@ -39,6 +42,8 @@ public static class EventRendering
         {
             EventTypes.BalanceCredited or EventTypes.BalanceDebited =>
                 new EventData(Transaction: LedgerEntryResponse.From(JsonSerializer.Deserialize<LedgerEntry>(snapshot, RowOptions)!)),
+            EventTypes.WithdrawalCompleted or EventTypes.WithdrawalFailed =>
+                new EventData(Withdrawal: WithdrawalResponse.From(JsonSerializer.Deserialize<Withdrawal>(snapshot, RowOptions)!)),
             EventTypes.Ping => new EventData(),
             _ => new EventData(Order: JsonSerializer.Deserialize<Order>(snapshot, RowOptions)!.ToResponse()),
         };

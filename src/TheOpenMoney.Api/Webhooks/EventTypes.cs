@@ -1,6 +1,6 @@
 namespace TheOpenMoney.Api.Webhooks;
 
-/// <summary>The event types (<c>events.type</c>; the same list is the table's CHECK in migration 0008).</summary>
+/// <summary>The event types (<c>events.type</c>; the same list is the table's CHECK, migrations 0008 and 0013).</summary>
 public static class EventTypes
 {
     public const string OrderCreated = "order.created";
@@ -11,11 +11,13 @@ public static class EventTypes
     public const string OrderCancelled = "order.cancelled";
     public const string BalanceCredited = "balance.credited";
     public const string BalanceDebited = "balance.debited";
+    public const string WithdrawalCompleted = "withdrawal.completed";
+    public const string WithdrawalFailed = "withdrawal.failed";
     public const string Ping = "ping";
 
     /// <summary>Every type, in the order the docs list them.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [OrderCreated, OrderPaid, OrderCompleted, OrderFailed, OrderExpired, OrderCancelled, BalanceCredited, BalanceDebited, Ping];
+        [OrderCreated, OrderPaid, OrderCompleted, OrderFailed, OrderExpired, OrderCancelled, BalanceCredited, BalanceDebited, WithdrawalCompleted, WithdrawalFailed, Ping];
 
     /// <summary>The types a webhook endpoint may subscribe to (and gets when it names none): all but <see cref="Ping"/>, which a test always sends.</summary>
     public static IReadOnlyList<string> Subscribable { get; } = [.. All.Where(t => t != Ping)];

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using TheOpenMoney.Api.Balance;
 using TheOpenMoney.Api.Infrastructure.Json;
 using TheOpenMoney.Api.Infrastructure.Paging;
+using TheOpenMoney.Api.MoneyOut;
 using TheOpenMoney.Api.Orders;
 
 namespace TheOpenMoney.Api.Webhooks;
@@ -26,6 +27,8 @@ public sealed class WebhookContractExamples : IContractExamples
         LedgerEvent(48_222, EventTypes.BalanceCredited, BalanceContractExamples.Ledger[1]),
         OrderEvent(48_230, EventTypes.OrderCancelled, Created.AddMinutes(3), OrderContractExamples.Cancelled),
         OrderEvent(48_240, EventTypes.OrderExpired, Created.AddMinutes(15), OrderContractExamples.Expired),
+        new EventResponse(48_245, EventTypes.WithdrawalCompleted, Created.AddMinutes(2), new EventData(Withdrawal: MoneyOutContractExamples.Completed)),
+        new EventResponse(48_246, EventTypes.WithdrawalFailed, Created.AddMinutes(3), new EventData(Withdrawal: MoneyOutContractExamples.Failed)),
         new EventResponse(48_250, EventTypes.Ping, Created.AddMinutes(20), new EventData()),
     ];
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using TheOpenMoney.Api.Ton;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -9,17 +10,20 @@ namespace TheOpenMoney.Tests.Payments;
 /// A seeded random run: hundreds of deposits of every kind (exact, over, short then the rest, short
 /// only, to cancelled orders, twice to one order, top-ups, unknown memos, no memo, repeated history
 /// rows), injected in batches while the processor fails now and then and the webhook races the
-/// poller. Every order and balance is checked against an independent model, and the conservation
-/// invariant is checked on the database: every nanoTON received is on exactly one order payment,
-/// ledger row or unmatched record, and every balance equals its ledger.
+/// poller. Then money goes out: unmatched deposits are refunded after the grace (some refunds failing at the
+/// processor), and partners withdraw (some confirmed and sent, some cancelled, some expired, some failing at the
+/// processor). Every order and balance is checked against an independent model, and the conservation
+/// invariant is checked on the database: every nanoTON received is on exactly one order payment, ledger row,
+/// unmatched record or refund (with its fee), and every balance equals its ledger, withdrawals and reversals included.
 /// </summary>
 public sealed class PaymentInvariantTests(PaymentInvariantTests.Factory factory, ITestOutputHelper output) : IClassFixture<PaymentInvariantTests.Factory>
 {
     private const int Seed = 20_261_122;
+    private static readonly string[] EndStatuses = ["completed", "failed"];
 
     private readonly Dictionary<long, long> _overpaid = [];
 
-    public sealed class Factory : PaymentsFactory;
+    public sealed class Factory : MoneyOut.MoneyOutFactory;
 
     private sealed class ModelOrder(long id, long partnerId, string memo, long price)
     {
@@ -40,7 +44,7 @@ public sealed class PaymentInvariantTests(PaymentInvariantTests.Factory factory,
         public long Refunded { get; set; }
     }
 
-    private sealed record Planned(decimal Ton, string? Comment, string? Address, ModelOrder? Order, long? TopupPartner = null, bool Duplicate = false, string? TxHash = null);
+    private sealed record Planned(decimal Ton, string? Comment, string? Address, ModelOrder? Order, long? TopupPartner = null, bool Duplicate = false, string? TxHash = null, string? Source = null);
 
     [Fact]
     public async Task Every_nanoton_received_ends_in_exactly_one_place()
@@ -104,7 +108,7 @@ public sealed class PaymentInvariantTests(PaymentInvariantTests.Factory factory,
         {
             var ton = Cents(random);
             var comment = (i % 3) switch { 0 => "STARS-" + i.ToString("x6", CultureInfo.InvariantCulture), 1 => null, _ => "hello" };
-            groups.Add([new Planned(ton, comment, null, null, null)]);
+            groups.Add([new Planned(ton, comment, null, null, null, Source: i % 4 == 0 ? null : MoneyOut.MoneyOutFactory.Sender)]);
         }
 
         var plan = Interleave(groups, random);
@@ -165,6 +169,7 @@ public sealed class PaymentInvariantTests(PaymentInvariantTests.Factory factory,
                     ["deposit_address"] = d.Address,
                     ["tx_hash"] = d.TxHash,
                     ["duplicate"] = d.Duplicate,
+                    ["source_address"] = d.Source,
                 }),
             };
             (await factory.Sim.PostAsJsonAsync("/_sim/deposits/batch", body)).EnsureSuccessStatusCode();
@@ -189,10 +194,10 @@ public sealed class PaymentInvariantTests(PaymentInvariantTests.Factory factory,
         await connection.OpenAsync();
         foreach (var order in orders)
         {
-            var (status, paid, late, refunded) = await ReadOrderAsync(connection, order.Id);
+            var (status, paid, late, orderRefunded) = await ReadOrderAsync(connection, order.Id);
             Assert.True(
-                (order.Status, order.Paid, order.Late, order.Refunded) == (status, paid, late, refunded),
-                $"order {order.Id}: model {(order.Status, order.Paid, order.Late, order.Refunded)}, database {(status, paid, late, refunded)}");
+                (order.Status, order.Paid, order.Late, order.Refunded) == (status, paid, late, orderRefunded),
+                $"order {order.Id}: model {(order.Status, order.Paid, order.Late, order.Refunded)}, database {(status, paid, late, orderRefunded)}");
         }
 
         foreach (var partner in partners)
@@ -205,18 +210,107 @@ public sealed class PaymentInvariantTests(PaymentInvariantTests.Factory factory,
 
         Assert.Equal(unmatchedExpected, await Db.ScalarAsync(factory, "SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched'"));
 
-        // Conservation on the database alone.
+        var withdrawn = await MoneyGoesOutAsync(partners, random);
+
+        // Each balance is what came in, minus what went out for good; every balance equals its ledger.
+        foreach (var partner in partners)
+        {
+            var mine = orders.Where(o => o.PartnerId == partner.PartnerId).ToList();
+            var expected = topupExpected[partner.PartnerId] + mine.Sum(o => o.Late + o.Refunded) + mine.Sum(o => _overpaid.GetValueOrDefault(o.Id)) - withdrawn[partner.PartnerId];
+            Assert.Equal(expected, await Db.ScalarAsync(factory, "SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1", partner.PartnerId));
+            await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
+        }
+
+        // Conservation on the database alone: received = applied to orders + credited + unmatched kept + refunded + refund fees.
         var received = await Db.ScalarAsync(factory, "SELECT sum(amount_nanoton) FROM deposits");
         var heldByOrders = await Db.ScalarAsync(factory, "SELECT coalesce(sum(paid_nanoton - refunded_nanoton), 0) FROM orders WHERE payment_method <> 'balance'");
         var onLedger = await Db.ScalarAsync(factory, "SELECT coalesce(sum(amount_nanoton), 0) FROM balance_ledger WHERE type IN ('topup', 'overpayment', 'late_payment', 'underpayment')");
         var unmatched = await Db.ScalarAsync(factory, "SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits");
+        var refunded = await Db.ScalarAsync(factory, "SELECT coalesce(sum(refunded_nanoton + refund_fee_nanoton), 0) FROM deposits");
         Assert.Equal(withTx.Where(d => !d.Duplicate).Sum(d => (long)(d.Ton * 1_000_000_000m)), received);
-        Assert.Equal(received, heldByOrders + onLedger + unmatched);
+        Assert.Equal(received, heldByOrders + onLedger + unmatched + refunded);
+        Assert.Equal(unmatchedExpected, unmatched + refunded);
+        Assert.Equal(
+            refunded,
+            await Db.ScalarAsync(factory, "SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'refund' AND status = 'completed'"));
+        Assert.True(refunded > 0, "some unmatched deposits should have been refunded");
+        // What left for partners is exactly what their ledgers hold as withdrawals not reversed.
+        Assert.Equal(
+            await Db.ScalarAsync(factory, "SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND status = 'completed'"),
+            -await Db.ScalarAsync(factory, "SELECT coalesce(sum(amount_nanoton), 0) FROM balance_ledger WHERE type IN ('withdrawal', 'withdrawal_reversal')"));
         Assert.Equal(
             await Db.ScalarAsync(factory, "SELECT coalesce(sum(credited_nanoton), 0) FROM deposits"),
             await Db.ScalarAsync(factory, "SELECT coalesce(sum(amount_nanoton), 0) FROM balance_ledger WHERE deposit_id IS NOT NULL"));
         Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE applied_at IS NULL"));
         output.WriteLine($"{withTx.Count} history rows, {received} nanoTON received, {unmatched} unmatched");
+    }
+
+    /// <summary>
+    /// Refunds of the unmatched deposits with a sender (the grace passed; a few fail at the processor), and a few
+    /// withdrawals per partner: confirmed (the same move a press of Confirm makes), cancelled, left to expire, or
+    /// failed at the processor. Returns what left each partner's balance for good (amount + fee of completed ones).
+    /// </summary>
+    private async Task<Dictionary<long, long>> MoneyGoesOutAsync(List<PartnerApi> partners, Random random)
+    {
+        var withdrawn = partners.ToDictionary(p => p.PartnerId, _ => 0L);
+        var confirmed = new List<(long PartnerId, long Id, long Held)>();
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var lifecycle = scope.ServiceProvider.GetRequiredService<TheOpenMoney.Api.MoneyOut.WithdrawalLifecycle>();
+            foreach (var partner in partners)
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    var balance = await Db.ScalarAsync(factory, "SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1", partner.PartnerId);
+                    var amount = decimal.Round(balance / 1_000_000_000m / 5, 3);
+                    if (amount < 0.1m)
+                    {
+                        break;
+                    }
+
+                    var response = await partner.Client.PostAsync(
+                        "/api/v1/balance/withdrawals",
+                        new StringContent($$"""{"amount_ton": {{amount.ToString(CultureInfo.InvariantCulture)}}, "destination": "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29"}""", System.Text.Encoding.UTF8, "application/json"));
+                    var id = (await response.AssertOkAsync()).GetProperty("id").GetInt64();
+                    switch (random.Next(4))
+                    {
+                        case 0:
+                            await (await partner.Client.PostAsync($"/api/v1/balance/withdrawals/{id}/cancel", null)).AssertOkAsync();
+                            break;
+                        case 1:
+                            break; // left to expire
+                        default:
+                            Assert.Equal(TheOpenMoney.Api.MoneyOut.ConfirmOutcome.Confirmed, await lifecycle.ConfirmAsync(id, CancellationToken.None));
+                            confirmed.Add((partner.PartnerId, id, TonAmount.ToNano(amount) + 10_000_000));
+                            break;
+                    }
+                }
+            }
+        }
+
+        // Some sends fail at the processor; the grace passes for the refunds and the confirmation window for the rest.
+        await factory.ControlWithdrawalsAsync(new { fail_next = random.Next(1, 4) });
+        await factory.EngineAsync();
+        factory.ManualClock.Advance(TimeSpan.FromHours(2));
+        for (var run = 0; run < 6; run++)
+        {
+            await factory.EngineAsync();
+        }
+
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var (partnerId, id, held) in confirmed)
+        {
+            await using var command = new NpgsqlCommand("SELECT status FROM withdrawals WHERE id = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = id });
+            var status = (string)(await command.ExecuteScalarAsync())!;
+            Assert.Contains(status, EndStatuses);
+            withdrawn[partnerId] += status == "completed" ? held : 0;
+        }
+
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM withdrawals WHERE status IN ('awaiting_confirmation', 'pending', 'sent')"));
+        output.WriteLine($"{confirmed.Count} withdrawals confirmed, {await Db.ScalarAsync(factory, "SELECT count(*) FROM withdrawals WHERE kind = 'refund'")} refunds");
+        return withdrawn;
     }
 
     private static decimal Cents(Random random) => random.Next(1, 500) / 1000m;

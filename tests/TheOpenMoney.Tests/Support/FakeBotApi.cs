@@ -97,6 +97,35 @@ public sealed partial class FakeBotApi : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Queues a press on a bot button (a <c>callback_query</c> update) as the next update: from
+    /// <paramref name="fromId"/>, on message <paramref name="messageId"/> in chat <paramref name="chatId"/>
+    /// (a private chat when it is the presser's own id), with <paramref name="data"/> — any bytes a client sends.
+    /// </summary>
+    public JsonObject EnqueuePress(long fromId, long chatId, long messageId, string data)
+    {
+        var update = new JsonObject
+        {
+            ["update_id"] = Interlocked.Increment(ref _nextUpdateId),
+            ["callback_query"] = new JsonObject
+            {
+                ["id"] = $"cq{Interlocked.Increment(ref _nextMessageId)}",
+                ["from"] = new JsonObject { ["id"] = fromId, ["is_bot"] = false, ["first_name"] = "Ann" },
+                ["chat_instance"] = "42",
+                ["data"] = data,
+                ["message"] = new JsonObject
+                {
+                    ["message_id"] = messageId,
+                    ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                    ["chat"] = new JsonObject { ["id"] = chatId, ["type"] = chatId == fromId ? "private" : "group" },
+                    ["text"] = "Withdraw?",
+                },
+            },
+        };
+        Enqueue(update, force: false);
+        return update;
+    }
+
     /// <summary>Hands an update out once more regardless of the offset (a redelivery after a lost confirmation).</summary>
     public void Redeliver(JsonObject update) => Enqueue(update, force: true);
 
@@ -217,6 +246,13 @@ public sealed partial class FakeBotApi : IAsyncDisposable
             "sendMessage" => new JsonObject
             {
                 ["message_id"] = Interlocked.Increment(ref _nextMessageId),
+                ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                ["chat"] = new JsonObject { ["id"] = body.GetProperty("chat_id").GetInt64(), ["type"] = "private" },
+                ["text"] = body.GetProperty("text").GetString(),
+            },
+            "editMessageText" => new JsonObject
+            {
+                ["message_id"] = body.GetProperty("message_id").GetInt64(),
                 ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
                 ["chat"] = new JsonObject { ["id"] = body.GetProperty("chat_id").GetInt64(), ["type"] = "private" },
                 ["text"] = body.GetProperty("text").GetString(),

@@ -28,6 +28,11 @@ public class PaymentsFactory : ApiFactory
 
     protected virtual string PollInterval => "00:10:00";
 
+    /// <summary>Adjusts the simulator's settings before it starts.</summary>
+    protected virtual void ConfigureSimulator(SimulatorOptions options)
+    {
+    }
+
     protected virtual string OrderTtl => "00:15:00";
 
     public override async Task InitializeAsync()
@@ -36,6 +41,7 @@ public class PaymentsFactory : ApiFactory
         {
             o.ApiToken = ProcessorToken;
             o.Clock = Clock;
+            ConfigureSimulator(o);
         });
         await Simulator.StartAsync();
         Sim = new HttpClient { BaseAddress = new Uri(Simulator.Urls.Single()) };

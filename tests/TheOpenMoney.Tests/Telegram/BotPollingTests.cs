@@ -28,7 +28,7 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
         Assert.Equal(["api", "keys", "revoke", "balance", "webhook", "help"], menu);
         var poll = updates[0].Body;
         Assert.Equal(1, poll.GetProperty("timeout").GetInt32());
-        Assert.Equal(["message"], poll.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()).ToList());
+        Assert.Equal(["message", "callback_query"], poll.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()).ToList());
     }
 
     [Fact]

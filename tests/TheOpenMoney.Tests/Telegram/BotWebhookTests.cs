@@ -13,7 +13,7 @@ public sealed class BotWebhookTests(WebhookBotFactory factory) : IClassFixture<W
         var setWebhook = Assert.Single(Bot.CallsOf("setWebhook")).Body;
         Assert.Equal(WebhookBotFactory.WebhookUrl, setWebhook.GetProperty("url").GetString());
         Assert.Equal(WebhookBotFactory.Secret, setWebhook.GetProperty("secret_token").GetString());
-        Assert.Equal(["message"], setWebhook.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()).ToList());
+        Assert.Equal(["message", "callback_query"], setWebhook.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()).ToList());
         Assert.Empty(Bot.CallsOf("getUpdates"));
         Assert.Empty(Bot.CallsOf("deleteWebhook"));
     }

@@ -26,6 +26,10 @@ public static class ErrorCodes
     public const string RateUnavailable = "RATE_UNAVAILABLE";
     public const string PaymentProviderUnavailable = "PAYMENT_PROVIDER_UNAVAILABLE";
 
+    // Money out.
+    public const string WithdrawalLimit = "WITHDRAWAL_LIMIT";
+    public const string WithdrawalNotCancellable = "WITHDRAWAL_NOT_CANCELLABLE";
+
     // Webhooks.
     public const string SecretRotationLimit = "SECRET_ROTATION_LIMIT";
 

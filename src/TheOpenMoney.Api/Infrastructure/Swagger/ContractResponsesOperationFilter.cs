@@ -145,7 +145,7 @@ internal sealed class ContractResponsesOperationFilter(IEnumerable<IContractExam
             Describe(operation, 409, " Also `IDEMPOTENCY_IN_PROGRESS` while a request with the same `Idempotency-Key` is still running.");
         }
 
-        foreach (var status in (int[])[422, 503])
+        foreach (var status in (int[])[409, 422, 503])
         {
             if (Failure(operationId, status)?.Also is { } also)
             {

@@ -55,6 +55,14 @@ internal sealed class ContractSchemaFilter(DocumentedLimits limits) : ISchemaFil
         schema.ReadOnly = false;
     }
 
+    private static bool IsTonAmount(PropertyInfo property, string name, IDictionary<string, IOpenApiSchema> properties)
+    {
+        var twin = TonAmount.TwinName(name);
+        return twin != name && property.PropertyType == typeof(decimal)
+            ? properties.ContainsKey(twin)
+            : twin != name && property.PropertyType == typeof(decimal?) && !name.Split('_').Contains("usd");
+    }
+
     private void ApplyToType(OpenApiSchema schema, Type type, SchemaRepository repository)
     {
         var properties = schema.Properties!;
@@ -73,8 +81,9 @@ internal sealed class ContractSchemaFilter(DocumentedLimits limits) : ISchemaFil
                 schema.Required.Add(name);
             }
 
-            // A TON amount (a decimal with an exact nanoTON twin beside it) has at most 9 fraction digits.
-            if (property.PropertyType == typeof(decimal) && propertySchema is OpenApiSchema amount && TonAmount.TwinName(name) is var twin && twin != name && properties.ContainsKey(twin))
+            // A TON amount has at most 9 fraction digits: an answer's decimal with its exact nanoTON twin beside
+            // it, or a request's *_ton decimal (the partner sends one amount; the validator refuses a 10th digit).
+            if (propertySchema is OpenApiSchema amount && IsTonAmount(property, name, properties))
             {
                 amount.MultipleOf = NanotonStep;
             }

@@ -1,0 +1,57 @@
+namespace TheOpenMoney.Api.MoneyOut;
+
+/// <summary>Refunds of unmatched deposits (section <c>Refunds</c>; the names are fixed by the contract).</summary>
+public sealed class RefundOptions
+{
+    public const string Section = "Refunds";
+
+    /// <summary>Send eligible unmatched deposits back automatically.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long a deposit stays unmatched (an operator may still assign it) before it is refunded.</summary>
+    public TimeSpan Grace { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Kept from each refund: what the transfer costs.</summary>
+    public decimal NetworkFeeTon { get; set; } = 0.01m;
+
+    /// <summary>Deposits of this much or less are dust: kept, never refunded automatically.</summary>
+    public decimal MinAmountTon { get; set; } = 0.05m;
+}
+
+/// <summary>Partner withdrawals of the prepaid balance (section <c>Withdrawals</c>).</summary>
+public sealed class WithdrawalOptions
+{
+    public const string Section = "Withdrawals";
+
+    /// <summary>Held with the amount and kept: what the transfer costs.</summary>
+    public decimal FeeTon { get; set; } = 0.01m;
+
+    public decimal MinAmountTon { get; set; } = 0.1m;
+
+    /// <summary>At most this much per partner per rolling 24 hours (withdrawals not reversed).</summary>
+    public decimal DailyLimitTon { get; set; } = 500m;
+
+    /// <summary>How long the partner has to press Confirm in Telegram.</summary>
+    public TimeSpan ConfirmWithin { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the engine looks for work (sending, asking the processor, expiring, queueing refunds).</summary>
+    public TimeSpan EngineInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after sending the processor is asked again how a withdrawal went.</summary>
+    public TimeSpan StatusCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Withdrawals sent or checked per engine run.</summary>
+    public int BatchSize { get; set; } = 100;
+}
+
+/// <summary>The closed book (section <c>Reconciliation</c>).</summary>
+public sealed class ReconciliationOptions
+{
+    public const string Section = "Reconciliation";
+
+    /// <summary>How often the books are compared with the processor's (one instance).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Balance requests for our deposit addresses in flight at once.</summary>
+    public int AddressConcurrency { get; set; } = 8;
+}

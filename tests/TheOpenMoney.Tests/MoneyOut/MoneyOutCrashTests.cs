@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using TheOpenMoney.Api.Ton;
+using Microsoft.AspNetCore.Builder;
+using Npgsql;
+using TheOpenMoney.Simulators;
+
+namespace TheOpenMoney.Tests.MoneyOut;
+
+/// <summary>
+/// Money out survives SIGKILL at both dangerous points and never pays twice: the API as a real process sends a
+/// refund through the simulator and is killed (a) after its intent is committed but before the processor stored
+/// the withdrawal, and (b) after the processor stored it but before its answer reached us. Started again, it asks
+/// once more with the same query_id: in (a) the processor takes it, in (b) it refuses the duplicate, which is
+/// recorded as sent. Either way the processor holds exactly one withdrawal for the deposit.
+/// </summary>
+public sealed class MoneyOutCrashTests : IAsyncLifetime
+{
+    private const string Sender = "UQCdyiS-fIV9UVfI9Phswo4l2MA-hm8YseHynZ_YiH9Y1j8U";
+
+    private WebApplication _simulator = null!;
+    private HttpClient _sim = null!;
+    private Dictionary<string, string> _environment = null!;
+    private string _connectionString = "";
+
+    public async Task InitializeAsync()
+    {
+        _simulator = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o =>
+        {
+            o.ApiToken = PaymentsFactory.ProcessorToken;
+            o.WithdrawalStepSeconds = 0;
+        });
+        await _simulator.StartAsync();
+        _sim = new HttpClient { BaseAddress = new Uri(_simulator.Urls.Single()) };
+        _connectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        _environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = _connectionString,
+            ["ApiKeys__Pepper"] = ApiFactory.Pepper,
+            ["Webhooks__SecretKey"] = ApiFactory.WebhookSecretKey,
+            ["Pricing__TonUsdRate"] = "3.6",
+            ["PaymentProcessor__BaseUrl"] = _simulator.Urls.Single(),
+            ["PaymentProcessor__ApiToken"] = PaymentsFactory.ProcessorToken,
+            ["PaymentProcessor__PollInterval"] = "00:00:00.200",
+            ["Refunds__Grace"] = "00:00:00",
+            ["Withdrawals__EngineInterval"] = "00:00:00.200",
+            ["Withdrawals__StatusCheckInterval"] = "00:00:00.200",
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _sim.Dispose();
+        await _simulator.StopAsync();
+        await _simulator.DisposeAsync();
+    }
+
+    private async Task<long> ScalarAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    private async Task<List<JsonElement>> ProcessorWithdrawalsAsync() =>
+        [.. JsonDocument.Parse(await _sim.GetStringAsync("/_sim/withdrawals")).RootElement.GetProperty("withdrawals").EnumerateArray()];
+
+    private async Task<string> UnmatchedDepositAsync(decimal ton)
+    {
+        var response = await _sim.PostAsJsonAsync("/_sim/deposits", new
+        {
+            user_id = "orders",
+            amount = TonAmount.ToNano(ton).ToString(CultureInfo.InvariantCulture),
+            comment = "no memo here",
+            source_address = Sender,
+        });
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("tx_hash").GetString()!;
+    }
+
+    [Fact]
+    public async Task Killed_after_the_processor_stored_the_refund_but_before_its_answer_the_refund_is_sent_exactly_once()
+    {
+        await (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 60_000 })).Content.ReadAsStringAsync();
+        var first = await ApiProcess.StartAsync(_environment);
+        var txHash = await UnmatchedDepositAsync(1m);
+        await Eventually.WaitAsync(ProcessorWithdrawalsAsync, list => list.Count == 1, "the processor stored the refund", 60);
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'sent'"));
+
+        await first.KillAsync();
+        await first.DisposeAsync();
+        (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 0 })).EnsureSuccessStatusCode();
+        await using (await ApiProcess.StartAsync(_environment))
+        {
+            await Eventually.WaitAsync(
+                () => ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'sent' AND processor_id_unknown"),
+                n => n == 1,
+                "the refund recorded as sent after the processor refused the duplicate",
+                60);
+        }
+
+        var held = await ProcessorWithdrawalsAsync();
+        var refund = Assert.Single(held);
+        Assert.Equal("990000000", refund.GetProperty("amount").GetString());
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM withdrawals"));
+        Assert.Equal(2, await ScalarAsync("SELECT processor_calls FROM withdrawals"));
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM deposits WHERE tx_hash = $1 AND decision = 'refunding'", txHash));
+    }
+
+    [Fact]
+    public async Task Killed_after_committing_the_intent_but_before_the_processor_stored_it_the_refund_is_sent_once_on_restart()
+    {
+        (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { accept_delay_ms = 60_000 })).EnsureSuccessStatusCode();
+        var first = await ApiProcess.StartAsync(_environment);
+        await UnmatchedDepositAsync(2m);
+        await Eventually.WaitAsync(
+            () => ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'pending' AND processor_calls >= 1"),
+            n => n == 1,
+            "the refund's intent committed and asked of the processor",
+            60);
+
+        await first.KillAsync();
+        await first.DisposeAsync();
+        await Task.Delay(200); // the simulator notices its caller is gone (the connection reset) and stores nothing
+        Assert.Empty(await ProcessorWithdrawalsAsync());
+        (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { accept_delay_ms = 0 })).EnsureSuccessStatusCode();
+        await using (await ApiProcess.StartAsync(_environment))
+        {
+            await Eventually.WaitAsync(
+                () => ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'completed'"),
+                n => n == 1,
+                "the refund sent and completed after the restart",
+                60);
+        }
+
+        var refund = Assert.Single(await ProcessorWithdrawalsAsync());
+        Assert.Equal("1990000000", refund.GetProperty("amount").GetString());
+        Assert.Equal("processed", refund.GetProperty("status").GetString());
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM withdrawals WHERE processor_id_unknown"));
+    }
+}
