@@ -201,6 +201,24 @@ return await day.RunAsync(async day =>
         Note($"409 {e.ErrorCode}: {e.ErrorMessage}");
     }
 
+    day.Step("withdrawals: the list is typed; without the bot nobody can confirm, so asking is 503 and holds nothing");
+    var heldBefore = Present((await api.Balance.GetAsync())?.Data, "balance").BalanceNanoton;
+    var withdrawals = Present((await api.Balance.Withdrawals.GetAsync(r => r.QueryParameters.Limit = 20))?.Data, "withdrawals");
+    Check(withdrawals.Total == 0 && withdrawals.Items is { Count: 0 }, $"{withdrawals.Total} withdrawals before any was asked");
+    try
+    {
+        await api.Balance.Withdrawals.PostAsync(
+            new CreateWithdrawalRequest { AmountTon = 0.5m, Destination = "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29" },
+            r => r.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString()));
+        throw new CheckFailedException("a withdrawal was accepted with no way to confirm it");
+    }
+    catch (ErrorEnvelope e) when (e.ResponseStatusCode == 503 && e.ErrorCode == ErrorCode.SERVICE_UNAVAILABLE)
+    {
+        Note($"503 {e.ErrorCode}: {e.ErrorMessage}");
+    }
+
+    Check(Present((await api.Balance.GetAsync())?.Data, "balance").BalanceNanoton == heldBefore, "the balance is unchanged");
+
     day.Step("errors are the typed envelope");
     try
     {

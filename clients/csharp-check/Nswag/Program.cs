@@ -184,6 +184,22 @@ return await day.RunAsync(async day =>
         PartnerDay.Note($"409 {e.Result.Error_code}: {e.Result.Error_message}");
     }
 
+    day.Step("withdrawals: the list is typed; without the bot nobody can confirm, so asking is 503 and holds nothing");
+    var heldBefore = (await api.GetBalanceAsync()).Data.Balance_nanoton;
+    var withdrawals = (await api.ListWithdrawalsAsync(limit: 20)).Data;
+    PartnerDay.Check(withdrawals.Total == 0 && withdrawals.Items.Count == 0, $"{withdrawals.Total} withdrawals before any was asked");
+    try
+    {
+        await api.CreateWithdrawalAsync(new CreateWithdrawalRequest { Amount_ton = 0.5m, Destination = "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29" }, Guid.NewGuid().ToString());
+        throw new CheckFailedException("a withdrawal was accepted with no way to confirm it");
+    }
+    catch (ApiException<ErrorEnvelope> e) when (e.StatusCode == 503 && e.Result.Error_code == ErrorCode.SERVICE_UNAVAILABLE)
+    {
+        PartnerDay.Note($"503 {e.Result.Error_code}: {e.Result.Error_message}");
+    }
+
+    PartnerDay.Check((await api.GetBalanceAsync()).Data.Balance_nanoton == heldBefore, "the balance is unchanged");
+
     day.Step("errors are the typed envelope");
     try
     {

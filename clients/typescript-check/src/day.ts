@@ -348,6 +348,25 @@ async function day(): Promise<void> {
   );
   check(cancelled.status === "cancelled" && cancelled.cancelled_at !== null, `cancel gave ${cancelled.status}`);
 
+  step("withdrawals: typed list; without the bot asking is 503 and holds nothing");
+  const withdrawals = ok(
+    "GET /balance/withdrawals",
+    await api.GET("/api/v1/balance/withdrawals", { params: { query: { limit: 20 } } }),
+  );
+  check(withdrawals.total === withdrawals.items.length, `withdrawals: ${withdrawals.total}`);
+  const heldBefore = ok("GET /balance", await api.GET("/api/v1/balance")).balance_nanoton;
+  fails(
+    "POST /balance/withdrawals without the bot",
+    await api.POST("/api/v1/balance/withdrawals", {
+      params: { header: { "Idempotency-Key": randomUUID() } },
+      body: { amount_ton: 0.5, destination: "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29" },
+    }),
+    503,
+    "SERVICE_UNAVAILABLE",
+  );
+  const heldAfter = ok("GET /balance", await api.GET("/api/v1/balance")).balance_nanoton;
+  check(heldAfter === heldBefore, `the balance moved: ${heldBefore} -> ${heldAfter}`);
+
   step("errors");
   fails("GET /balance without a key", await anonymous.GET("/api/v1/balance"), 401, "UNAUTHORIZED");
   fails("GET /balance with a wrong key", await wrongKey.GET("/api/v1/balance"), 401, "UNAUTHORIZED");
