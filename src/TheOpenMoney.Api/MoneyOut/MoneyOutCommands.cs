@@ -87,6 +87,7 @@ public sealed class WithdrawalsLinkCommand : IOperatorCommand
     public async Task<int> RunAsync(OperatorCommandLine line, IServiceProvider services, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         if (!line.TryPositive("id", out var id) || !line.TryPositive("processor-id", out var processorId))
@@ -94,13 +95,70 @@ public sealed class WithdrawalsLinkCommand : IOperatorCommand
             return OperatorCommandLine.BadUsage;
         }
 
+        if (services.GetService<ProcessorWithdrawals>() is not { } processor)
+        {
+            await stderr.WriteLineAsync("refused: no processor is configured (PaymentProcessor:BaseUrl)");
+            return 1;
+        }
+
+        // Only the processor's own record of that id can say it is this withdrawal: its user_id and query_id.
+        await using var find = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SELECT kind, query_id FROM withdrawals WHERE id = $1");
+        find.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        string userId, queryId;
+        await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                await stderr.WriteLineAsync("refused: no withdrawal with that id");
+                return 1;
+            }
+
+            (userId, queryId) = (reader.GetString(0) == "refund" ? WithdrawalEngine.RefundsUserId : WithdrawalEngine.PartnerWithdrawalsUserId, reader.GetString(1));
+        }
+
+        var state = await processor.StatusAsync(processorId, cancellationToken);
+        if (state is null || state.UserId != userId || state.QueryId != queryId)
+        {
+            await stderr.WriteLineAsync($"refused: the processor's withdrawal {processorId} is not {userId}/{queryId}");
+            return 1;
+        }
+
         if (!await services.GetRequiredService<WithdrawalLifecycle>().LinkProcessorIdAsync(id, processorId, cancellationToken))
         {
-            await stderr.WriteLineAsync("refused: no sent withdrawal with that id whose processor id is unknown");
+            await stderr.WriteLineAsync("refused: no sent withdrawal with that id whose processor id is unknown (or another has that processor id)");
             return 1;
         }
 
         await stdout.WriteLineAsync("linked");
+        return 0;
+    }
+}
+
+/// <summary><c>deposits keep --tx-hash H</c>: an unmatched deposit is never refunded; refused for one already decided.</summary>
+public sealed class DepositsKeepCommand : IOperatorCommand
+{
+    public string Verb => "deposits keep";
+
+    public string Usage => "deposits keep --tx-hash H";
+
+    public async Task<int> RunAsync(OperatorCommandLine line, IServiceProvider services, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (line.Get("tx-hash") is not { Length: > 0 and <= 128 } txHash)
+        {
+            return OperatorCommandLine.BadUsage;
+        }
+
+        if (!await services.GetRequiredService<WithdrawalLifecycle>().KeepAsync(txHash, cancellationToken))
+        {
+            await stderr.WriteLineAsync("refused: no undecided unmatched deposit with that tx_hash (already assigned, kept, or refunded)");
+            return 1;
+        }
+
+        await stdout.WriteLineAsync("kept: it will not be refunded");
         return 0;
     }
 }

@@ -42,6 +42,12 @@ public sealed class WithdrawalOptions
 
     /// <summary>Withdrawals sent or checked per engine run.</summary>
     public int BatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// Processor ids read per run while looking for a withdrawal the processor already had when asked again
+    /// (its first answer lost): the newest first, from past the highest id we know, then back from it.
+    /// </summary>
+    public int LostSearchLimit { get; set; } = 1000;
 }
 
 /// <summary>The closed book (section <c>Reconciliation</c>).</summary>

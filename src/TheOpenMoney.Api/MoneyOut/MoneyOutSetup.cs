@@ -21,7 +21,7 @@ public static class MoneyOutSetup
             .ValidateOnStart();
         services.AddOptions<WithdrawalOptions>().Bind(configuration.GetSection(WithdrawalOptions.Section))
             .Validate(o => o.FeeTon >= 0 && o.MinAmountTon > 0 && o.DailyLimitTon >= o.MinAmountTon && decimal.Round(o.FeeTon, 9) == o.FeeTon && decimal.Round(o.MinAmountTon, 9) == o.MinAmountTon && decimal.Round(o.DailyLimitTon, 9) == o.DailyLimitTon, "Withdrawals amounts are invalid")
-            .Validate(o => o.ConfirmWithin > TimeSpan.Zero && o.EngineInterval > TimeSpan.Zero && o.StatusCheckInterval >= TimeSpan.Zero && o.BatchSize > 0, "Withdrawals timings are invalid")
+            .Validate(o => o.ConfirmWithin > TimeSpan.Zero && o.EngineInterval > TimeSpan.Zero && o.StatusCheckInterval >= TimeSpan.Zero && o.BatchSize > 0 && o.LostSearchLimit > 0, "Withdrawals timings are invalid")
             .ValidateOnStart();
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section))
             .Validate(o => o.Interval > TimeSpan.Zero && o.AddressConcurrency > 0, "Reconciliation settings are invalid")
@@ -32,6 +32,7 @@ public static class MoneyOutSetup
         services.AddScoped<WithdrawalConfirmations>();
         services.AddScoped<IBotCallbackHandler>(sp => sp.GetRequiredService<WithdrawalConfirmations>());
         services.AddOperatorCommand<DepositsRefundCommand>();
+        services.AddOperatorCommand<DepositsKeepCommand>();
         services.AddOperatorCommand<WithdrawalsLinkCommand>();
         services.AddContractExamples<MoneyOutContractExamples>();
         if (string.IsNullOrWhiteSpace(configuration[$"{PaymentProcessorOptions.Section}:BaseUrl"]))

@@ -17,7 +17,8 @@ public abstract record SendOutcome
 }
 
 /// <summary>A withdrawal's state at the processor (<c>GET /v1/withdrawal/status</c>).</summary>
-public sealed record ProcessorWithdrawalState(string Status, string? TxHash);
+/// <summary>A withdrawal at the processor: its status, its transaction once processed, and the user_id and query_id it was asked with.</summary>
+public sealed record ProcessorWithdrawalState(string Status, string? TxHash, string? UserId = null, string? QueryId = null);
 
 /// <summary>The hot wallet's balance and what is queued to leave it (<c>GET /v1/balance</c>), in base units.</summary>
 public sealed record HotWallet(long Balance, long Pending, long Processing);
@@ -80,7 +81,7 @@ public sealed class ProcessorWithdrawals(HttpClient http, IOptions<PaymentProces
             throw new ProcessorException("withdrawal/status answered processed without a readable tx_hash");
         }
 
-        return new ProcessorWithdrawalState(body.Status, txHash);
+        return new ProcessorWithdrawalState(body.Status, txHash, Short(body.UserId), Short(body.QueryId));
     }
 
     /// <summary>The hot wallet (no address) with the totals queued to leave it.</summary>
@@ -141,7 +142,12 @@ public sealed class ProcessorWithdrawals(HttpClient http, IOptions<PaymentProces
 
     private sealed record StatusAnswer(
         [property: JsonPropertyName("status")] string? Status,
-        [property: JsonPropertyName("tx_hash")] string? TxHash);
+        [property: JsonPropertyName("tx_hash")] string? TxHash,
+        [property: JsonPropertyName("user_id")] string? UserId,
+        [property: JsonPropertyName("query_id")] string? QueryId);
+
+    /// <summary>An identifier the processor echoes back, kept only when it is short (ours are: "refunds", "wd-42").</summary>
+    private static string? Short(string? text) => text is { Length: > 0 and <= 64 } ? text : null;
 
     private sealed record BalanceAnswer(
         [property: JsonPropertyName("balance")] string? Balance,

@@ -35,6 +35,9 @@ public sealed partial class WithdrawalEngine(
 
     public const string PartnerWithdrawalsUserId = "withdrawals";
 
+    /// <summary>How long a withdrawal whose id was not found waits before it is looked for again.</summary>
+    public static readonly TimeSpan LostSearchPause = TimeSpan.FromMinutes(10);
+
     public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var settings = withdrawalOptions.Value;
@@ -51,6 +54,7 @@ public sealed partial class WithdrawalEngine(
         {
             busy |= await SendPendingAsync(settings, cancellationToken);
             busy |= await FollowSentAsync(settings, cancellationToken);
+            await FindLostAsync(settings, cancellationToken);
         }
 
         metrics.StateRead(await MoneyOutState.ReadAsync(dataSource, time.GetUtcNow(), cancellationToken));
@@ -132,7 +136,7 @@ public sealed partial class WithdrawalEngine(
             if (!TonAddress.IsValid(source))
             {
                 // A sender the processor's row gave but we cannot read is no sender: left to the operators.
-                await MarkUnrefundableAsync(id, cancellationToken);
+                await lifecycle.MarkUnrefundableAsync(id, cancellationToken);
                 LogUnreadableSender(logger, id);
                 continue;
             }
@@ -148,14 +152,6 @@ public sealed partial class WithdrawalEngine(
     {
         ArgumentNullException.ThrowIfNull(txHash);
         return $"refund {txHash[..Math.Min(8, txHash.Length)]}: no matching order";
-    }
-
-    private async Task MarkUnrefundableAsync(long depositId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("UPDATE deposits SET decision = 'unrefundable', decided_at = $2 WHERE id = $1 AND decision IS NULL");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = depositId });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The processor sends nothing while it is not synced; while it cannot be asked, nothing is asked (all waits).</summary>
@@ -211,7 +207,7 @@ public sealed partial class WithdrawalEngine(
                     await lifecycle.MarkSentAsync(id, null, checkAt, cancellationToken);
                     LogAlreadyHad(logger, withdrawal.Id, withdrawal.QueryId);
                     await messenger.NotifyOperatorsAsync(
-                        HtmlText.Format($"Withdrawal {withdrawal.Id} ({withdrawal.QueryId}, {TonAmount.FromNano(withdrawal.AmountNanoton)} TON to {withdrawal.Destination}): the processor already had it when asked again (its answer to the first request was lost). It is recorded as sent, never sent again; find its id at the processor and run: withdrawals link --id {withdrawal.Id} --processor-id N"),
+                        HtmlText.Format($"Withdrawal {withdrawal.Id} ({withdrawal.QueryId}, {TonAmount.FromNano(withdrawal.AmountNanoton)} TON to {withdrawal.Destination}): the processor already had it when asked again (its answer to the first request was lost). It is recorded as sent, never sent again; its processor id is looked up by its query_id (if that fails: withdrawals link --id {withdrawal.Id} --processor-id N)"),
                         cancellationToken);
                     break;
                 case SendOutcome.Refused refused:
@@ -279,6 +275,96 @@ public sealed partial class WithdrawalEngine(
         return due.Count >= settings.BatchSize;
     }
 
+    /// <summary>
+    /// Withdrawals the processor already had when asked again (its answer to the first request was lost): its ids
+    /// are sequential and each status names the user_id and query_id it was asked with, so the id is found by
+    /// reading them, newest first — up from past the highest id we hold to the newest, then down from it, skipping
+    /// ids we hold — at most <see cref="WithdrawalOptions.LostSearchLimit"/> reads a run. Found, it is linked and
+    /// followed like any other; not found, looked for again after <see cref="LostSearchPause"/>.
+    /// </summary>
+    private async Task FindLostAsync(WithdrawalOptions settings, CancellationToken cancellationToken)
+    {
+        var lost = new Dictionary<(string UserId, string QueryId), long>();
+        await using (var command = dataSource.CreateCommand(
+            "SELECT id, kind, query_id FROM withdrawals WHERE status = 'sent' AND processor_id_unknown AND next_check_at <= $1 ORDER BY id LIMIT $2"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.BatchSize });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                lost[(reader.GetString(1) == "refund" ? RefundsUserId : PartnerWithdrawalsUserId, reader.GetString(2))] = reader.GetInt64(0);
+            }
+        }
+
+        if (lost.Count == 0)
+        {
+            return;
+        }
+
+        var held = new HashSet<long>();
+        await using (var command = dataSource.CreateCommand(
+            "SELECT processor_id FROM withdrawals WHERE processor_id >= coalesce((SELECT max(processor_id) FROM withdrawals), 0) - $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = settings.LostSearchLimit });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                held.Add(reader.GetInt64(0));
+            }
+        }
+
+        var highest = held.Count == 0 ? 0 : held.Max();
+        var reads = 0;
+        try
+        {
+            for (var candidate = highest + 1; reads < settings.LostSearchLimit && lost.Count > 0; candidate++)
+            {
+                reads++;
+                if (await processor.StatusAsync(candidate, cancellationToken) is not { } state)
+                {
+                    break; // past the newest
+                }
+
+                await LinkIfOursAsync(candidate, state, lost, cancellationToken);
+            }
+
+            for (var candidate = highest; candidate > 0 && reads < settings.LostSearchLimit && lost.Count > 0; candidate--)
+            {
+                if (held.Contains(candidate))
+                {
+                    continue;
+                }
+
+                reads++;
+                if (await processor.StatusAsync(candidate, cancellationToken) is { } state)
+                {
+                    await LinkIfOursAsync(candidate, state, lost, cancellationToken);
+                }
+            }
+        }
+        catch (Exception ex) when (IsProcessorFailure(ex, cancellationToken))
+        {
+            LogProcessorUnavailable(logger, FailureKind.Of(ex));
+            return;
+        }
+
+        foreach (var id in lost.Values)
+        {
+            LogLostNotFound(logger, id, reads);
+            await lifecycle.CheckAgainAtAsync(id, time.GetUtcNow() + LostSearchPause, cancellationToken);
+        }
+    }
+
+    private async Task LinkIfOursAsync(long processorId, ProcessorWithdrawalState state, Dictionary<(string UserId, string QueryId), long> lost, CancellationToken cancellationToken)
+    {
+        if (state is { UserId: { } userId, QueryId: { } queryId } && lost.Remove((userId, queryId), out var id)
+            && await lifecycle.LinkProcessorIdAsync(id, processorId, cancellationToken))
+        {
+            LogLostFound(logger, id, processorId);
+        }
+    }
+
     private async Task<List<long>> DueAsync(string status, int limit, CancellationToken cancellationToken)
     {
         var ids = new List<long>();
@@ -313,8 +399,14 @@ public sealed partial class WithdrawalEngine(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Withdrawal {WithdrawalId}: no answer from the processor ({FailureKind}); asked again with the same query_id")]
     private static partial void LogSendUnanswered(ILogger logger, long withdrawalId, string failureKind);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Withdrawal {WithdrawalId}: the processor already had query_id {QueryId}; recorded as sent, never sent again; operators told")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Withdrawal {WithdrawalId}: the processor already had query_id {QueryId}; recorded as sent, never sent again, its id looked up; operators told")]
     private static partial void LogAlreadyHad(ILogger logger, long withdrawalId, string queryId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Withdrawal {WithdrawalId}: its processor id was found by its query_id ({ProcessorId}); its outcome is followed")]
+    private static partial void LogLostFound(ILogger logger, long withdrawalId, long processorId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Withdrawal {WithdrawalId}: its query_id was not among the {Reads} processor withdrawals read; looked for again later (withdrawals link sets it by hand)")]
+    private static partial void LogLostNotFound(ILogger logger, long withdrawalId, int reads);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Withdrawal {WithdrawalId}: the processor does not know its id {ProcessorId}")]
     private static partial void LogUnknownAtProcessor(ILogger logger, long withdrawalId, long processorId);

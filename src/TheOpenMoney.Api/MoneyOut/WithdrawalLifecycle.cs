@@ -12,7 +12,9 @@ public enum ConfirmOutcome
 }
 
 /// <summary>
-/// The withdrawal state machine's owner: every statement that writes <c>withdrawals</c> is in this file,
+/// The withdrawal state machine's owner: every statement that writes <c>withdrawals</c> — or decides what
+/// becomes of an unmatched deposit (<c>deposits.decision</c>: refunding, refunded, refund_failed, keep,
+/// unrefundable; <c>assign</c> is the database's <c>assign_unmatched_deposit</c>) — is in this file,
 /// and each makes a move of <see cref="WithdrawalMachine"/> (read it first) as a guarded statement
 /// (<c>UPDATE … WHERE status = …</c>) in one transaction with the money it moves (<see cref="UnitOfWork"/>),
 /// so repeating one is harmless and two racing callers cannot both win. The <c>tr_withdrawals_events</c>
@@ -202,6 +204,35 @@ public sealed class WithdrawalLifecycle(
             cancellationToken);
 
     /// <summary>
+    /// An unmatched deposit whose sender cannot be read: never refunded on its own (left to the operators).
+    /// False when something was decided for it already.
+    /// </summary>
+    public Task<bool> MarkUnrefundableAsync(long depositId, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
+            async token => await db.ExecuteAsync(
+                "UPDATE deposits SET decision = 'unrefundable', decided_at = $2 WHERE id = $1 AND kind = 'unmatched' AND decision IS NULL",
+                token,
+                depositId,
+                time.GetUtcNow()) == 1,
+            cancellationToken);
+
+    /// <summary>
+    /// An operator's <c>deposits keep</c>: an unmatched deposit with nothing decided, whose refund failed, or whose
+    /// sender cannot be read is never refunded. False when there is none such (assigned, kept, refunded or being refunded).
+    /// </summary>
+    public Task<bool> KeepAsync(string txHash, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync(
+            async token => await db.ExecuteAsync(
+                """
+                UPDATE deposits SET decision = 'keep', decided_at = $2
+                 WHERE tx_hash = $1 AND kind = 'unmatched' AND (decision IS NULL OR decision IN ('refund_failed', 'unrefundable'))
+                """,
+                token,
+                txHash,
+                time.GetUtcNow()) > 0,
+            cancellationToken);
+
+    /// <summary>
     /// (new) → pending refund of an unmatched deposit: amount = what it holds minus <paramref name="feeNanoton"/>,
     /// to <paramref name="destination"/>. The deposit must be unmatched with nothing decided, or
     /// (<paramref name="afterFailedRefund"/>, an operator) its last refund failed. Null when it is not (nothing written).
@@ -354,11 +385,17 @@ public sealed class WithdrawalLifecycle(
             },
             cancellationToken);
 
-    /// <summary>An operator names the processor's id of a withdrawal the processor already had when asked (then its outcome is followed).</summary>
+    /// <summary>
+    /// The processor's id of a withdrawal it already had when asked again, found by the engine or named by an
+    /// operator (then its outcome is followed). False when the row is not such a one, or another row has that id.
+    /// </summary>
     public Task<bool> LinkProcessorIdAsync(long id, long processorId, CancellationToken cancellationToken) =>
         unitOfWork.RunAsync(
             async token => await db.ExecuteAsync(
-                "UPDATE withdrawals SET processor_id = $2, processor_id_unknown = false, next_check_at = $3, updated_at = $3 WHERE id = $1 AND status = 'sent' AND processor_id_unknown",
+                """
+                UPDATE withdrawals SET processor_id = $2, processor_id_unknown = false, next_check_at = $3, updated_at = $3
+                 WHERE id = $1 AND status = 'sent' AND processor_id_unknown AND NOT EXISTS (SELECT 1 FROM withdrawals WHERE processor_id = $2)
+                """,
                 token,
                 id,
                 processorId,

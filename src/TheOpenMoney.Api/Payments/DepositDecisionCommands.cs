@@ -72,38 +72,3 @@ public sealed class DepositsAssignCommand : IOperatorCommand
         return 0;
     }
 }
-
-/// <summary><c>deposits keep --tx-hash H</c>: an unmatched deposit is never refunded; refused for one already decided.</summary>
-public sealed class DepositsKeepCommand : IOperatorCommand
-{
-    public string Verb => "deposits keep";
-
-    public string Usage => "deposits keep --tx-hash H";
-
-    public async Task<int> RunAsync(OperatorCommandLine line, IServiceProvider services, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(line);
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(stderr);
-        if (line.Get("tx-hash") is not { Length: > 0 and <= 128 } txHash)
-        {
-            return OperatorCommandLine.BadUsage;
-        }
-
-        await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand(
-            """
-            UPDATE deposits SET decision = 'keep', decided_at = $2
-             WHERE tx_hash = $1 AND kind = 'unmatched' AND (decision IS NULL OR decision IN ('refund_failed', 'unrefundable'))
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = txHash });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = services.GetRequiredService<TimeProvider>().GetUtcNow() });
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
-        {
-            await stderr.WriteLineAsync("refused: no undecided unmatched deposit with that tx_hash (already assigned, kept, or refunded)");
-            return 1;
-        }
-
-        await stdout.WriteLineAsync("kept: it will not be refunded");
-        return 0;
-    }
-}

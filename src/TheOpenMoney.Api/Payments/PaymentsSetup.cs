@@ -32,7 +32,6 @@ public static class PaymentsSetup
         services.AddOperatorCommand<DepositsRetryCommand>();
         services.AddOperatorCommand<DepositsUnmatchedCommand>();
         services.AddOperatorCommand<DepositsAssignCommand>();
-        services.AddOperatorCommand<DepositsKeepCommand>();
         // Orders' port: the orders address, from whichever IPaymentAddresses is registered (tests replace it).
         services.AddScoped<IOrderPaymentAddress>(sp => sp.GetRequiredService<IPaymentAddresses>());
         services.AddScoped<ITopupAddress>(sp => sp.GetRequiredService<IPaymentAddresses>());

@@ -18,20 +18,36 @@ public sealed class TonRampLimiters(IOptions<TonRampOptions> options, TimeProvid
     public SlidingLogLimiter Status { get; } = new(options.Value.StatusPerMinute, Window, time);
 }
 
+/// <summary>No permit for a request to TonRamp now; one frees up after <see cref="RetryAfter"/>.</summary>
+public sealed class TonRampRateLimitedException(TimeSpan retryAfter) : Exception("TonRamp's rate limit is reached")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>
+/// TonRamp counts every request that reaches it, retries included, so the permit is taken per attempt: this
+/// handler sits inside the retry pipeline and takes one for each request it lets through (generate: the POST;
+/// status: the GET), or refuses it with <see cref="TonRampRateLimitedException"/>, which is never retried.
+/// </summary>
+internal sealed class TonRampRateHandler(TonRampLimiters limiters) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var limiter = request.Method == HttpMethod.Post ? limiters.Generate : limiters.Status;
+        return limiter.TryAcquire(out var retryAfter) ? base.SendAsync(request, cancellationToken) : throw new TonRampRateLimitedException(retryAfter);
+    }
+}
+
 /// <summary>
 /// TonRamp's REST API (seed 004): <c>POST /api/v1/wallet/trp/generate</c> and
 /// <c>GET /api/v1/trp/status/{tx_id}</c>, behind our own exact limiters (30/min and 60/min) and Polly.
 /// Any failure to get links is 503 <c>PAYMENT_PROVIDER_UNAVAILABLE</c>.
 /// </summary>
-public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOptions<TonRampOptions> options)
+public sealed class TonRampClient(HttpClient http, IOptions<TonRampOptions> options, TimeProvider time)
 {
     public async Task<TonRampPaymentLinks> GenerateAsync(string wallet, long priceNanoton, string txId, CancellationToken cancellationToken)
     {
-        if (!limiters.Generate.TryAcquire(out var retryAfter))
-        {
-            throw Unavailable("TonRamp's rate limit for new payment links is reached", (int)Math.Ceiling(retryAfter.TotalSeconds));
-        }
-
         var body = new GenerateBody(
             wallet,
             options.Value.MerchantId!,
@@ -49,6 +65,10 @@ public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOp
 
             throw Unavailable($"TonRamp answered {(int)response.StatusCode}", 30);
         }
+        catch (TonRampRateLimitedException limited)
+        {
+            throw Unavailable("TonRamp's rate limit for new payment links is reached", (int)Math.Ceiling(limited.RetryAfter.TotalSeconds));
+        }
         catch (Exception ex) when (HttpFailures.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
         {
             throw Unavailable("TonRamp is unreachable", 30);
@@ -58,8 +78,7 @@ public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOp
     /// <summary>TonRamp's status of a payment (<c>pending</c>, <c>paid</c>, <c>completed</c>, <c>expired</c>), or null when it does not know it. Waits for a permit.</summary>
     public async Task<string?> StatusAsync(string txId, CancellationToken cancellationToken)
     {
-        await limiters.Status.WaitAsync(cancellationToken);
-        using var response = await http.GetAsync($"api/v1/trp/status/{Uri.EscapeDataString(txId)}", cancellationToken);
+        using var response = await GetWhenPermittedAsync($"api/v1/trp/status/{Uri.EscapeDataString(txId)}", cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -67,6 +86,22 @@ public sealed class TonRampClient(HttpClient http, TonRampLimiters limiters, IOp
 
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<StatusAnswer>(cancellationToken))?.Status;
+    }
+
+    /// <summary>A GET for background work, which queues: without a permit it waits for the window to free one, then asks.</summary>
+    private async Task<HttpResponseMessage> GetWhenPermittedAsync(string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await http.GetAsync(path, cancellationToken);
+            }
+            catch (TonRampRateLimitedException limited)
+            {
+                await Task.Delay(limited.RetryAfter + TimeSpan.FromMilliseconds(5), time, cancellationToken);
+            }
+        }
     }
 
     internal static void Configure(HttpClient client, TonRampOptions options)

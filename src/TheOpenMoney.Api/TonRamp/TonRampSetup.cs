@@ -28,7 +28,9 @@ public static class TonRampSetup
         }
 
         services.AddHttpClient<TonRampClient>((sp, client) => TonRampClient.Configure(client, sp.GetRequiredService<IOptions<TonRampOptions>>().Value))
-            .AddResilience<TonRampOptions>(o => o.Http);
+            .AddResilience<TonRampOptions>(o => o.Http)
+            .AddHttpMessageHandler<TonRampRateHandler>();
+        services.AddTransient<TonRampRateHandler>();
         services.AddScoped<ITonRampGateway, TonRampGateway>();
         services.AddBackgroundJob<TonRampStatusRefresher>((job, sp) =>
         {

@@ -36,11 +36,24 @@ public sealed class WebhookContractExamples : IContractExamples
     internal static IEnumerable<JsonObject> ExampleEvents() =>
         Events.Select(e => JsonSerializer.SerializeToNode(e, JsonDefaults.Shared)!.AsObject());
 
-    /// <summary>
-    /// A redelivery of an attempt that is not this partner's is 404. (Its description still reads as for an
-    /// order, as the document always said; it is corrected on its own, not while the examples move here.)
-    /// </summary>
-    public IEnumerable<KeyValuePair<string, ContractFailure>> Failures() => [new("redeliverWebhook", OrderContractExamples.OrderNotFound)];
+    private static readonly ContractFailure NoEndpoint = new(
+        404, ErrorCodes.NotFound, "webhook endpoint not found", "No webhook endpoint is registered for this key: PUT /webhook first.");
+
+    /// <summary>What each webhook route's 404 (and the rotation's 409) means, with the message the API gives.</summary>
+    public IEnumerable<KeyValuePair<string, ContractFailure>> Failures() =>
+    [
+        new("getWebhook", NoEndpoint),
+        new("deleteWebhook", NoEndpoint),
+        new("rotateWebhookSecret", NoEndpoint),
+        new("testWebhook", NoEndpoint),
+        new("rotateWebhookSecret", new ContractFailure(
+            409,
+            ErrorCodes.SecretRotationLimit,
+            "4 earlier secrets are still signing; rotate again once the oldest expires",
+            "Four earlier secrets are still within their 24 hours of signing beside the current one.")),
+        new("redeliverWebhook", new ContractFailure(
+            404, ErrorCodes.NotFound, "delivery not found", "No such delivery attempt for this key (another partner's are not found either).")),
+    ];
 
     public IEnumerable<KeyValuePair<string, object>> Successes() =>
     [

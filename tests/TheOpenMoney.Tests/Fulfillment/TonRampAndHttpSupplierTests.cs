@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using TheOpenMoney.Api.TonRamp;
@@ -149,6 +150,31 @@ public sealed class TonRampBurstTests(TonRampFactory factory) : IClassFixture<To
         Assert.True(await Jobs.RunOnceAsync<TonRampStatusRefresher>(factory.Services));
         Assert.Equal(30, factory.TonRamp.Requests(TonRampState.StatusRoute));
         Assert.Equal(0, factory.TonRamp.Rejected(TonRampState.StatusRoute));
+    }
+}
+
+/// <summary>A fresh TonRamp and limiter: a failed attempt that is retried costs a permit too (TonRamp counts every request).</summary>
+public sealed class TonRampRetryTests(TonRampFactory factory) : IClassFixture<TonRampFactory>
+{
+    [Fact]
+    public async Task Every_attempt_counts_against_tonramps_limit_retries_included()
+    {
+        // Before, the permit was taken once per order and Polly's retries went out on top of it: 5 failed
+        // attempts made TonRamp see 35 requests in a minute for our 30.
+        (await factory.Sim.PostAsJsonAsync("/_sim/tonramp/fail", new { count = 5, status = 503 })).EnsureSuccessStatusCode();
+        var partner = await PartnerApi.CreateAsync(factory);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 45).Select(_ => partner.CreateStarsAsync(method: "tonramp")));
+
+        Assert.Equal(30, factory.TonRamp.Requests(TonRampState.GenerateRoute));
+        Assert.Equal(0, factory.TonRamp.Rejected(TonRampState.GenerateRoute));
+        Assert.Equal(25, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
+        {
+            await refused.AssertErrorAsync(503, ErrorCodes.PaymentProviderUnavailable);
+        }
+
+        Assert.Equal(25, await Db.OrderCountAsync(factory, partner.PartnerId));
     }
 }
 

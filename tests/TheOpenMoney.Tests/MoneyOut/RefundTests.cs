@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Globalization;
 using TheOpenMoney.Api.Infrastructure.Cli;
 
@@ -124,5 +125,58 @@ public sealed class RefundTests(RefundTests.Factory factory) : IClassFixture<Ref
         await factory.EngineAsync();
         Assert.Equal("refunded", await DecisionAsync(deposit));
         Assert.Equal(2L, await factory.ScalarAsync<long>("SELECT count(DISTINCT query_id) FROM withdrawals w JOIN deposits d ON d.id = w.deposit_id WHERE d.tx_hash = $1", deposit));
+    }
+
+    [Fact]
+    public async Task A_send_whose_answer_was_lost_is_not_sent_again_and_its_processor_id_is_found_by_its_query_id()
+    {
+        var deposit = await factory.UnmatchedDepositAsync(0.7m);
+        factory.ManualClock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        const string Row = "SELECT w.{0} FROM withdrawals w JOIN deposits d ON d.id = w.deposit_id WHERE d.tx_hash = $1";
+        string Column(string name) => string.Format(CultureInfo.InvariantCulture, Row, name);
+        using var processor = new HttpClient { BaseAddress = factory.Sim.BaseAddress };
+        processor.DefaultRequestHeaders.Authorization = new("Bearer", PaymentsFactory.ProcessorToken);
+        async Task<long> SendAtProcessorAsync(string queryId, string destination)
+        {
+            var response = await processor.PostAsJsonAsync("/v1/withdrawal/send", new { user_id = "refunds", query_id = queryId, currency = "TON", amount = "690000000", destination });
+            response.EnsureSuccessStatusCode();
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("ID").GetInt64();
+        }
+
+        // The processor is not synced: the refund is queued (its intent committed) but not sent.
+        await factory.SetLagAsync(3600);
+        long id;
+        string queryId, destination;
+        try
+        {
+            await factory.EngineAsync();
+            Assert.Equal("pending", await factory.ScalarAsync<string>(Column("status"), deposit));
+            id = await factory.ScalarAsync<long>(Column("id"), deposit);
+            queryId = await factory.ScalarAsync<string>(Column("query_id"), deposit);
+            destination = await factory.ScalarAsync<string>(Column("destination"), deposit);
+        }
+        finally
+        {
+            await factory.SetLagAsync(0);
+        }
+
+        // Our request reached the processor, but its answer never reached us (a crash or a timeout loses it so);
+        // another withdrawal follows it at the processor.
+        var atProcessor = await SendAtProcessorAsync(queryId, destination);
+        var other = await SendAtProcessorAsync("someone-else-1", destination);
+        var linkOther = await CliAsync("withdrawals", "link", "--id", id.ToString(CultureInfo.InvariantCulture), "--processor-id", other.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(1, linkOther.Code);
+        Assert.Contains($"is not refunds/{queryId}", linkOther.Stderr, StringComparison.Ordinal);
+
+        // Asked again: the processor refuses the duplicate query_id; the row is sent (never asked a third time)
+        // and its id is found among the processor's withdrawals by its user_id and query_id, then followed.
+        await factory.EngineAsync();
+        Assert.Equal(atProcessor, await factory.ScalarAsync<long>(Column("processor_id"), deposit));
+        await factory.EngineAsync();
+        Assert.Equal("completed", await factory.ScalarAsync<string>(Column("status"), deposit));
+        Assert.Equal(1, await factory.ScalarAsync<int>(Column("processor_calls"), deposit)); // ours: the refused one (the first stood in above)
+        Assert.Equal("refunded", await DecisionAsync(deposit));
+        Assert.Single(await factory.ProcessorWithdrawalsAsync(), w => w.GetProperty("query_id").GetString() == queryId);
+        Assert.Equal(1, (await CliAsync("withdrawals", "link", "--id", id.ToString(CultureInfo.InvariantCulture), "--processor-id", atProcessor.ToString(CultureInfo.InvariantCulture))).Code);
     }
 }

@@ -19,7 +19,7 @@ CREATE TABLE withdrawals (
     query_id             varchar(32)  NOT NULL,
     processor_id         bigint       NULL,
     -- The processor already had our query_id when we asked (a crash between its answer and our storing it):
-    -- the money is on its way, but the processor's id is unknown until an operator links it.
+    -- the money is on its way; the engine looks its id up among the processor's withdrawals (an operator can link it too).
     processor_id_unknown boolean      NOT NULL DEFAULT false,
     tx_hash              varchar(128) NULL,
     failure_reason       text         NULL,
@@ -52,6 +52,8 @@ CREATE TABLE withdrawals (
 );
 -- At most one refund of a deposit is alive (pending, sent, or done); a failed one may be followed by another.
 CREATE UNIQUE INDEX ux_withdrawals_live_refund ON withdrawals (deposit_id) WHERE kind = 'refund' AND status IN ('pending', 'sent', 'completed');
+-- One row per withdrawal at the processor: a looked-up or linked id can never be taken by two rows.
+CREATE UNIQUE INDEX ux_withdrawals_processor_id ON withdrawals (processor_id) WHERE processor_id IS NOT NULL;
 CREATE INDEX ix_withdrawals_partner ON withdrawals (partner_id, id DESC) WHERE partner_id IS NOT NULL;
 CREATE INDEX ix_withdrawals_engine ON withdrawals (next_check_at) WHERE status IN ('pending', 'sent');
 CREATE INDEX ix_withdrawals_awaiting ON withdrawals (confirm_by) WHERE status = 'awaiting_confirmation';
