@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using TheOpenMoney.Tests.Support;
 using ZXing;
 using ZXing.Common;
 using ZXing.QrCode;

@@ -12,22 +12,13 @@ public sealed partial class MoneyOutWritesTests
     private const string Owner = "src/TheOpenMoney.Api/MoneyOut/WithdrawalLifecycle.cs";
 
     [Fact]
-    public void Only_WithdrawalLifecycle_writes_withdrawals_or_a_deposits_decision()
-    {
-        var writers = SourceTree.ApiSources()
-            .SelectMany(file => Writes(file.Text).Select(line => $"{file.Path}:{line}"))
-            .Where(place => !place.StartsWith(Owner + ":", StringComparison.Ordinal))
-            .ToList();
-
-        Assert.Empty(writers);
-    }
+    public void Only_WithdrawalLifecycle_writes_withdrawals_or_a_deposits_decision() => Assert.Empty(SourceTree.WritersOtherThan(Owner, Writes));
 
     [Fact]
     public void WithdrawalLifecycle_is_found_writing_both()
     {
         // The check above cannot pass by looking for nothing.
-        var owner = File.ReadAllText(Path.Combine(SourceTree.Root, Owner));
-        var lines = Writes(owner).Select(line => owner.Split('\n')[line - 1]).ToList();
+        var lines = SourceTree.WritesIn(Owner, Writes);
 
         Assert.Contains(lines, line => line.Contains("INSERT INTO withdrawals", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("UPDATE withdrawals", StringComparison.Ordinal));

@@ -13,22 +13,13 @@ public sealed partial class OrderWritesTests(ApiFactory factory) : IClassFixture
     private const string Owner = "src/TheOpenMoney.Api/Orders/OrderLifecycle.cs";
 
     [Fact]
-    public void Only_OrderLifecycle_writes_the_orders_table()
-    {
-        var writers = SourceTree.ApiSources()
-            .SelectMany(file => Writes(file.Text).Select(line => $"{file.Path}:{line}"))
-            .Where(place => !place.StartsWith(Owner + ":", StringComparison.Ordinal))
-            .ToList();
-
-        Assert.Empty(writers);
-    }
+    public void Only_OrderLifecycle_writes_the_orders_table() => Assert.Empty(SourceTree.WritersOtherThan(Owner, Writes));
 
     [Fact]
     public void OrderLifecycle_holds_every_kind_of_write_the_check_looks_for()
     {
         // The check above cannot pass by looking for nothing: the owner itself is found writing.
-        var owner = File.ReadAllText(Path.Combine(SourceTree.Root, Owner));
-        var lines = Writes(owner).Select(line => owner.Split('\n')[line - 1]).ToList();
+        var lines = SourceTree.WritesIn(Owner, Writes);
 
         Assert.Contains(lines, line => line.Contains("INSERT INTO orders", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("UPDATE orders", StringComparison.Ordinal));

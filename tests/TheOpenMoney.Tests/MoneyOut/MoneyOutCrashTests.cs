@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using TheOpenMoney.Api.Ton;
-using Microsoft.AspNetCore.Builder;
 using Npgsql;
-using TheOpenMoney.Simulators;
 
 namespace TheOpenMoney.Tests.MoneyOut;
 
@@ -12,52 +10,29 @@ namespace TheOpenMoney.Tests.MoneyOut;
 /// refund through the simulator and is killed (a) after its intent is committed but before the processor stored
 /// the withdrawal, and (b) after the processor stored it but before its answer reached us. Started again, it asks
 /// once more with the same query_id: in (a) the processor takes it, in (b) it refuses the duplicate, which is
-/// recorded as sent. Either way the processor holds exactly one withdrawal for the deposit.
+/// recorded as sent and its processor id then found by its query_id. Either way the processor holds exactly one
+/// withdrawal for the deposit.
 /// </summary>
 public sealed class MoneyOutCrashTests : IAsyncLifetime
 {
     private const string Sender = "UQCdyiS-fIV9UVfI9Phswo4l2MA-hm8YseHynZ_YiH9Y1j8U";
 
-    private WebApplication _simulator = null!;
-    private HttpClient _sim = null!;
-    private Dictionary<string, string> _environment = null!;
-    private string _connectionString = "";
+    private ApiProcessHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _simulator = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o =>
-        {
-            o.ApiToken = PaymentsFactory.ProcessorToken;
-            o.WithdrawalStepSeconds = 0;
-        });
-        await _simulator.StartAsync();
-        _sim = new HttpClient { BaseAddress = new Uri(_simulator.Urls.Single()) };
-        _connectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
-        _environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Postgres"] = _connectionString,
-            ["ApiKeys__Pepper"] = ApiFactory.Pepper,
-            ["Webhooks__SecretKey"] = ApiFactory.WebhookSecretKey,
-            ["Pricing__TonUsdRate"] = "3.6",
-            ["PaymentProcessor__BaseUrl"] = _simulator.Urls.Single(),
-            ["PaymentProcessor__ApiToken"] = PaymentsFactory.ProcessorToken,
-            ["PaymentProcessor__PollInterval"] = "00:00:00.200",
-            ["Refunds__Grace"] = "00:00:00",
-            ["Withdrawals__EngineInterval"] = "00:00:00.200",
-            ["Withdrawals__StatusCheckInterval"] = "00:00:00.200",
-        };
+        _host = await ApiProcessHost.StartAsync(o => o.WithdrawalStepSeconds = 0);
+        _host.Environment["PaymentProcessor__PollInterval"] = "00:00:00.200";
+        _host.Environment["Refunds__Grace"] = "00:00:00";
+        _host.Environment["Withdrawals__EngineInterval"] = "00:00:00.200";
+        _host.Environment["Withdrawals__StatusCheckInterval"] = "00:00:00.200";
     }
 
-    public async Task DisposeAsync()
-    {
-        _sim.Dispose();
-        await _simulator.StopAsync();
-        await _simulator.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private async Task<long> ScalarAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(_connectionString);
+        await using var connection = new NpgsqlConnection(_host.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)
@@ -70,11 +45,11 @@ public sealed class MoneyOutCrashTests : IAsyncLifetime
     }
 
     private async Task<List<JsonElement>> ProcessorWithdrawalsAsync() =>
-        [.. JsonDocument.Parse(await _sim.GetStringAsync("/_sim/withdrawals")).RootElement.GetProperty("withdrawals").EnumerateArray()];
+        [.. JsonDocument.Parse(await _host.Sim.GetStringAsync("/_sim/withdrawals")).RootElement.GetProperty("withdrawals").EnumerateArray()];
 
     private async Task<string> UnmatchedDepositAsync(decimal ton)
     {
-        var response = await _sim.PostAsJsonAsync("/_sim/deposits", new
+        var response = await _host.Sim.PostAsJsonAsync("/_sim/deposits", new
         {
             user_id = "orders",
             amount = TonAmount.ToNano(ton).ToString(CultureInfo.InvariantCulture),
@@ -88,16 +63,16 @@ public sealed class MoneyOutCrashTests : IAsyncLifetime
     [Fact]
     public async Task Killed_after_the_processor_stored_the_refund_but_before_its_answer_the_refund_is_sent_exactly_once()
     {
-        await (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 60_000 })).Content.ReadAsStringAsync();
-        var first = await ApiProcess.StartAsync(_environment);
+        await (await _host.Sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 60_000 })).Content.ReadAsStringAsync();
+        var first = await ApiProcess.StartAsync(_host.Environment);
         var txHash = await UnmatchedDepositAsync(1m);
         await Eventually.WaitAsync(ProcessorWithdrawalsAsync, list => list.Count == 1, "the processor stored the refund", 60);
         Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'sent'"));
 
         await first.KillAsync();
         await first.DisposeAsync();
-        (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 0 })).EnsureSuccessStatusCode();
-        await using (await ApiProcess.StartAsync(_environment))
+        (await _host.Sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 0 })).EnsureSuccessStatusCode();
+        await using (await ApiProcess.StartAsync(_host.Environment))
         {
             // Asked again, the processor refuses the duplicate query_id: recorded as sent, its id then found by its
             // query_id among the processor's withdrawals, and followed to the end.
@@ -120,8 +95,8 @@ public sealed class MoneyOutCrashTests : IAsyncLifetime
     [Fact]
     public async Task Killed_after_committing_the_intent_but_before_the_processor_stored_it_the_refund_is_sent_once_on_restart()
     {
-        (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { accept_delay_ms = 60_000 })).EnsureSuccessStatusCode();
-        var first = await ApiProcess.StartAsync(_environment);
+        (await _host.Sim.PostAsJsonAsync("/_sim/withdrawals", new { accept_delay_ms = 60_000 })).EnsureSuccessStatusCode();
+        var first = await ApiProcess.StartAsync(_host.Environment);
         await UnmatchedDepositAsync(2m);
         await Eventually.WaitAsync(
             () => ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'pending' AND processor_calls >= 1"),
@@ -133,8 +108,8 @@ public sealed class MoneyOutCrashTests : IAsyncLifetime
         await first.DisposeAsync();
         await Task.Delay(200); // the simulator notices its caller is gone (the connection reset) and stores nothing
         Assert.Empty(await ProcessorWithdrawalsAsync());
-        (await _sim.PostAsJsonAsync("/_sim/withdrawals", new { accept_delay_ms = 0 })).EnsureSuccessStatusCode();
-        await using (await ApiProcess.StartAsync(_environment))
+        (await _host.Sim.PostAsJsonAsync("/_sim/withdrawals", new { accept_delay_ms = 0 })).EnsureSuccessStatusCode();
+        await using (await ApiProcess.StartAsync(_host.Environment))
         {
             await Eventually.WaitAsync(
                 () => ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'completed'"),

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Builder;
-using TheOpenMoney.Simulators;
 using Xunit.Abstractions;
 
 namespace TheOpenMoney.Tests.Payments;
@@ -15,45 +13,25 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
 {
     private const int Deposits = 4000;
 
-    private WebApplication _simulator = null!;
-    private HttpClient _sim = null!;
-    private Dictionary<string, string> _environment = null!;
-    private string _connectionString = "";
+    private ApiProcessHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _simulator = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o => o.ApiToken = PaymentsFactory.ProcessorToken);
-        await _simulator.StartAsync();
-        _sim = new HttpClient { BaseAddress = new Uri(_simulator.Urls.Single()) };
-        _connectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
-        _environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Postgres"] = _connectionString,
-            ["ApiKeys__Pepper"] = ApiFactory.Pepper,
-            ["Webhooks__SecretKey"] = ApiFactory.WebhookSecretKey,
-            ["Pricing__TonUsdRate"] = "3.6",
-            ["PaymentProcessor__BaseUrl"] = _simulator.Urls.Single(),
-            ["PaymentProcessor__ApiToken"] = PaymentsFactory.ProcessorToken,
-            ["PaymentProcessor__PollInterval"] = "00:00:00.100",
-            ["PaymentProcessor__PageSize"] = "200",
-        };
+        _host = await ApiProcessHost.StartAsync();
+        _host.Environment["PaymentProcessor__PollInterval"] = "00:00:00.100";
+        _host.Environment["PaymentProcessor__PageSize"] = "200";
     }
 
-    public async Task DisposeAsync()
-    {
-        _sim.Dispose();
-        await _simulator.StopAsync();
-        await _simulator.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task Killing_the_service_mid_batch_loses_nothing_and_credits_nothing_twice()
     {
-        var first = await ApiProcess.StartAsync(_environment);
+        var first = await ApiProcess.StartAsync(_host.Environment);
         var addresses = new List<(string Key, string Address)>();
         for (var i = 0; i < 3; i++)
         {
-            var key = (await ApiProcess.RunCliAsync(_environment, "keys", "create", "--telegram-user-id", TestPartners.NextTelegramUserId().ToString(CultureInfo.InvariantCulture))).Stdout.Trim();
+            var key = (await ApiProcess.RunCliAsync(_host.Environment, "keys", "create", "--telegram-user-id", TestPartners.NextTelegramUserId().ToString(CultureInfo.InvariantCulture))).Stdout.Trim();
             using var client = new HttpClient { BaseAddress = new Uri(first.Url) };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
             var balance = JsonDocument.Parse(await client.GetStringAsync("/api/v1/balance")).RootElement.GetProperty("data");
@@ -71,7 +49,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
                 comment = "topup",
             }),
         };
-        (await _sim.PostAsJsonAsync("/_sim/deposits/batch", body)).EnsureSuccessStatusCode();
+        (await _host.Sim.PostAsJsonAsync("/_sim/deposits/batch", body)).EnsureSuccessStatusCode();
 
         var appliedAtKill = 0L;
         try
@@ -89,7 +67,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(afterKill < Deposits, "the kill should land in the middle of the batch");
         Assert.True(appliedAtKill <= afterKill);
 
-        await using (await ApiProcess.StartAsync(_environment))
+        await using (await ApiProcess.StartAsync(_host.Environment))
         {
             await WaitForAppliedAsync(n => n == Deposits);
         }
@@ -130,7 +108,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
 
     private async Task<long> ScalarAsync(string sql, params object[] parameters)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(_connectionString);
+        await using var connection = new Npgsql.NpgsqlConnection(_host.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)

@@ -12,6 +12,24 @@ public static class SourceTree
                 && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Select(path => (Path.GetRelativePath(Root, path).Replace('\\', '/'), File.ReadAllText(path)));
 
+    /// <summary>
+    /// "path:line" of every place under <c>src/</c> that <paramref name="writes"/> finds (1-based line numbers
+    /// of a file's text), except in <paramref name="owner"/>: the check that a table has one writer.
+    /// </summary>
+    public static List<string> WritersOtherThan(string owner, Func<string, IEnumerable<int>> writes) =>
+        ApiSources()
+            .SelectMany(file => writes(file.Text).Select(line => $"{file.Path}:{line}"))
+            .Where(place => !place.StartsWith(owner + ":", StringComparison.Ordinal))
+            .ToList();
+
+    /// <summary>The lines of <paramref name="owner"/> that <paramref name="writes"/> finds: the check cannot pass by finding nothing.</summary>
+    public static List<string> WritesIn(string owner, Func<string, IEnumerable<int>> writes)
+    {
+        var text = File.ReadAllText(Path.Combine(Root, owner));
+        var lines = text.Split('\n');
+        return writes(text).Select(line => lines[line - 1]).ToList();
+    }
+
     private static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
