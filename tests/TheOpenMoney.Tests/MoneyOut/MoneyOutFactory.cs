@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using TheOpenMoney.Api.Ton;
 using Npgsql;
 using TheOpenMoney.Api.MoneyOut;
+using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Simulators;
 using TheOpenMoney.Tests.Telegram;
 
@@ -82,6 +83,12 @@ public class MoneyOutFactory : PaymentsFactory
     /// <summary>A deposit to the orders address from <paramref name="source"/> with a comment that is no memo: applied as unmatched.</summary>
     public async Task<string> UnmatchedDepositAsync(decimal ton, string? source = Sender, string comment = "thanks!")
     {
+        // The orders address exists once anything asked for it (the first order, or the poller's first run).
+        using (var scope = Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IOrderPaymentAddress>().GetOrdersAddressAsync(CancellationToken.None);
+        }
+
         var body = new Dictionary<string, object?>
         {
             ["user_id"] = "orders",

@@ -8,44 +8,24 @@ namespace TheOpenMoney.Api.Infrastructure.Validation;
 /// which also takes hex (<c>after=0x15</c> is 21) and surrounding spaces; a value a partner's client did not
 /// mean must be a 422, not a different number.
 /// </summary>
-public sealed class StrictIntegerBinder(Type type) : IModelBinder
+public sealed class StrictIntegerBinder(Type type) : OneQueryValueBinder
 {
-    public Task BindModelAsync(ModelBindingContext bindingContext)
+    protected override string Expected => "one whole number in decimal digits, e.g. 20";
+
+    protected override object? TryRead(string text)
     {
-        ArgumentNullException.ThrowIfNull(bindingContext);
-        var name = bindingContext.ModelName;
-        var value = bindingContext.ValueProvider.GetValue(name);
-        if (value == ValueProviderResult.None || string.IsNullOrEmpty(value.FirstValue))
+        if (text.Length > 20 || !text.All(c => char.IsAsciiDigit(c) || c == '-'))
         {
-            return Task.CompletedTask;
+            return null;
         }
 
-        bindingContext.ModelState.SetModelValue(name, value);
-        var text = value.FirstValue;
-        object? parsed = null;
-        if (value.Length == 1 && text.Length <= 20 && text.All(c => char.IsAsciiDigit(c) || c == '-'))
+        const NumberStyles digits = NumberStyles.AllowLeadingSign;
+        if (type == typeof(int))
         {
-            const NumberStyles digits = NumberStyles.AllowLeadingSign;
-            if (type == typeof(int) && int.TryParse(text, digits, CultureInfo.InvariantCulture, out var small))
-            {
-                parsed = small;
-            }
-            else if (type == typeof(long) && long.TryParse(text, digits, CultureInfo.InvariantCulture, out var large))
-            {
-                parsed = large;
-            }
+            return int.TryParse(text, digits, CultureInfo.InvariantCulture, out var small) ? small : null;
         }
 
-        if (parsed is null)
-        {
-            bindingContext.ModelState.TryAddModelError(name, $"{name} must be one whole number in decimal digits, e.g. 20");
-        }
-        else
-        {
-            bindingContext.Result = ModelBindingResult.Success(parsed);
-        }
-
-        return Task.CompletedTask;
+        return long.TryParse(text, digits, CultureInfo.InvariantCulture, out var large) ? large : null;
     }
 }
 

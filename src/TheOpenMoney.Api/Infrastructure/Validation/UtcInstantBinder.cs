@@ -9,30 +9,11 @@ namespace TheOpenMoney.Api.Infrastructure.Validation;
 /// which is all PostgreSQL's <c>timestamptz</c> parameters accept. Anything else is a validation
 /// error naming the parameter, not the framework's "The value 'x' is not valid for From.".
 /// </summary>
-public sealed partial class UtcInstantBinder : IModelBinder
+public sealed partial class UtcInstantBinder : OneQueryValueBinder
 {
-    public Task BindModelAsync(ModelBindingContext bindingContext)
-    {
-        ArgumentNullException.ThrowIfNull(bindingContext);
-        var name = bindingContext.ModelName;
-        var value = bindingContext.ValueProvider.GetValue(name);
-        if (value == ValueProviderResult.None || string.IsNullOrEmpty(value.FirstValue))
-        {
-            return Task.CompletedTask;
-        }
+    protected override string Expected => "one ISO 8601 date-time, e.g. 2026-01-01T00:00:00Z or 2026-01-01T03:00:00+03:00";
 
-        bindingContext.ModelState.SetModelValue(name, value);
-        if (value.Length == 1 && TryParse(value.FirstValue, out var instant))
-        {
-            bindingContext.Result = ModelBindingResult.Success(instant);
-        }
-        else
-        {
-            bindingContext.ModelState.TryAddModelError(name, $"{name} must be one ISO 8601 date-time, e.g. 2026-01-01T00:00:00Z or 2026-01-01T03:00:00+03:00");
-        }
-
-        return Task.CompletedTask;
-    }
+    protected override object? TryRead(string text) => TryParse(text, out var instant) ? instant : null;
 
     /// <summary>Strict ISO 8601 (calendar date, optional time with optional fraction and offset), converted to UTC.</summary>
     public static bool TryParse(string? text, out DateTimeOffset instant)
