@@ -48,6 +48,9 @@ public sealed class DepositIntake(
     TimeProvider time,
     IOptions<PaymentProcessorOptions> options)
 {
+    /// <summary>The <c>received_via</c> of simulated (test-mode) deposits; the database derives <c>livemode = false</c> from it.</summary>
+    public const string SimulatedVia = "sandbox";
+
     /// <summary>Stored deposits applied per pass of <see cref="ApplyStoredAsync"/>.</summary>
     private const int StoredPerPass = 1000;
 
@@ -77,6 +80,17 @@ public sealed class DepositIntake(
     {
         ArgumentNullException.ThrowIfNull(row);
         return (await SettleAsync([row], ProcessorClient.UnknownUserId, "webhook", cancellationToken))[0];
+    }
+
+    /// <summary>
+    /// A simulated deposit of test mode (the sandbox routes): stored with <c>received_via = 'sandbox'</c>, which
+    /// makes it a test deposit in the database, and settled exactly like a processor's row, so the same
+    /// matching rules apply; the database matches it only to test addresses and test orders.
+    /// </summary>
+    public async Task<RowSettlement> TakeSimulatedAsync(IncomingDeposit deposit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deposit);
+        return (await SettleAsync([new IncomeRow(0, deposit, null)], deposit.ProcessorUserId, SimulatedVia, cancellationToken))[0];
     }
 
     /// <summary>

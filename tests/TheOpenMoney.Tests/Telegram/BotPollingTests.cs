@@ -25,7 +25,7 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
         Assert.False(Bot.CallsOf("deleteWebhook")[0].Flag("drop_pending_updates"));
         var menu = Bot.CallsOf("setMyCommands")[0].Body.GetProperty("commands").EnumerateArray()
             .Select(c => c.GetProperty("command").GetString()).ToList();
-        Assert.Equal(["api", "keys", "revoke", "balance", "webhook", "help"], menu);
+        Assert.Equal(["api", "apitest", "keys", "revoke", "revoketest", "balance", "webhook", "help"], menu);
         var poll = updates[0].Body;
         Assert.Equal(1, poll.GetProperty("timeout").GetInt32());
         Assert.Equal(["message", "callback_query"], poll.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()).ToList());
