@@ -275,6 +275,32 @@ public sealed class SandboxTests(SandboxTests.Factory factory) : IClassFixture<S
     }
 
     [Fact]
+    public async Task The_database_refuses_a_row_whose_mode_is_not_its_partners_and_a_test_withdrawal_near_the_processor()
+    {
+        var (live, test) = await PartnerInBothModesAsync();
+        var order = (await test.CreatedStarsOrderAsync()).GetProperty("id").GetInt64();
+        await (await PostAsync(test, "/api/v1/sandbox/balance/topup", """{"amount_ton": 2}""")).AssertOkAsync();
+        var withdrawal = (await (await PostAsync(test, "/api/v1/balance/withdrawals", """{"amount_ton": 0.5, "destination": "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29"}"""))
+            .AssertOkAsync()).GetProperty("id").GetInt64();
+
+        // A test order claimed by the live partner, a live order of the test twin, a test key on the live partner,
+        // a test withdrawal asked of the processor: each is refused by the database itself.
+        var refused = new[]
+        {
+            ("UPDATE orders SET partner_id = $1 WHERE id = $2", new object[] { live.PartnerId, order }),
+            ("UPDATE orders SET livemode = true WHERE id = $1", new object[] { order }),
+            ("UPDATE api_keys SET partner_id = $1 WHERE partner_id = $2", new object[] { live.PartnerId, test.PartnerId }),
+            ("UPDATE withdrawals SET processor_calls = 1 WHERE id = $1", new object[] { withdrawal }),
+            ("UPDATE withdrawals SET status = 'pending' WHERE id = $1", new object[] { withdrawal }),
+        };
+        foreach (var (sql, parameters) in refused)
+        {
+            var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Db.ExecuteAsync(factory, sql, parameters));
+            Assert.True(error.SqlState is "23503" or "23514" or "23505", $"{sql}: {error.SqlState} {error.MessageText}");
+        }
+    }
+
+    [Fact]
     public async Task Keys_of_each_mode_are_issued_and_revoked_independently()
     {
         var telegramUserId = TestPartners.NextTelegramUserId();

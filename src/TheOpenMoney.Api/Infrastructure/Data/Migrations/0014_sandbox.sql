@@ -8,7 +8,8 @@
 --   * a deposit's mode comes from how it arrived (received_via 'sandbox' is test, anything else live), and
 --     it is matched only to addresses and orders of its own mode: real TON can never pay a test order or
 --     credit a test balance, and a simulated deposit can never touch a live one;
---   * a test withdrawal is never asked of the processor (no processor id, no processor call, ever).
+--   * a test withdrawal is never asked of the processor: never pending or sent (the engine's queue), no processor
+--     id, no processor call, ever; the sandbox settles it straight from awaiting_confirmation.
 
 ALTER TABLE partners
     ADD COLUMN livemode        boolean NOT NULL DEFAULT true,
@@ -50,7 +51,8 @@ ALTER TABLE quarantined_deposits ADD CONSTRAINT ck_quarantined_deposits_received
 ALTER TABLE withdrawals
     ADD COLUMN livemode boolean NOT NULL DEFAULT true,
     ADD CONSTRAINT fk_withdrawals_partner_mode FOREIGN KEY (partner_id, livemode) REFERENCES partners (id, livemode),
-    ADD CONSTRAINT ck_withdrawals_test_never_sent CHECK (livemode OR (kind = 'partner' AND processor_id IS NULL AND NOT processor_id_unknown AND processor_calls = 0));
+    ADD CONSTRAINT ck_withdrawals_test_never_sent CHECK (livemode OR (kind = 'partner' AND status NOT IN ('pending', 'sent')
+                                                                      AND processor_id IS NULL AND NOT processor_id_unknown AND processor_calls = 0));
 ALTER TABLE withdrawals DROP CONSTRAINT ck_withdrawals_sent;
 ALTER TABLE withdrawals ADD CONSTRAINT ck_withdrawals_sent CHECK (
     status NOT IN ('sent', 'completed') OR processor_id IS NOT NULL OR processor_id_unknown OR NOT livemode);
