@@ -103,7 +103,7 @@ public sealed class DepositIntake(
         await using (var select = dataSource.CreateCommand(
             """
             SELECT d.tx_hash, d.deposit_address, d.comment, d.processor_user_id,
-                   d.source_address, d.amount_nanoton, d.chain_time, d.comment_original
+                   d.source_address, d.amount_nanoton, d.chain_time, d.comment_original, d.livemode
               FROM deposits d
              WHERE d.applied_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM quarantined_deposits q WHERE q.tx_hash = d.tx_hash AND q.released_at IS NULL)
@@ -119,7 +119,7 @@ public sealed class DepositIntake(
                     ? reader.IsDBNull(2) ? null : reader.GetString(2)
                     : System.Text.Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(7));
                 pending.Add((
-                    new StoredDeposit(reader.GetString(0), reader.GetString(1), comment),
+                    new StoredDeposit(reader.GetString(0), reader.GetString(1), comment, reader.GetBoolean(8)),
                     new IncomingDeposit(
                         reader.GetString(0),
                         reader.GetString(3),
