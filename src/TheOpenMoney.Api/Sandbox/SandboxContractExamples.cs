@@ -32,7 +32,7 @@ public sealed class SandboxContractExamples : IContractExamples
     public IEnumerable<KeyValuePair<string, ContractFailure>> Failures()
     {
         var forbidden = new ContractFailure(
-            403, ErrorCodes.Forbidden, "sandbox routes take a test key (osk_test_…): a live key's money is real; get a test key with /apitest in the bot", "A live key.");
+            403, ErrorCodes.Forbidden, "sandbox routes take a test key (osk_test_…): a live key's money is real; get a test key with /apitest in the bot", "A live key: sandbox routes take test keys only (`osk_test_…`).");
         return
         [
             new("sandboxPayOrder", forbidden),

@@ -6,7 +6,7 @@ using TheOpenMoney.Api.Orders;
 namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>An event as partners see it, in <c>GET /events</c> and in webhook deliveries.</summary>
-/// <param name="Id">Increasing per deployment; the cursor of <c>GET /events</c>, and the id that dedupes deliveries.</param>
+/// <param name="Id">Increasing in your event log; the cursor of <c>GET /events</c>, and the id that dedupes deliveries (never given twice to you, live or test mode).</param>
 /// <param name="Livemode"><c>true</c> for a live event, <c>false</c> for a test-mode one (a test key's: simulated money).</param>
 /// <param name="Type">What happened.</param>
 /// <param name="CreatedAt">When the change was committed.</param>

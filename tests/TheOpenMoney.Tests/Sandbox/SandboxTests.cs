@@ -214,6 +214,11 @@ public sealed class SandboxTests(SandboxTests.Factory factory) : IClassFixture<S
         Assert.Equal("order_payment", typed.GetProperty("applied_as").GetString());
         var unmatched = await PayAsync(test, testOrder, """{"memo": "STARS-nothing"}""");
         Assert.Equal("unmatched", unmatched.GetProperty("applied_as").GetString());
+
+        // The two logs share one id counter: one receiver for both modes can dedupe on the id alone.
+        var liveIds = (await EventsOnceAsync(live, "order.created", "balance.credited")).Select(e => e.GetProperty("id").GetInt64()).ToList();
+        var testIds = (await EventsOnceAsync(test, "order.created", "order.paid")).Select(e => e.GetProperty("id").GetInt64()).ToList();
+        Assert.Empty(liveIds.Intersect(testIds));
     }
 
     [Fact]
