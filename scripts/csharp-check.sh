@@ -5,7 +5,8 @@
 # folders, builds them unedited with warnings as errors, refuses casts, `as` and `dynamic` in the two days,
 # then builds the API and the simulator, starts a private PostgreSQL, the payment-processor simulator and the
 # API on 127.0.0.1 (their own ports, a fresh state folder in .local/csharp-check, webhooks to a local receiver
-# allowed), creates a partner key for each client with the operator CLI, runs both days and prints a summary.
+# allowed), creates a partner for each client with a live key and a test-mode key (`--test`) from the operator
+# CLI, runs both days (each a live day, then a test-mode day) and prints a summary.
 # Stops everything it started; exits 0 only when both days passed. Bounded: TOM_CS_CHECK_TIMEOUT seconds
 # overall (default 900). About 2–4 minutes on a 2-core machine with warm NuGet and tool caches.
 #
@@ -93,18 +94,22 @@ if [ "${TOM_CS_SKIP_BUILD:-}" != 1 ]; then stack_build "$root"; fi
 # The days register a webhook endpoint on this machine over http (a local receiver).
 export Webhooks__AllowInsecureUrls=true Webhooks__AllowPrivateNetworks=true
 stack_up "$root" "$state" "$pg_port" "$sim_url" "$api_url" "$metrics_port"
-# One partner per client, so each day's balance, events and webhook endpoint are its own.
+# One partner per client, so each day's balance, events and webhook endpoint are its own; and the same partner's
+# test-mode key (osk_test_…: its test twin, simulated money, the sandbox routes).
 nswag_key=$(api keys create --telegram-user-id 1000011 --username cs-check-nswag 2>"$state/keys.log") || { cat "$state/keys.log" >&2; exit 1; }
 kiota_key=$(api keys create --telegram-user-id 1000012 --username cs-check-kiota 2>>"$state/keys.log") || { cat "$state/keys.log" >&2; exit 1; }
+nswag_test_key=$(api keys create --telegram-user-id 1000011 --username cs-check-nswag --test 2>>"$state/keys.log") || { cat "$state/keys.log" >&2; exit 1; }
+kiota_test_key=$(api keys create --telegram-user-id 1000012 --username cs-check-kiota --test 2>>"$state/keys.log") || { cat "$state/keys.log" >&2; exit 1; }
 
 export TOM_API_URL="$api_url" TOM_SIM_URL="$sim_url" TOM_WEBHOOK_PORT="$webhook_port"
 status=0
 results=()
 for project in Nswag Kiota; do
   key_var="$(echo "$project" | tr '[:upper:]' '[:lower:]')_key"
+  test_key_var="$(echo "$project" | tr '[:upper:]' '[:lower:]')_test_key"
   echo ">> the $project day"
   project_status=0
-  TOM_API_KEY="${!key_var}" timeout "$(left)" dotnet "$client/$project/bin/Release/net10.0/$(echo "$project" | tr '[:upper:]' '[:lower:]')-day.dll" \
+  TOM_API_KEY="${!key_var}" TOM_TEST_API_KEY="${!test_key_var}" timeout "$(left)" dotnet "$client/$project/bin/Release/net10.0/$(echo "$project" | tr '[:upper:]' '[:lower:]')-day.dll" \
     | tee "$state/$project.out" || project_status=$?
   results+=("$(tail -n 1 "$state/$project.out")")
   if [ "$project_status" -ne 0 ]; then status=$project_status; fi

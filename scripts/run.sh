@@ -116,6 +116,8 @@ fi
 api migrate
 demo_user=${TOM_DEMO_TELEGRAM_USER_ID:-1000001}
 demo_key=$(api keys create --telegram-user-id "$demo_user" --username demo)
+# The same partner's test-mode key (osk_test_…): simulated money, paid through the sandbox routes.
+test_key=$(api keys create --telegram-user-id "$demo_user" --username demo --test)
 # A small demo balance, credited once (same --ref on every run), so payment_method=balance can be tried.
 demo_balance=$(api balance credit --telegram-user-id "$demo_user" --amount-ton 25 --ref demo-seed --description "demo balance" 2>/dev/null)
 if [ -n "$sim_pid" ] && ! kill -0 "$sim_pid" 2>/dev/null; then
@@ -133,10 +135,17 @@ cat <<BANNER
   Metrics            ${Management__Urls:-http://127.0.0.1:9464}/metrics  (Prometheus, operators only: not on the API port)
   Demo partner key   $demo_key
   Demo balance       $demo_balance TON
+  Test-mode key      $test_key  (simulated money: nothing reaches the processor, supplier or TonRamp)
   Processor          ${PaymentProcessor__BaseUrl}  (simulator: also the supplier and TonRamp)
   Telegram bot       $bot_state
 
-  Try it:  curl -s $api_url/api/v1/balance -H "Authorization: Bearer $demo_key"
+  Try it in test mode (create an order, pay it through the sandbox, read the events):
+           curl -s -X POST $api_url/api/v1/orders/stars -H "Authorization: Bearer $test_key" -H "Content-Type: application/json" \\
+                -d '{"recipient_username": "pandus", "quantity": 100}'
+           curl -s -X POST $api_url/api/v1/sandbox/orders/<id>/pay -H "Authorization: Bearer $test_key"
+           curl -s "$api_url/api/v1/events?after=0" -H "Authorization: Bearer $test_key"
+
+  Live:    curl -s $api_url/api/v1/balance -H "Authorization: Bearer $demo_key"
            curl -s -X POST $api_url/api/v1/orders/stars -H "Authorization: Bearer $demo_key" \\
                 -H "Idempotency-Key: \$(cat /proc/sys/kernel/random/uuid)" -H "Content-Type: application/json" \\
                 -d '{"recipient_username": "pandus", "quantity": 100, "payment_method": "balance"}'

@@ -14,6 +14,7 @@ using TheOpenMoney.Api.Partners;
 using TheOpenMoney.Api.Payments;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
+using TheOpenMoney.Api.Sandbox;
 using TheOpenMoney.Api.Telegram;
 using TheOpenMoney.Api.TonRamp;
 
@@ -37,6 +38,7 @@ builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddMoneyOut(builder.Configuration);
 builder.Services.AddFulfillment(builder.Configuration);
 builder.Services.AddTonRamp(builder.Configuration);
+builder.Services.AddSandbox();
 builder.Services.AddTelegramBot(builder.Configuration);
 builder.Services.AddApiRateLimiting(builder.Configuration);
 builder.Services.AddApiSwagger();

@@ -6,8 +6,9 @@ namespace TheOpenMoney.ClientCheck;
 
 /// <summary>
 /// What both days share: the environment (<c>TOM_API_URL</c>, <c>TOM_SIM_URL</c>, <c>TOM_API_KEY</c>,
-/// <c>TOM_WEBHOOK_PORT</c>), the steps and checks with their output, an <see cref="HttpClient"/> for the
-/// generated client (the partner key as a default header; every response counted by status), and the summary.
+/// <c>TOM_TEST_API_KEY</c>: the same partner's test-mode key, <c>TOM_WEBHOOK_PORT</c>), the steps and checks with
+/// their output, an <see cref="HttpClient"/> for the generated client (the partner key as a default header; every
+/// response counted by status), and the summary.
 /// </summary>
 public sealed class PartnerDay(string name) : IDisposable
 {
@@ -23,20 +24,23 @@ public sealed class PartnerDay(string name) : IDisposable
 
     public string ApiKey { get; } = Environment("TOM_API_KEY");
 
+    /// <summary>The same partner's test-mode key (<c>osk_test_…</c>) for the test-mode steps.</summary>
+    public string TestApiKey { get; } = Environment("TOM_TEST_API_KEY");
+
     public int WebhookPort { get; } = int.Parse(Environment("TOM_WEBHOOK_PORT", "28090"), CultureInfo.InvariantCulture);
 
     /// <summary>A run id, so references and keys of two runs never meet.</summary>
     public string Run { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture);
 
-    /// <summary>The HttpClient a generated client is given: the key as a Bearer header, every response counted.</summary>
-    public HttpClient CreateHttpClient()
+    /// <summary>The HttpClient a generated client is given: the key (<see cref="ApiKey"/> unless another is named) as a Bearer header, every response counted.</summary>
+    public HttpClient CreateHttpClient(string? apiKey = null)
     {
         var http = new HttpClient(new ResponseCountingHandler(counter) { InnerHandler = new SocketsHttpHandler() }, disposeHandler: true)
         {
             BaseAddress = new Uri(ApiUrl + "/"),
             Timeout = TimeSpan.FromSeconds(30),
         };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey ?? ApiKey);
         return http;
     }
 

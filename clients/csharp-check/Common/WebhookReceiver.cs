@@ -9,9 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace TheOpenMoney.ClientCheck;
 
 /// <summary>
-/// A partner's webhook endpoint on 127.0.0.1 (Kestrel): keeps every POST with its headers and raw body,
-/// answers 204, and verifies <c>TOM-Signature</c> as the README says (HMAC-SHA256 of <c>"&lt;t&gt;." + raw body</c>
-/// with the whole <c>whsec_…</c> secret; any <c>v1=</c> may match; <c>t</c> within 5 minutes).
+/// A partner's webhook endpoints on 127.0.0.1 (Kestrel): <c>/theopenmoney/{endpoint}</c> (<see cref="Url"/> is the
+/// live day's, <c>events</c>; <see cref="UrlOf"/> names another, such as the test-mode day's), keeps every POST with
+/// its endpoint, headers and raw body, answers 204, and verifies <c>TOM-Signature</c> as the README says
+/// (HMAC-SHA256 of <c>"&lt;t&gt;." + raw body</c> with the whole <c>whsec_…</c> secret; any <c>v1=</c> may match;
+/// <c>t</c> within 5 minutes).
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -20,9 +22,22 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
-    public string Url { get; private set; } = "";
+    /// <summary>The endpoint the live day registers.</summary>
+    public const string DefaultEndpoint = "events";
 
-    public IReadOnlyCollection<Delivery> Deliveries => deliveries;
+    /// <summary>The endpoint the test-mode day registers (its deliveries are signed with the test endpoint's secret).</summary>
+    public const string TestEndpoint = "test-events";
+
+    private string baseUrl = "";
+
+    public string Url => UrlOf(DefaultEndpoint);
+
+    /// <summary>The deliveries to <see cref="Url"/>.</summary>
+    public IReadOnlyCollection<Delivery> Deliveries => DeliveriesTo(DefaultEndpoint);
+
+    public string UrlOf(string endpoint) => $"{baseUrl}/{endpoint}";
+
+    public IReadOnlyCollection<Delivery> DeliveriesTo(string endpoint) => [.. deliveries.Where(d => d.Endpoint == endpoint)];
 
     public static async Task<WebhookReceiver> StartAsync(int port)
     {
@@ -30,12 +45,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
-        var receiver = new WebhookReceiver(app) { Url = $"http://127.0.0.1:{port}/theopenmoney/events" };
-        app.MapPost("/theopenmoney/events", async (HttpContext context) =>
+        var receiver = new WebhookReceiver(app) { baseUrl = $"http://127.0.0.1:{port}/theopenmoney" };
+        app.MapPost("/theopenmoney/{endpoint}", async (HttpContext context, string endpoint) =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
             receiver.deliveries.Enqueue(new Delivery(
+                endpoint,
                 context.Request.Headers["TOM-Event-Id"].ToString(),
                 context.Request.Headers["TOM-Event-Type"].ToString(),
                 context.Request.Headers["TOM-Signature"].ToString(),
@@ -46,18 +62,22 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Waits (at most <paramref name="timeout"/>) for a delivery of an event of <paramref name="type"/>.</summary>
-    public async Task<Delivery> WaitForAsync(string type, TimeSpan timeout)
+    /// <summary>Waits (at most <paramref name="timeout"/>) for a delivery of an event of <paramref name="type"/> to <see cref="Url"/>.</summary>
+    public Task<Delivery> WaitForAsync(string type, TimeSpan timeout) =>
+        WaitForAsync(DefaultEndpoint, d => d.EventType == type, $"{type} event", timeout);
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) for a delivery to <paramref name="endpoint"/> that <paramref name="matches"/>.</summary>
+    public async Task<Delivery> WaitForAsync(string endpoint, Func<Delivery, bool> matches, string what, TimeSpan timeout)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
         while (true)
         {
-            if (deliveries.FirstOrDefault(d => d.EventType == type) is { } delivery)
+            if (deliveries.FirstOrDefault(d => d.Endpoint == endpoint && matches(d)) is { } delivery)
             {
                 return delivery;
             }
 
-            PartnerDay.Check(DateTimeOffset.UtcNow < deadline, $"no {type} event reached the webhook receiver within {timeout.TotalSeconds} s");
+            PartnerDay.Check(DateTimeOffset.UtcNow < deadline, $"no {what} reached the webhook receiver's {endpoint} within {timeout.TotalSeconds} s");
             await Task.Delay(200);
         }
     }
@@ -68,8 +88,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
         await app.DisposeAsync();
     }
 
-    /// <summary>One POST the service made.</summary>
-    public sealed record Delivery(string EventId, string EventType, string Signature, byte[] Body)
+    /// <summary>One POST the service made, to one of the receiver's endpoints.</summary>
+    public sealed record Delivery(string Endpoint, string EventId, string EventType, string Signature, byte[] Body)
     {
         /// <summary>The body's <c>id</c> and <c>type</c>, read without any generated type (the raw bytes are what was signed).</summary>
         public (long Id, string Type) IdAndType()

@@ -1,8 +1,10 @@
 // A partner's day through the client Kiota 1.38 generates from openapi/v1.json (Generated/, unedited): no
 // casts, no dynamic, no hand-written JSON for the partner API; every TON amount compared exactly, as a decimal
 // and as its nanoTON twin. Kiota types every property as optional, so values are taken with Present(...).
-// Environment: see PartnerDay.
+// After the live day, a test-mode day with the same partner's osk_test_ key (TestModeDayAsync). Environment: see
+// PartnerDay.
 using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Http.HttpClientLibrary;
 using TheOpenMoney.ClientCheck;
 using TheOpenMoney.ClientCheck.Kiota.Client;
@@ -239,7 +241,141 @@ return await day.RunAsync(async day =>
     {
         Note($"422 {e.ErrorCode}: {e.ErrorMessage}");
     }
+
+    await TestModeDayAsync(day, api, receiver);
 });
+
+// The same partner in test mode: its osk_test_ key (a test twin of its own), simulated money through the sandbox
+// routes, real signed webhooks to the receiver's test endpoint; and the live key refused on a sandbox route.
+static async Task TestModeDayAsync(PartnerDay day, TheOpenMoney.ClientCheck.Kiota.Client.Api.V1.V1RequestBuilder live, WebhookReceiver receiver)
+{
+    using var http = day.CreateHttpClient(day.TestApiKey);
+    using var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: http) { BaseUrl = day.ApiUrl };
+    var api = new TheOpenMoneyClient(adapter).Api.V1;
+    const long topUp = 25_000_000_000;
+
+    day.Step("test mode: GET /partner with the test key says mode test (the same Telegram user's test twin)");
+    var livePartner = Present((await live.Partner.GetAsync())?.Data, "partner");
+    var twin = Present((await api.Partner.GetAsync())?.Data, "test partner");
+    Check(livePartner.Mode == PartnerResponse_mode.Live && twin.Mode == PartnerResponse_mode.Test, $"modes {livePartner.Mode} and {twin.Mode}");
+    Check(twin.TelegramUserId == livePartner.TelegramUserId && twin.Id != livePartner.Id, "the same Telegram user, a partner id of its own");
+    var prefix = Present(twin.ApiKey?.Prefix, "the test key's prefix");
+    Check(prefix.StartsWith("osk_test_", StringComparison.Ordinal), $"test key prefix {prefix}");
+    Note($"test twin {twin.Id} of partner {livePartner.Id}, key {prefix}");
+
+    day.Step("test mode: register a webhook endpoint on the local receiver");
+    var endpoint = Present((await api.Webhook.PutAsync(new PutWebhookRequest { Url = receiver.UrlOf(WebhookReceiver.TestEndpoint) }))?.Data, "endpoint");
+    var secret = Present(endpoint.Secret, "the test endpoint's secret");
+    Check(endpoint.Enabled == true && endpoint.Url == receiver.UrlOf(WebhookReceiver.TestEndpoint), $"endpoint {endpoint.Url}");
+    Note($"{endpoint.Url}, secret {endpoint.SecretPrefix}…");
+
+    day.Step("test mode: a Stars ton_memo order, livemode false, a testnet (0Q…) address; the live key cannot see it");
+    var order = Present((await api.Orders.Stars.PostAsync(
+        new CreateStarsOrderRequest { RecipientUsername = "pandus", Quantity = 100, PaymentMethod = PaymentMethod.Ton_memo, ClientReference = $"cs-kiota-test-{day.Run}" },
+        r => r.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString())))?.Data, "test order");
+    var id = Present(order.Id, "id");
+    Check(order is { Livemode: false, Status: OrderStatus.Pending_payment, PaymentMethod: PaymentMethod.Ton_memo }, $"a new test order: livemode {order.Livemode}, {order.Status}");
+    var address = Present(order.PaymentAddress, "payment_address");
+    Check(address.StartsWith("0Q", StringComparison.Ordinal), $"payment_address {address} is not in testnet form");
+    var price = Money.Exact(order.PriceTon, order.PriceNanoton, "test price");
+    Note($"order {id}: {order.PriceTon} TON to {address}, memo {order.PaymentMemo}");
+    try
+    {
+        await live.Orders[id].GetAsync();
+        throw new CheckFailedException("the live key sees a test order");
+    }
+    catch (ErrorEnvelope e) when (e.ResponseStatusCode == 404 && e.ErrorCode == ErrorCode.NOT_FOUND)
+    {
+        Note($"live key: 404 {e.ErrorCode}");
+    }
+
+    day.Step("test mode: pay it through the sandbox (sandboxPayOrder: by default what is due, with its memo)");
+    var payment = Present((await api.Sandbox.Orders[id].Pay.PostAsync(new SandboxPaymentRequest()))?.Data, "sandbox payment");
+    Check(payment.AppliedAs == SandboxPaymentResponse_applied_as.Order_payment, $"applied_as {payment.AppliedAs}");
+    Check(Money.Exact(payment.AmountTon, payment.AmountNanoton, "sandbox payment") == price, $"sent {payment.AmountNanoton}, the price is {order.PriceNanoton}");
+    var txHash = Present(payment.TxHash, "tx_hash");
+    Check(txHash.StartsWith("sandbox-", StringComparison.Ordinal), $"tx_hash {txHash}");
+    var paid = Present(payment.Order, "the order after the payment");
+    Check(paid is { Status: OrderStatus.Paid, Livemode: false } && paid.Id == id, $"the order after the payment is {paid.Status}");
+    Check(Money.Exact(paid.PaidTon, paid.PaidNanoton, "paid") == price && paid.PaymentTxHash == txHash, "paid exactly, by that transaction");
+    Note($"{payment.AppliedAs}: {payment.AmountTon} TON ({payment.AmountNanoton} nanoTON)");
+
+    day.Step("test mode: wait for completed (the simulated supplier)");
+    var completed = await WaitForAsync(api, id, OrderStatus.Completed);
+    Check(completed is { Livemode: false, CompletedAt: not null, PaymentRequest: null }, "completed, nothing due");
+
+    day.Step("test mode: top up through the sandbox (sandboxTopUp); balance exact");
+    var before = Present((await api.Balance.GetAsync())?.Data, "test balance");
+    var balanceBefore = Money.Exact(before.BalanceTon, before.BalanceNanoton, "test balance");
+    var credited = Present((await api.Sandbox.Balance.Topup.PostAsync(new SandboxTopupRequest { AmountTon = 25m }))?.Data, "sandbox top-up");
+    Check(credited.AppliedAs == SandboxTopupResponse_applied_as.Topup && credited.TxHash?.StartsWith("sandbox-", StringComparison.Ordinal) == true, $"applied_as {credited.AppliedAs}");
+    Check(Money.Exact(credited.AmountTon, credited.AmountNanoton, "top-up") == topUp, $"a top-up of {credited.AmountNanoton} nanoTON");
+    Check(Money.Exact(credited.BalanceTon, credited.BalanceNanoton, "balance after the top-up") == balanceBefore + topUp, $"balance {credited.BalanceNanoton}");
+    var balance = await WaitForBalanceAsync(api, balanceBefore + topUp);
+    var newest = Present(Present((await api.Balance.Transactions.GetAsync(r => r.QueryParameters.Limit = 5))?.Data, "ledger").Items, "ledger items").First();
+    Check(newest.Type == LedgerEntryType.Topup && Money.Exact(newest.AmountTon, newest.AmountNanoton, "ledger") == topUp && newest.BalanceAfterNanoton == balance.BalanceNanoton, "the newest ledger row is the top-up");
+    Note($"test balance {before.BalanceTon} -> {balance.BalanceTon} TON");
+
+    day.Step("test mode: the order.paid webhook arrives at the test endpoint, signed with the test secret");
+    var delivered = await receiver.WaitForAsync(WebhookReceiver.TestEndpoint, d => d.EventType == "order.paid", "order.paid", TimeSpan.FromSeconds(30));
+    var paidEvent = await ReadAsync(delivered);
+    Check(paidEvent.Data?.Order?.Id == id, $"the first order.paid delivered is of order {paidEvent.Data?.Order?.Id}, not {id}");
+    Check(delivered.IsSignedWith(secret), $"the order.paid signature does not verify: {delivered.Signature}");
+    Check(!delivered.IsSignedWith(secret + "x"), "a wrong secret does not verify");
+    Check(paidEvent is { Livemode: false, Type: EventType.OrderPaid } && $"{paidEvent.Id}" == delivered.EventId, "the delivered event: livemode false, its id in TOM-Event-Id");
+    Check(Money.Exact(paidEvent.Data?.Order?.PaidTon, paidEvent.Data?.Order?.PaidNanoton, "delivered paid") == price, "the delivered order shows the exact payment");
+    Check(receiver.DeliveriesTo(WebhookReceiver.TestEndpoint).All(d => d.IsSignedWith(secret)), "every test delivery verifies");
+    Note($"event {paidEvent.Id} ({delivered.EventType}) delivered, signature OK; {receiver.DeliveriesTo(WebhookReceiver.TestEndpoint).Count} test deliveries");
+
+    day.Step("test mode: GET /events has the test events, livemode false; the live log has none of them");
+    // The dispatcher numbers committed events every 100 ms: the top-up's balance.credited may still be on its way.
+    var events = await WaitForEventsAsync(api, items => items.Any(e => e.Type == EventType.BalanceCredited && e.Data?.Transaction?.AmountNanoton == credited.AmountNanoton));
+    Check(events.Count > 0 && events.All(e => e.Livemode == false), "every test event has livemode false");
+    var ofOrder = events.Where(e => e.Data?.Order?.Id == id).Select(e => Present(e.Type, "type")).ToHashSet();
+    Check(ofOrder.IsSupersetOf([EventType.OrderCreated, EventType.OrderPaid, EventType.OrderCompleted]), $"the test order's events: {string.Join(", ", ofOrder)}");
+    Check(events.Any(e => e.Type == EventType.BalanceCredited && e.Data?.Transaction?.AmountNanoton == credited.AmountNanoton), "balance.credited for the top-up");
+    Check(events.Any(e => e.Id == paidEvent.Id && e.Type == EventType.OrderPaid), "the delivered event is in the log");
+    // Event ids are counted per partner and the test twin is a partner of its own: they may repeat live ids.
+    var liveEvents = Present(Present((await live.Events.GetAsync(r => { r.QueryParameters.After = 0; r.QueryParameters.Limit = 100; }))?.Data, "live events").Items, "live event items");
+    Check(liveEvents.All(e => e.Livemode == true && e.Data?.Order?.Id != id), "the live key sees live events only");
+    Note($"{events.Count} test events: {string.Join(", ", events.GroupBy(e => e.Type).Select(g => $"{g.Key} x{g.Count()}"))}; {liveEvents.Count} live events");
+
+    day.Step("a live key gets 403 FORBIDDEN on a sandbox route; its balance does not move");
+    var liveBefore = Present((await live.Balance.GetAsync())?.Data, "balance").BalanceNanoton;
+    try
+    {
+        await live.Sandbox.Balance.Topup.PostAsync(new SandboxTopupRequest { AmountTon = 1m });
+        throw new CheckFailedException("a live key topped up through the sandbox");
+    }
+    catch (ErrorEnvelope e) when (e.ResponseStatusCode == 403 && e is { Ok: false, ErrorCode: ErrorCode.FORBIDDEN })
+    {
+        Note($"403 {e.ErrorCode}: {e.ErrorMessage}");
+    }
+
+    Check(Present((await live.Balance.GetAsync())?.Data, "balance").BalanceNanoton == liveBefore, "the live balance is unchanged");
+}
+
+static async Task<List<EventResponse>> WaitForEventsAsync(TheOpenMoney.ClientCheck.Kiota.Client.Api.V1.V1RequestBuilder api, Func<List<EventResponse>, bool> done)
+{
+    var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+    while (true)
+    {
+        var items = Present(Present((await api.Events.GetAsync(r => { r.QueryParameters.After = 0; r.QueryParameters.Limit = 100; }))?.Data, "events").Items, "event items");
+        if (done(items) || DateTimeOffset.UtcNow >= deadline)
+        {
+            return items;
+        }
+
+        await Task.Delay(200);
+    }
+}
+
+// A delivered event read with the generated model (the document's EventResponse is what deliveries carry).
+static async Task<EventResponse> ReadAsync(WebhookReceiver.Delivery delivery)
+{
+    using var body = new MemoryStream(delivery.Body);
+    return Present(await KiotaJsonSerializer.DeserializeAsync(body, EventResponse.CreateFromDiscriminatorValue), "the delivered event");
+}
 
 static async Task<byte[]> ReadAllAsync(Stream stream)
 {

@@ -1,6 +1,8 @@
 // A partner's day through the client NSwag 14.8 generates from openapi/v1.json (System.Text.Json,
 // Generated/TheOpenMoneyClient.cs, unedited): no casts, no dynamic, no hand-written JSON for the partner API;
-// every TON amount compared exactly, as a decimal and as its nanoTON twin. Environment: see PartnerDay.
+// every TON amount compared exactly, as a decimal and as its nanoTON twin. After the live day, a test-mode day
+// with the same partner's osk_test_ key (TestModeDayAsync). Environment: see PartnerDay.
+using System.Text.Json;
 using TheOpenMoney.ClientCheck;
 using TheOpenMoney.ClientCheck.Nswag.Client;
 
@@ -220,7 +222,133 @@ return await day.RunAsync(async day =>
     {
         PartnerDay.Note($"422 {e.Result.Error_code}: {e.Result.Error_message}");
     }
+
+    await TestModeDayAsync(day, api, receiver);
 });
+
+// The same partner in test mode: its osk_test_ key (a test twin of its own), simulated money through the sandbox
+// routes, real signed webhooks to the receiver's test endpoint; and the live key refused on a sandbox route.
+static async Task TestModeDayAsync(PartnerDay day, TheOpenMoneyClient live, WebhookReceiver receiver)
+{
+    using var http = day.CreateHttpClient(day.TestApiKey);
+    var api = new TheOpenMoneyClient(http) { BaseUrl = day.ApiUrl };
+    const long topUp = 25_000_000_000;
+
+    day.Step("test mode: GET /partner with the test key says mode test (the same Telegram user's test twin)");
+    var livePartner = (await live.GetPartnerAsync()).Data;
+    var twin = (await api.GetPartnerAsync()).Data;
+    PartnerDay.Check(livePartner.Mode == PartnerResponseMode.Live && twin.Mode == PartnerResponseMode.Test, $"modes {livePartner.Mode} and {twin.Mode}");
+    PartnerDay.Check(twin.Telegram_user_id == livePartner.Telegram_user_id && twin.Id != livePartner.Id, "the same Telegram user, a partner id of its own");
+    PartnerDay.Check(twin.Api_key.Prefix.StartsWith("osk_test_", StringComparison.Ordinal), $"test key prefix {twin.Api_key.Prefix}");
+    PartnerDay.Note($"test twin {twin.Id} of partner {livePartner.Id}, key {twin.Api_key.Prefix}");
+
+    day.Step("test mode: register a webhook endpoint on the local receiver");
+    var endpoint = (await api.PutWebhookAsync(new PutWebhookRequest { Url = receiver.UrlOf(WebhookReceiver.TestEndpoint) })).Data;
+    var secret = PartnerDay.Present(endpoint.Secret, "the test endpoint's secret");
+    PartnerDay.Check(endpoint.Enabled && endpoint.Url == receiver.UrlOf(WebhookReceiver.TestEndpoint), $"endpoint {endpoint.Url}");
+    PartnerDay.Note($"{endpoint.Url}, secret {endpoint.Secret_prefix}…");
+
+    day.Step("test mode: a Stars ton_memo order, livemode false, a testnet (0Q…) address; the live key cannot see it");
+    var order = (await api.CreateStarsOrderAsync(
+        new CreateStarsOrderRequest { Recipient_username = "pandus", Quantity = 100, Payment_method = PaymentMethod.Ton_memo, Client_reference = $"cs-nswag-test-{day.Run}" },
+        Guid.NewGuid().ToString())).Data;
+    PartnerDay.Check(order is { Livemode: false, Status: OrderStatus.Pending_payment, Payment_method: PaymentMethod.Ton_memo }, $"a new test order: livemode {order.Livemode}, {order.Status}");
+    var address = PartnerDay.Present(order.Payment_address, "payment_address");
+    PartnerDay.Check(address.StartsWith("0Q", StringComparison.Ordinal), $"payment_address {address} is not in testnet form");
+    var price = Money.Exact(order.Price_ton, order.Price_nanoton, "test price");
+    PartnerDay.Note($"order {order.Id}: {order.Price_ton} TON to {address}, memo {order.Payment_memo}");
+    try
+    {
+        await live.GetOrderAsync(order.Id);
+        throw new CheckFailedException("the live key sees a test order");
+    }
+    catch (ApiException<ErrorEnvelope> e) when (e.StatusCode == 404 && e.Result.Error_code == ErrorCode.NOT_FOUND)
+    {
+        PartnerDay.Note($"live key: 404 {e.Result.Error_code}");
+    }
+
+    day.Step("test mode: pay it through the sandbox (sandboxPayOrder: by default what is due, with its memo)");
+    var payment = (await api.SandboxPayOrderAsync(order.Id, new SandboxPaymentRequest())).Data;
+    PartnerDay.Check(payment.Applied_as == SandboxPaymentResponseApplied_as.Order_payment, $"applied_as {payment.Applied_as}");
+    PartnerDay.Check(Money.Exact(payment.Amount_ton, payment.Amount_nanoton, "sandbox payment") == price, $"sent {payment.Amount_nanoton}, the price is {order.Price_nanoton}");
+    PartnerDay.Check(payment.Tx_hash.StartsWith("sandbox-", StringComparison.Ordinal), $"tx_hash {payment.Tx_hash}");
+    PartnerDay.Check(payment.Order is { Status: OrderStatus.Paid, Livemode: false } && payment.Order.Id == order.Id, $"the order after the payment is {payment.Order.Status}");
+    PartnerDay.Check(Money.Exact(payment.Order.Paid_ton, payment.Order.Paid_nanoton, "paid") == price && payment.Order.Payment_tx_hash == payment.Tx_hash, "paid exactly, by that transaction");
+    PartnerDay.Note($"{payment.Applied_as}: {payment.Amount_ton} TON ({payment.Amount_nanoton} nanoTON)");
+
+    day.Step("test mode: wait for completed (the simulated supplier)");
+    var completed = await WaitForAsync(api, order.Id, OrderStatus.Completed);
+    PartnerDay.Check(completed is { Livemode: false, Completed_at: not null, Payment_request: null }, "completed, nothing due");
+
+    day.Step("test mode: top up through the sandbox (sandboxTopUp); balance exact");
+    var before = (await api.GetBalanceAsync()).Data;
+    var balanceBefore = Money.Exact(before.Balance_ton, before.Balance_nanoton, "test balance");
+    var credited = (await api.SandboxTopUpAsync(new SandboxTopupRequest { Amount_ton = 25m })).Data;
+    PartnerDay.Check(credited.Applied_as == SandboxTopupResponseApplied_as.Topup && credited.Tx_hash.StartsWith("sandbox-", StringComparison.Ordinal), $"applied_as {credited.Applied_as}");
+    PartnerDay.Check(Money.Exact(credited.Amount_ton, credited.Amount_nanoton, "top-up") == topUp, $"a top-up of {credited.Amount_nanoton} nanoTON");
+    PartnerDay.Check(Money.Exact(credited.Balance_ton, credited.Balance_nanoton, "balance after the top-up") == balanceBefore + topUp, $"balance {credited.Balance_nanoton}");
+    var balance = await WaitForBalanceAsync(api, balanceBefore + topUp);
+    var newest = (await api.ListBalanceTransactionsAsync(limit: 5)).Data.Items.First();
+    PartnerDay.Check(newest.Type == LedgerEntryType.Topup && Money.Exact(newest.Amount_ton, newest.Amount_nanoton, "ledger") == topUp && newest.Balance_after_nanoton == balance.Balance_nanoton, "the newest ledger row is the top-up");
+    PartnerDay.Note($"test balance {before.Balance_ton} -> {balance.Balance_ton} TON");
+
+    day.Step("test mode: the order.paid webhook arrives at the test endpoint, signed with the test secret");
+    var delivered = await receiver.WaitForAsync(
+        WebhookReceiver.TestEndpoint, d => d.EventType == "order.paid" && Read(d).Data.Order?.Id == order.Id, "order.paid of the test order", TimeSpan.FromSeconds(30));
+    PartnerDay.Check(delivered.IsSignedWith(secret), $"the order.paid signature does not verify: {delivered.Signature}");
+    PartnerDay.Check(!delivered.IsSignedWith(secret + "x"), "a wrong secret does not verify");
+    var paidEvent = Read(delivered);
+    PartnerDay.Check(paidEvent is { Livemode: false, Type: EventType.Order_paid } && paidEvent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == delivered.EventId, "the delivered event: livemode false, its id in TOM-Event-Id");
+    PartnerDay.Check(Money.Exact(paidEvent.Data.Order?.Paid_ton, paidEvent.Data.Order?.Paid_nanoton, "delivered paid") == price, "the delivered order shows the exact payment");
+    PartnerDay.Check(receiver.DeliveriesTo(WebhookReceiver.TestEndpoint).All(d => d.IsSignedWith(secret)), "every test delivery verifies");
+    PartnerDay.Note($"event {paidEvent.Id} ({delivered.EventType}) delivered, signature OK; {receiver.DeliveriesTo(WebhookReceiver.TestEndpoint).Count} test deliveries");
+
+    day.Step("test mode: GET /events has the test events, livemode false; the live log has none of them");
+    // The dispatcher numbers committed events every 100 ms: the top-up's balance.credited may still be on its way.
+    var events = await WaitForEventsAsync(api, page => page.Items.Any(e => e.Type == EventType.Balance_credited && e.Data.Transaction?.Amount_nanoton == credited.Amount_nanoton));
+    PartnerDay.Check(events.Items.Count > 0 && events.Items.All(e => !e.Livemode), "every test event has livemode false");
+    var ofOrder = events.Items.Where(e => e.Data.Order?.Id == order.Id).Select(e => e.Type).ToHashSet();
+    PartnerDay.Check(ofOrder.IsSupersetOf([EventType.Order_created, EventType.Order_paid, EventType.Order_completed]), $"the test order's events: {string.Join(", ", ofOrder)}");
+    PartnerDay.Check(events.Items.Any(e => e.Type == EventType.Balance_credited && e.Data.Transaction?.Amount_nanoton == credited.Amount_nanoton), "balance.credited for the top-up");
+    PartnerDay.Check(events.Items.Any(e => e.Id == paidEvent.Id && e.Type == EventType.Order_paid), "the delivered event is in the log");
+    // Event ids are counted per partner and the test twin is a partner of its own: they may repeat live ids.
+    var liveEvents = (await live.ListEventsAsync(after: 0, limit: 100)).Data;
+    PartnerDay.Check(liveEvents.Items.All(e => e.Livemode && e.Data.Order?.Id != order.Id), "the live key sees live events only");
+    PartnerDay.Note($"{events.Items.Count} test events: {string.Join(", ", events.Items.GroupBy(e => e.Type).Select(g => $"{g.Key} x{g.Count()}"))}; {liveEvents.Items.Count} live events");
+
+    day.Step("a live key gets 403 FORBIDDEN on a sandbox route; its balance does not move");
+    var liveBefore = (await live.GetBalanceAsync()).Data.Balance_nanoton;
+    try
+    {
+        await live.SandboxTopUpAsync(new SandboxTopupRequest { Amount_ton = 1m });
+        throw new CheckFailedException("a live key topped up through the sandbox");
+    }
+    catch (ApiException<ErrorEnvelope> e) when (e.StatusCode == 403 && e.Result is { Ok: false, Error_code: ErrorCode.FORBIDDEN, Data: null })
+    {
+        PartnerDay.Note($"403 {e.Result.Error_code}: {e.Result.Error_message}");
+    }
+
+    PartnerDay.Check((await live.GetBalanceAsync()).Data.Balance_nanoton == liveBefore, "the live balance is unchanged");
+}
+
+static async Task<EventPage> WaitForEventsAsync(TheOpenMoneyClient api, Func<EventPage, bool> done)
+{
+    var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+    while (true)
+    {
+        var page = (await api.ListEventsAsync(after: 0, limit: 100)).Data;
+        if (done(page) || DateTimeOffset.UtcNow >= deadline)
+        {
+            return page;
+        }
+
+        await Task.Delay(200);
+    }
+}
+
+// A delivered event read with the generated model (the document's EventResponse is what deliveries carry).
+static EventResponse Read(WebhookReceiver.Delivery delivery) =>
+    PartnerDay.Present(JsonSerializer.Deserialize<EventResponse>(delivery.Body), "the delivered event");
 
 static async Task<byte[]> ReadAllAsync(Stream stream)
 {

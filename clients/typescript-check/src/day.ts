@@ -5,16 +5,26 @@
 //
 // The steps also fetch the payment QR code (SVG and PNG) of a pending order and its 409 once paid.
 //
+// Then a test-mode day with the same partner's `osk_test_` key: mode "test", a webhook endpoint on a local
+// receiver (node:http, signatures verified with node:crypto), a Stars order with a testnet address paid
+// through the sandbox (sandboxPayOrder) and polled to completed, a sandbox top-up, the signed order.paid
+// delivery, the test events (livemode false), and the live key's 403 on a sandbox route.
+//
 // Environment: TOM_API_URL (the API), TOM_SIM_URL (the processor simulator), TOM_API_KEY (a partner key),
-// TOM_OTHER_API_KEY (another partner's key, optional), TOM_ORDER_RATE_LIMIT (order creations per key and
-// minute the API was started with; 30 by default), TOM_OPENAPI_FILE (the document to validate against;
-// .openapi/v1.json, which `npm run generate` writes, by default).
-import { randomUUID } from "node:crypto";
+// TOM_TEST_API_KEY (the same partner's test-mode key, osk_test_…), TOM_OTHER_API_KEY (another partner's key,
+// optional), TOM_ORDER_RATE_LIMIT (order creations per key and minute the API was started with; 30 by
+// default), TOM_WEBHOOK_PORT (where the test day's webhook receiver listens on 127.0.0.1; any free port by
+// default; the API must allow webhooks to it: Webhooks__AllowInsecureUrls and Webhooks__AllowPrivateNetworks),
+// TOM_OPENAPI_FILE (the document to validate against; .openapi/v1.json, which `npm run generate` writes, by
+// default).
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
-import { DocumentValidator } from "./validate.js";
+import { DocumentValidator, isRecord } from "./validate.js";
 
 type Order = components["schemas"]["OrderResponse"];
 type OrderStatus = Order["status"];
@@ -56,6 +66,8 @@ function env(name: string, fallback?: string): string {
 const apiUrl = env("TOM_API_URL", "http://127.0.0.1:8080");
 const simUrl = env("TOM_SIM_URL", "http://127.0.0.1:8081");
 const apiKey = env("TOM_API_KEY");
+const testKey = env("TOM_TEST_API_KEY");
+const webhookPort = Number(env("TOM_WEBHOOK_PORT", "0"));
 const otherKey = process.env.TOM_OTHER_API_KEY ?? "";
 const orderRateLimit = Number(env("TOM_ORDER_RATE_LIMIT", "30"));
 const run = Date.now().toString(36);
@@ -72,7 +84,10 @@ function partner(key: string | null) {
   return client;
 }
 
+type Client = ReturnType<typeof partner>;
+
 const api = partner(apiKey);
+const testApi = partner(testKey);
 const anonymous = partner(null);
 const wrongKey = partner(`osk_${"x".repeat(43)}`);
 
@@ -137,18 +152,18 @@ function exact(what: string, ton: number, twin: string): bigint {
   return BigInt(twin);
 }
 
-async function getOrder(id: number): Promise<Order> {
-  return ok(`GET /orders/${id}`, await api.GET("/api/v1/orders/{id}", { params: { path: { id } } }));
+async function getOrder(id: number, client: Client = api): Promise<Order> {
+  return ok(`GET /orders/${id}`, await client.GET("/api/v1/orders/{id}", { params: { path: { id } } }));
 }
 
 const finalStatuses: readonly OrderStatus[] = ["completed", "expired", "cancelled", "failed"];
 
 /** Polls GET /orders/{id} until the order reaches `until` (60 s at most). */
-async function pollOrder(id: number, until: OrderStatus, timeoutMs = 60_000): Promise<Order> {
+async function pollOrder(id: number, until: OrderStatus, timeoutMs = 60_000, client: Client = api): Promise<Order> {
   const deadline = Date.now() + timeoutMs;
   const seen: OrderStatus[] = [];
   for (;;) {
-    const order = await getOrder(id);
+    const order = await getOrder(id, client);
     if (seen[seen.length - 1] !== order.status) seen.push(order.status);
     if (order.status === until) {
       console.log(`   order ${id}: ${seen.join(" -> ")}`);
@@ -416,13 +431,233 @@ async function day(): Promise<void> {
   check(still.currency === "TON", "other requests still answer");
 }
 
+/** One POST the service made to the webhook receiver: the headers it reads and the raw body (what was signed). */
+interface Delivery {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly signature: string;
+  readonly body: Buffer;
+}
+
+function headerValue(value: string | string[] | undefined): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** A partner's webhook endpoint on 127.0.0.1 (node:http): keeps every POST to its path with the raw body, answers 204. */
+class WebhookReceiver {
+  static readonly path = "/theopenmoney/events";
+  readonly deliveries: Delivery[] = [];
+  private readonly server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      if (request.method !== "POST" || request.url !== WebhookReceiver.path) {
+        response.writeHead(404).end();
+        return;
+      }
+      this.deliveries.push({
+        eventId: headerValue(request.headers["tom-event-id"]),
+        eventType: headerValue(request.headers["tom-event-type"]),
+        signature: headerValue(request.headers["tom-signature"]),
+        body: Buffer.concat(chunks),
+      });
+      response.writeHead(204).end();
+    });
+  });
+  private port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}${WebhookReceiver.path}`;
+  }
+
+  async start(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => resolve());
+    });
+    const address = this.server.address();
+    check(address !== null && typeof address !== "string", "the receiver listens on a TCP port");
+    this.port = address.port;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The first delivery that matches (30 s at most). */
+  async waitFor(what: string, matches: (delivery: Delivery) => boolean, timeoutMs = 30_000): Promise<Delivery> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.deliveries.find(matches);
+      if (found) return found;
+      check(Date.now() < deadline, `no ${what} reached the webhook receiver within ${timeoutMs / 1000} s`);
+      await sleep(200);
+    }
+  }
+}
+
+/**
+ * Whether the delivery's `TOM-Signature: t=<unix>,v1=<hex>` verifies: HMAC-SHA256 with the whole `whsec_…` secret
+ * of `"<t>."` followed by the raw body, any `v1=` may match, compared in constant time; `t` within 5 minutes.
+ */
+function signedWith(delivery: Delivery, secret: string, toleranceSeconds = 300): boolean {
+  const fields = delivery.signature.split(",").map((part): [string, string] => {
+    const at = part.indexOf("=");
+    return at < 0 ? ["", ""] : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+  });
+  const timestamps = fields.filter(([name]) => name === "t").map(([, value]) => value);
+  const signatures = fields.filter(([name]) => name === "v1").map(([, value]) => value);
+  const [t] = timestamps;
+  if (timestamps.length !== 1 || t === undefined || !/^[0-9]{1,12}$/.test(t) || signatures.length === 0) return false;
+  if (Math.abs(Date.now() / 1000 - Number(t)) > toleranceSeconds) return false;
+  const expected = Buffer.from(createHmac("sha256", secret).update(`${t}.`).update(delivery.body).digest("hex"));
+  return signatures.some((v1) => v1.length === expected.length && timingSafeEqual(Buffer.from(v1), expected));
+}
+
+/** What the test day reads of a delivered event (parsed from the raw body, narrowed at run time). */
+function deliveredEvent(delivery: Delivery): { id: number; livemode: boolean; type: string; orderId: number | null } {
+  const event: unknown = JSON.parse(delivery.body.toString("utf8"));
+  check(isRecord(event), "a delivery's body is a JSON object");
+  const { id, livemode, type, data } = event;
+  check(typeof id === "number" && typeof livemode === "boolean" && typeof type === "string" && isRecord(data), "a delivered event has id, livemode, type and data");
+  const order = data.order;
+  const orderId = isRecord(order) && typeof order.id === "number" ? order.id : null;
+  return { id, livemode, type, orderId };
+}
+
+/** The same partner in test mode: its osk_test_ key, simulated money through the sandbox routes, real webhooks. */
+async function testModeDay(): Promise<void> {
+  step("test mode: GET /partner with the test key says mode test (the same Telegram user's test twin)");
+  const live = ok("GET /partner", await api.GET("/api/v1/partner"));
+  const me = ok("GET /partner (test key)", await testApi.GET("/api/v1/partner"));
+  check(live.mode === "live", `the live key's mode is ${live.mode}`);
+  check(me.mode === "test", `the test key's mode is ${me.mode}`);
+  check(me.telegram_user_id === live.telegram_user_id && me.id !== live.id, "the test twin: the same Telegram user, a partner id of its own");
+  check(me.api_key.prefix.startsWith("osk_test_"), `test key prefix ${me.api_key.prefix}`);
+  console.log(`   test twin ${me.id} of partner ${live.id}, key ${me.api_key.prefix}`);
+
+  const receiver = new WebhookReceiver();
+  await receiver.start(webhookPort);
+  try {
+    step("test mode: register a webhook endpoint on a local receiver");
+    let endpoint = ok("PUT /webhook (test key)", await testApi.PUT("/api/v1/webhook", { body: { url: receiver.url } }));
+    if (endpoint.secret === null) {
+      // An endpoint from an earlier run keeps its secret (shown once, then): start again with a new one.
+      console.log("   an endpoint was already registered: deleting it for a new secret");
+      check(ok("DELETE /webhook (test key)", await testApi.DELETE("/api/v1/webhook")).deleted, "deleted");
+      endpoint = ok("PUT /webhook (test key)", await testApi.PUT("/api/v1/webhook", { body: { url: receiver.url } }));
+    }
+    const secret = endpoint.secret;
+    check(secret !== null && secret.startsWith("whsec_"), "a new endpoint's secret is shown once");
+    check(endpoint.enabled && endpoint.url === receiver.url, `endpoint ${endpoint.url} enabled ${endpoint.enabled}`);
+    console.log(`   ${endpoint.url}, secret ${endpoint.secret_prefix}…, events ${endpoint.events.join(", ")}`);
+
+    step("test mode: a Stars ton_memo order, livemode false, a testnet (0Q…) address; the live key cannot see it");
+    const created = ok(
+      "POST /orders/stars (test key)",
+      await testApi.POST("/api/v1/orders/stars", {
+        params: { header: { "Idempotency-Key": randomUUID() } },
+        body: { recipient_username: "pandus", quantity: 100, payment_method: "ton_memo", client_reference: `ts-check-test-${run}` },
+      }),
+    );
+    check(created.livemode === false, `livemode ${created.livemode}`);
+    check(created.status === "pending_payment" && created.payment_method === "ton_memo", `a new test order is ${created.status}`);
+    const address = created.payment_address;
+    check(address !== null && address.startsWith("0Q"), `payment_address ${address ?? "null"} is not in testnet form`);
+    check(created.payment_link !== null && created.payment_link.startsWith(`ton://transfer/${address}?`), "payment_link to the sandbox address");
+    const price = exact("test price", created.price_ton, created.price_nanoton);
+    console.log(`   order ${created.id}: ${created.price_ton} TON to ${address} memo ${created.payment_memo}`);
+    fails("GET the test order with the live key", await api.GET("/api/v1/orders/{id}", { params: { path: { id: created.id } } }), 404, "NOT_FOUND");
+
+    step("test mode: pay it through the sandbox (sandboxPayOrder: by default what is due, with its memo)");
+    const payment = ok(
+      "POST /sandbox/orders/{id}/pay",
+      await testApi.POST("/api/v1/sandbox/orders/{id}/pay", { params: { path: { id: created.id } }, body: {} }),
+    );
+    check(payment.applied_as === "order_payment", `applied_as ${payment.applied_as}`);
+    check(exact("sandbox payment", payment.amount_ton, payment.amount_nanoton) === price, `sent ${payment.amount_nanoton}, price ${created.price_nanoton}`);
+    check(payment.tx_hash.startsWith("sandbox-"), `tx_hash ${payment.tx_hash}`);
+    const paidOrder = payment.order;
+    check(paidOrder.id === created.id && paidOrder.status === "paid" && paidOrder.livemode === false, `the order after the payment is ${paidOrder.status}`);
+    check(exact("paid", paidOrder.paid_ton, paidOrder.paid_nanoton) === price && paidOrder.payment_tx_hash === payment.tx_hash, "paid exactly, by that transaction");
+    console.log(`   ${payment.applied_as}: ${payment.amount_ton} TON, ${payment.tx_hash.slice(0, 20)}…`);
+
+    step("test mode: poll it to completed (the simulated supplier)");
+    const done = await pollOrder(created.id, "completed", 60_000, testApi);
+    check(done.livemode === false && done.completed_at !== null && done.payment_request === null, "completed, nothing due");
+
+    step("test mode: top up the test balance through the sandbox (sandboxTopUp)");
+    const before = ok("GET /balance (test key)", await testApi.GET("/api/v1/balance"));
+    const beforeNano = exact("test balance", before.balance_ton, before.balance_nanoton);
+    const topUp = ok("POST /sandbox/balance/topup", await testApi.POST("/api/v1/sandbox/balance/topup", { body: { amount_ton: 25 } }));
+    check(topUp.applied_as === "topup" && topUp.tx_hash.startsWith("sandbox-"), `applied_as ${topUp.applied_as}`);
+    check(exact("top-up", topUp.amount_ton, topUp.amount_nanoton) === 25_000_000_000n, `top-up of ${topUp.amount_nanoton} nanoTON`);
+    check(exact("balance after the top-up", topUp.balance_ton, topUp.balance_nanoton) === beforeNano + 25_000_000_000n, `balance ${topUp.balance_nanoton}`);
+    const after = ok("GET /balance (test key)", await testApi.GET("/api/v1/balance"));
+    check(after.balance_nanoton === topUp.balance_nanoton, `GET /balance says ${after.balance_nanoton}, the top-up ${topUp.balance_nanoton}`);
+    const ledger = ok("GET /balance/transactions (test key)", await testApi.GET("/api/v1/balance/transactions", { params: { query: { limit: 5 } } }));
+    const [newest] = ledger.items;
+    check(newest && newest.type === "topup" && newest.amount_nanoton === "25000000000" && newest.balance_after_nanoton === after.balance_nanoton, "the newest ledger row is the top-up");
+    console.log(`   test balance ${before.balance_ton} -> ${after.balance_ton} TON`);
+
+    step("test mode: the order.paid webhook reaches the receiver; its TOM-Signature verifies with the test secret");
+    const delivery = await receiver.waitFor("order.paid of the test order", (d) => d.eventType === "order.paid" && deliveredEvent(d).orderId === created.id);
+    check(signedWith(delivery, secret), `the order.paid signature does not verify: ${delivery.signature}`);
+    check(!signedWith(delivery, `${secret}x`), "a wrong secret does not verify");
+    const paidEvent = deliveredEvent(delivery);
+    check(paidEvent.livemode === false && paidEvent.type === "order.paid" && String(paidEvent.id) === delivery.eventId, "the delivered event: livemode false, its id in TOM-Event-Id");
+    check(receiver.deliveries.every((d) => signedWith(d, secret)), "every delivery so far verifies");
+    console.log(`   event ${paidEvent.id} (${paidEvent.type}) delivered to ${receiver.url}, signature OK; ${receiver.deliveries.length} deliveries`);
+
+    step("test mode: GET /events has the test events, livemode false; the live key's events have none of them");
+    // The dispatcher numbers committed events every 100 ms: the top-up's balance.credited may still be on its way.
+    const eventsDeadline = Date.now() + 30_000;
+    let events = ok("GET /events (test key)", await testApi.GET("/api/v1/events", { params: { query: { after: 0, limit: 100 } } }));
+    const hasTopUp = (): boolean => events.items.some((e) => e.type === "balance.credited" && e.data.transaction?.amount_nanoton === topUp.amount_nanoton);
+    while (!hasTopUp() && Date.now() < eventsDeadline) {
+      await sleep(200);
+      events = ok("GET /events (test key)", await testApi.GET("/api/v1/events", { params: { query: { after: 0, limit: 100 } } }));
+    }
+    check(events.items.length > 0 && events.items.every((e) => e.livemode === false), "every test event has livemode false");
+    const ofOrder = events.items.filter((e) => e.data.order?.id === created.id).map((e) => e.type);
+    check(["order.created", "order.paid", "order.completed"].every((t) => ofOrder.some((e) => e === t)), `the test order's events: ${ofOrder.join(", ")}`);
+    check(hasTopUp(), "balance.credited for the top-up");
+    check(events.items.some((e) => e.id === paidEvent.id), "the delivered event is in the log");
+    const liveEvents = ok("GET /events", await api.GET("/api/v1/events", { params: { query: { after: 0, limit: 100 } } }));
+    // Event ids are counted per partner, and the test twin is a partner of its own: the ids may repeat the live
+    // ones, so the live log is told apart by livemode and by the orders in it.
+    check(liveEvents.items.every((e) => e.livemode === true && e.data.order?.id !== created.id), "the live key sees live events only");
+    console.log(`   ${events.items.length} test events: ${[...new Set(events.items.map((e) => e.type))].join(", ")}; ${liveEvents.items.length} live events`);
+  } finally {
+    await receiver.close();
+  }
+
+  step("a live key gets 403 FORBIDDEN on a sandbox route, and its balance does not move");
+  const liveBefore = ok("GET /balance", await api.GET("/api/v1/balance")).balance_nanoton;
+  fails("POST /sandbox/balance/topup with the live key", await api.POST("/api/v1/sandbox/balance/topup", { body: { amount_ton: 1 } }), 403, "FORBIDDEN");
+  const liveAfter = ok("GET /balance", await api.GET("/api/v1/balance")).balance_nanoton;
+  check(liveAfter === liveBefore, `the live balance moved: ${liveBefore} -> ${liveAfter}`);
+}
+
+/** Runs one day; a failure is printed and stops that day only. */
+async function attempt(name: string, run: () => Promise<void>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch (error) {
+    console.error(`\n!! the ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+}
+
 let status = 0;
-try {
-  console.log(`== partner day against ${apiUrl} (OpenAPI ${validator.version})`);
-  await day();
-  console.log(`\n== ${steps} steps done`);
-} catch (error) {
-  console.error(`\n!! the day failed: ${error instanceof Error ? error.message : String(error)}`);
+console.log(`== partner day against ${apiUrl} (OpenAPI ${validator.version})`);
+const liveOk = await attempt("day", day);
+console.log(`\n== test-mode day (osk_test_ key)`);
+const testOk = await attempt("test-mode day", testModeDay);
+if (liveOk && testOk) {
+  console.log(`\n== ${steps} steps done (the live day and the test-mode day)`);
+} else {
   status = 1;
 }
 if (validator.summary() > 0) status = 1;

@@ -10,7 +10,7 @@ namespace TheOpenMoney.Api.Balance;
 [Route("api/v1/balance")]
 [Tags("Balance")]
 [Produces("application/json")]
-public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, ITopupAddress addresses) : ControllerBase
+public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, ForMode<ITopupAddress> addresses) : ControllerBase
 {
     /// <summary>Partner balance and top-up address.</summary>
     /// <remarks>TON sent to <c>topup_address</c> (any comment) is credited to the balance.</remarks>
@@ -19,7 +19,7 @@ public sealed class BalanceController(AppDbContext db, BalanceLedger ledger, ITo
     {
         var partnerId = User.GetPartnerId();
         var balance = await ledger.GetBalanceAsync(partnerId, cancellationToken);
-        var topup = await addresses.GetTopupAddressAsync(partnerId, cancellationToken);
+        var topup = await addresses.Get(User.IsLivemode()).GetTopupAddressAsync(partnerId, cancellationToken);
         return Ok(ApiResponse.Of(new BalanceResponse(TonAmount.FromNano(balance), new Nanoton(balance), "TON", topup)));
     }
 

@@ -26,7 +26,7 @@ public sealed class BalanceCreditCommand : IOperatorCommand
         var db = services.GetRequiredService<AppDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         long? partnerId;
-        await using (var find = db.Command("SELECT id FROM partners WHERE telegram_user_id = $1", telegramUserId))
+        await using (var find = db.Command("SELECT id FROM partners WHERE telegram_user_id = $1 AND livemode", telegramUserId))
         {
             partnerId = await find.ExecuteScalarAsync(cancellationToken) as long?;
         }

@@ -47,7 +47,8 @@ public sealed partial class FulfillmentWorker(
         var request = DeliveryRequest.For(order);
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        var supplier = services.GetRequiredService<ISupplier>();
+        // A test-mode order is delivered by the simulated supplier: test mode never calls the real one.
+        var supplier = services.GetRequiredService<ForMode<ISupplier>>().Get(order.Livemode);
         DeliveryResult result;
         try
         {

@@ -60,7 +60,10 @@ public sealed class MoneyOutMetrics
     public void Reconciled(ReconciliationReport report) => _report = report;
 }
 
-/// <summary>The withdrawal queue at a glance: how many wait in each status, and the oldest confirmed one not yet done.</summary>
+/// <summary>
+/// The withdrawal queue at a glance: how many wait in each status, and the oldest confirmed one not yet done. Live
+/// withdrawals only: a test key's sandbox withdrawals (failed on purpose with .13) never move health or metrics.
+/// </summary>
 public sealed record MoneyOutState(IReadOnlyDictionary<string, long> Waiting, TimeSpan OldestWaiting, long FailedLastDay, long UnknownProcessorIds)
 {
     public static async Task<MoneyOutState> ReadAsync(NpgsqlDataSource dataSource, DateTimeOffset now, CancellationToken cancellationToken)
@@ -68,11 +71,11 @@ public sealed record MoneyOutState(IReadOnlyDictionary<string, long> Waiting, Ti
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand(
             """
-            SELECT (SELECT count(*) FROM withdrawals WHERE status = 'awaiting_confirmation'),
+            SELECT (SELECT count(*) FROM withdrawals WHERE status = 'awaiting_confirmation' AND livemode),
                    (SELECT count(*) FROM withdrawals WHERE status = 'pending'),
                    (SELECT count(*) FROM withdrawals WHERE status = 'sent'),
                    (SELECT min(coalesce(confirmed_at, created_at)) FROM withdrawals WHERE status IN ('pending', 'sent')),
-                   (SELECT count(*) FROM withdrawals WHERE status = 'failed' AND failed_at > $1),
+                   (SELECT count(*) FROM withdrawals WHERE status = 'failed' AND failed_at > $1 AND livemode),
                    (SELECT count(*) FROM withdrawals WHERE status = 'sent' AND processor_id_unknown)
             """);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now - TimeSpan.FromDays(1) });

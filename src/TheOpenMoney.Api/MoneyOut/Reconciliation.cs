@@ -146,16 +146,19 @@ public sealed partial class Reconciler(
             : null;
     }
 
-    /// <summary>Every partner balance, partner withdrawals not done (amount + fee: given back in full if they fail), unmatched deposits, held quarantine.</summary>
+    /// <summary>
+    /// Every partner balance, partner withdrawals not done (amount + fee: given back in full if they fail), unmatched
+    /// deposits, held quarantine: live ones only (test mode's simulated money is owed to nobody and never held).
+    /// </summary>
     private async Task<long> OwedAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT (SELECT coalesce(sum(balance_nanoton), 0) FROM partner_balances)
-                 + (SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND status IN ('awaiting_confirmation', 'pending', 'sent'))
-                 + (SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched')
+            SELECT (SELECT coalesce(sum(b.balance_nanoton), 0) FROM partner_balances b JOIN partners p ON p.id = b.partner_id WHERE p.livemode)
+                 + (SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND livemode AND status IN ('awaiting_confirmation', 'pending', 'sent'))
+                 + (SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched' AND livemode)
                  + (SELECT coalesce(sum(q.amount_nanoton), 0) FROM quarantined_deposits q
-                     WHERE q.released_at IS NULL AND q.amount_nanoton IS NOT NULL
+                     WHERE q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.received_via <> 'sandbox'
                        AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.tx_hash = q.tx_hash))
             """);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
@@ -221,7 +224,7 @@ public sealed partial class Reconciler(
     {
         var hot = await processor.HotWalletAsync(cancellationToken);
         var addresses = new List<string>();
-        await using (var command = dataSource.CreateCommand("SELECT address FROM deposit_addresses"))
+        await using (var command = dataSource.CreateCommand("SELECT address FROM deposit_addresses WHERE livemode"))
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

@@ -68,7 +68,7 @@ public sealed partial class WithdrawalEngine(
         await using (var command = dataSource.CreateCommand(
             """
             SELECT w.id, p.telegram_user_id, w.confirm_salt FROM withdrawals w JOIN partners p ON p.id = w.partner_id
-             WHERE w.status = 'awaiting_confirmation' AND w.telegram_message_id IS NULL AND w.confirm_by > $1
+             WHERE w.status = 'awaiting_confirmation' AND w.telegram_message_id IS NULL AND w.confirm_by > $1 AND w.livemode
              ORDER BY w.id LIMIT $2
             """))
         {
@@ -115,7 +115,7 @@ public sealed partial class WithdrawalEngine(
         await using (var command = dataSource.CreateCommand(
             """
             SELECT id, source_address, tx_hash FROM deposits
-             WHERE kind = 'unmatched' AND decision IS NULL AND source_address IS NOT NULL
+             WHERE kind = 'unmatched' AND decision IS NULL AND source_address IS NOT NULL AND livemode
                AND unmatched_nanoton > $1 AND unmatched_nanoton > $2 AND applied_at <= $3
              ORDER BY applied_at LIMIT $4
             """))
@@ -369,7 +369,7 @@ public sealed partial class WithdrawalEngine(
     {
         var ids = new List<long>();
         await using var command = dataSource.CreateCommand(
-            "SELECT id FROM withdrawals WHERE status = $1 AND next_check_at <= $2 AND NOT (status = 'sent' AND processor_id IS NULL) ORDER BY next_check_at, id LIMIT $3");
+            "SELECT id FROM withdrawals WHERE status = $1 AND next_check_at <= $2 AND livemode AND NOT (status = 'sent' AND processor_id IS NULL) ORDER BY next_check_at, id LIMIT $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });

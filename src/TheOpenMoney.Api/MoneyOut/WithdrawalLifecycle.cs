@@ -34,7 +34,7 @@ public sealed class WithdrawalLifecycle(
     /// <c>INSUFFICIENT_BALANCE</c>), within the daily limit (409 <c>WITHDRAWAL_LIMIT</c>); nothing is written otherwise.
     /// </summary>
     public Task<Withdrawal> RequestAsync(
-        long partnerId, long amountNanoton, long feeNanoton, string destination, DateTimeOffset confirmBy, byte[] confirmSalt, long dailyLimitNanoton, CancellationToken cancellationToken) =>
+        long partnerId, bool livemode, long amountNanoton, long feeNanoton, string destination, DateTimeOffset confirmBy, byte[] confirmSalt, long dailyLimitNanoton, CancellationToken cancellationToken) =>
         unitOfWork.RunAsync(
             async token =>
             {
@@ -77,9 +77,9 @@ public sealed class WithdrawalLifecycle(
                 await using (var insert = db.Command(
                     $"""
                      INSERT INTO withdrawals (id, kind, partner_id, status, amount_nanoton, fee_nanoton, destination, query_id,
-                                              confirm_salt, confirm_by, created_at, updated_at)
+                                              confirm_salt, confirm_by, created_at, updated_at, livemode)
                      OVERRIDING SYSTEM VALUE
-                     SELECT n, 'partner', $1, $2, $3, $4, $5, 'wd-' || n, $6, $7, $8, $8
+                     SELECT n, 'partner', $1, $2, $3, $4, $5, 'wd-' || n, $6, $7, $8, $8, $9
                        FROM (SELECT nextval(pg_get_serial_sequence('withdrawals', 'id')) AS n) s
                      RETURNING {Withdrawal.Columns}
                      """,
@@ -90,7 +90,8 @@ public sealed class WithdrawalLifecycle(
                     destination,
                     confirmSalt,
                     confirmBy,
-                    now))
+                    now,
+                    livemode))
                 {
                     await using var reader = await insert.ExecuteReaderAsync(token);
                     await reader.ReadAsync(token);
@@ -132,7 +133,7 @@ public sealed class WithdrawalLifecycle(
             {
                 var now = time.GetUtcNow();
                 await using (var confirm = db.Command(
-                    "UPDATE withdrawals SET status = $2, confirmed_at = $3, updated_at = $3, next_check_at = $3 WHERE id = $1 AND status = $4 AND confirm_by > $3",
+                    "UPDATE withdrawals SET status = $2, confirmed_at = $3, updated_at = $3, next_check_at = $3 WHERE id = $1 AND status = $4 AND confirm_by > $3 AND livemode",
                     id,
                     Text(WithdrawalMachine.Confirm.To),
                     now,
@@ -234,7 +235,8 @@ public sealed class WithdrawalLifecycle(
 
     /// <summary>
     /// (new) → pending refund of an unmatched deposit: amount = what it holds minus <paramref name="feeNanoton"/>,
-    /// to <paramref name="destination"/>. The deposit must be unmatched with nothing decided, or
+    /// to <paramref name="destination"/>. The deposit must be a live one (a simulated deposit is never sent
+    /// anywhere), unmatched with nothing decided, or
     /// (<paramref name="afterFailedRefund"/>, an operator) its last refund failed. Null when it is not (nothing written).
     /// </summary>
     public Task<Withdrawal?> QueueRefundAsync(long depositId, long feeNanoton, string destination, string comment, bool afterFailedRefund, CancellationToken cancellationToken) =>
@@ -246,7 +248,7 @@ public sealed class WithdrawalLifecycle(
                     $"""
                      WITH deposit AS (
                          UPDATE deposits SET decision = 'refunding', decided_at = $4
-                          WHERE id = $1 AND kind = 'unmatched' AND unmatched_nanoton > $2
+                          WHERE id = $1 AND kind = 'unmatched' AND unmatched_nanoton > $2 AND livemode
                             AND (decision IS NULL OR ($6 AND decision IN ('refund_failed', 'unrefundable')))
                          RETURNING id, unmatched_nanoton
                      )
@@ -361,6 +363,69 @@ public sealed class WithdrawalLifecycle(
 
                 unitOfWork.AfterCommit(() => metrics.Moved(WithdrawalMachine.Complete, EnumText<WithdrawalKind>.Parse(kind)));
                 return true;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// A test withdrawal settled by the sandbox (its stand-in for Confirm and for the processor): awaiting_confirmation
+    /// → completed with a made-up tx_hash, or → failed with the hold given back when the amount ends in .13. Only
+    /// a test withdrawal of this (test) partner moves; null when there is none with that id, otherwise the row as it
+    /// is now and whether this call settled it.
+    /// </summary>
+    public Task<(Withdrawal Now, bool Settled)?> SettleInSandboxAsync(long partnerId, long id, CancellationToken cancellationToken) =>
+        unitOfWork.RunAsync<(Withdrawal Now, bool Settled)?>(
+            async token =>
+            {
+                var now = time.GetUtcNow();
+                long amount;
+                await using (var locked = db.Command(
+                    "SELECT amount_nanoton FROM withdrawals WHERE id = $1 AND partner_id = $2 AND NOT livemode FOR UPDATE", id, partnerId))
+                {
+                    if (await locked.ExecuteScalarAsync(token) is not long found)
+                    {
+                        return null;
+                    }
+
+                    amount = found;
+                }
+
+                const string Guard = "WHERE id = $4 AND status = $5 AND NOT livemode AND confirm_by > $2";
+                var awaiting = Text(WithdrawalMachine.CompleteInSandbox.From[0]);
+                if (amount % 1_000_000_000 / 10_000_000 == 13 && amount % 10_000_000 == 0)
+                {
+                    var failed = await EndWithoutSendingAsync(
+                        Guard, WithdrawalMachine.FailInSandbox, "failed_at", "the sandbox failed it: amount_ton ends in .13", now, [id, awaiting], token);
+                    if (failed.Count == 1)
+                    {
+                        return (failed[0], true);
+                    }
+                }
+                else
+                {
+                    await using var complete = db.Command(
+                        $"""
+                         UPDATE withdrawals SET status = $1, confirmed_at = $2, sent_at = $2, completed_at = $2, updated_at = $2, tx_hash = $3, next_check_at = NULL
+                          {Guard}
+                         RETURNING {Withdrawal.Columns}
+                         """,
+                        Text(WithdrawalMachine.CompleteInSandbox.To),
+                        now,
+                        "sandbox-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(28)),
+                        id,
+                        awaiting);
+                    await using var reader = await complete.ExecuteReaderAsync(token);
+                    if (await reader.ReadAsync(token))
+                    {
+                        var completed = Withdrawal.Read(reader);
+                        unitOfWork.AfterCommit(() => metrics.Moved(WithdrawalMachine.CompleteInSandbox, WithdrawalKind.Partner));
+                        return (completed, true);
+                    }
+                }
+
+                await using var current = db.Command($"SELECT {Withdrawal.Columns} FROM withdrawals WHERE id = $1", id);
+                await using var row = await current.ExecuteReaderAsync(token);
+                await row.ReadAsync(token);
+                return (Withdrawal.Read(row), false);
             },
             cancellationToken);
 

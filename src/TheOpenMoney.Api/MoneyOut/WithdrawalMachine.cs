@@ -34,6 +34,7 @@ public sealed record WithdrawalTransition(
 ///  pending ── the processor refused it for good ───────────────────────▶ failed    (hold reversed / deposit back to the operators)
 ///  sent ── the processor says processed (tx_hash) ─────────────────────▶ completed (refund: the deposit is refunded)
 ///  sent ── the processor says failed ──────────────────────────────────▶ failed    (hold reversed / deposit back to the operators)
+///  awaiting_confirmation ── sandbox confirm (test mode only) ──────────▶ completed (made-up tx_hash) or failed (amount ending .13; hold reversed)
 /// </code>
 /// </summary>
 public static class WithdrawalMachine
@@ -87,7 +88,18 @@ public static class WithdrawalMachine
         "partner: the hold given back; refund: the deposit's decision becomes refund_failed (operators decide)",
         "status = sent and the processor says failed");
 
-    public static IReadOnlyList<WithdrawalTransition> All { get; } = [Request, QueueRefund, Confirm, Expire, Cancel, Send, Refuse, Complete, FailAtProcessor];
+    public static readonly WithdrawalTransition CompleteInSandbox = new(
+        "the sandbox completes a test withdrawal", [WithdrawalStatus.AwaitingConfirmation], WithdrawalStatus.Completed, Partner, nameof(WithdrawalLifecycle.SettleInSandboxAsync),
+        "none: the simulated TON leaves (a made-up tx_hash); nothing reaches the processor",
+        "livemode = false (a CHECK keeps test withdrawals away from the processor), the test key's own, awaiting_confirmation before confirm_by, amount not ending in .13");
+
+    public static readonly WithdrawalTransition FailInSandbox = new(
+        "the sandbox fails a test withdrawal", [WithdrawalStatus.AwaitingConfirmation], WithdrawalStatus.Failed, Partner, nameof(WithdrawalLifecycle.SettleInSandboxAsync),
+        "the hold given back (ledger withdrawal_reversal)",
+        "as for completing, with an amount ending in .13 (so the reversal can be tried)");
+
+    public static IReadOnlyList<WithdrawalTransition> All { get; } =
+        [Request, QueueRefund, Confirm, Expire, Cancel, Send, Refuse, Complete, FailAtProcessor, CompleteInSandbox, FailInSandbox];
 
     /// <summary>The statuses a withdrawal never leaves.</summary>
     public static IReadOnlyList<WithdrawalStatus> Final { get; } =

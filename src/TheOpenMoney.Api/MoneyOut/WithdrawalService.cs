@@ -17,9 +17,48 @@ public sealed class WithdrawalService(
 {
     /// <summary>
     /// Holds amount + fee and answers <c>awaiting_confirmation</c>; the engine asks the partner in Telegram
-    /// at once. Without the bot nobody can confirm: 503 and nothing held.
+    /// at once. Without the bot nobody can confirm: 503 and nothing held. A test withdrawal needs neither the
+    /// processor nor the bot: it waits for the sandbox's confirm (<c>POST /sandbox/withdrawals/{id}/confirm</c>).
     /// </summary>
-    public Task<WithdrawalResponse> RequestAsync(long partnerId, long amountNanoton, string destination, CancellationToken cancellationToken)
+    public Task<WithdrawalResponse> RequestAsync(long partnerId, bool livemode, long amountNanoton, string destination, CancellationToken cancellationToken)
+    {
+        if (livemode)
+        {
+            EnsureLiveMoneyOutRuns();
+        }
+
+        var settings = options.Value;
+        var salt = RandomNumberGenerator.GetBytes(16);
+        return unitOfWork.RunAsync(
+            async token => WithdrawalResponse.From(await lifecycle.RequestAsync(
+                partnerId,
+                livemode,
+                amountNanoton,
+                TonAmount.ToNano(settings.FeeTon),
+                TonAddress.ToNonBounceable(destination),
+                time.GetUtcNow() + settings.ConfirmWithin,
+                salt,
+                TonAmount.ToNano(settings.DailyLimitTon),
+                token)),
+            cancellationToken);
+    }
+
+    /// <summary>The sandbox's confirm of a test withdrawal (completed, or failed for an amount ending in .13); 404 for anything but the test key's own, 409 when it is not awaiting confirmation.</summary>
+    public async Task<WithdrawalResponse> SettleInSandboxAsync(long partnerId, long id, CancellationToken cancellationToken)
+    {
+        var (withdrawal, settled) = await lifecycle.SettleInSandboxAsync(partnerId, id, cancellationToken) ?? throw ApiException.NotFound("withdrawal");
+        if (!settled)
+        {
+            throw ApiException.Conflict(
+                ErrorCodes.InvalidState,
+                $"withdrawal {id} is {WithdrawalMachine.Text(withdrawal.Status)}; only one awaiting confirmation (and not past confirm_by) can be confirmed");
+        }
+
+        return WithdrawalResponse.From(withdrawal);
+    }
+
+    /// <summary>Live money out needs the processor (to send) and the bot (to confirm): 503, nothing held, without either.</summary>
+    private void EnsureLiveMoneyOutRuns()
     {
         if (!processor.Value.Enabled)
         {
@@ -39,20 +78,6 @@ public sealed class WithdrawalService(
                 RetryAfterSeconds = 60,
             };
         }
-
-        var settings = options.Value;
-        var salt = RandomNumberGenerator.GetBytes(16);
-        return unitOfWork.RunAsync(
-            async token => WithdrawalResponse.From(await lifecycle.RequestAsync(
-                partnerId,
-                amountNanoton,
-                TonAmount.ToNano(settings.FeeTon),
-                TonAddress.ToNonBounceable(destination),
-                time.GetUtcNow() + settings.ConfirmWithin,
-                salt,
-                TonAmount.ToNano(settings.DailyLimitTon),
-                token)),
-            cancellationToken);
     }
 
     /// <summary>Cancels a withdrawal not yet asked of the processor (the hold given back); a cancelled one answers again; otherwise 409.</summary>

@@ -31,7 +31,7 @@ public sealed class WithdrawalsController(WithdrawalService withdrawals) : Contr
     [RequestSizeLimit(MaxBodyBytes)]
     [Fails(StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<WithdrawalResponse>>> Create([FromBody] CreateWithdrawalRequest request, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of(await withdrawals.RequestAsync(User.GetPartnerId(), TonAmount.ToNano(request.AmountTon!.Value), request.Destination!, cancellationToken)));
+        Ok(ApiResponse.Of(await withdrawals.RequestAsync(User.GetPartnerId(), User.IsLivemode(), TonAmount.ToNano(request.AmountTon!.Value), request.Destination!, cancellationToken)));
 
     /// <summary>Your withdrawals, newest first.</summary>
     [HttpGet(Name = "listWithdrawals")]

@@ -40,6 +40,9 @@ public sealed class Order : IWrittenByStatementsOnly
 
     public long PartnerId { get; set; }
 
+    /// <summary>False for a test-mode order (a test key's; simulated money, never the chain, the supplier or TonRamp).</summary>
+    public bool Livemode { get; set; } = true;
+
     public OrderStatus Status { get; set; }
 
     public OrderType OrderType { get; set; }

@@ -37,6 +37,7 @@ public sealed class OrderContractExamples : IContractExamples
         """
         {
           "id": 10421,
+          "livemode": true,
           "status": "pending_payment",
           "order_type": "stars",
           "stars_amount": 100,

@@ -106,7 +106,7 @@ public sealed class OrderLifecycle(
     /// back. False when the order was not pending (the caller says why).
     /// </summary>
     public Task<bool> CancelAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
-        CloseUnpaidAsync(orderId, OrderMachine.Cancel, partnerId, expiredBefore: null, cancellationToken);
+        CloseUnpaidAsync(orderId, OrderMachine.Cancel, partnerId, expiredBefore: null, testOnly: false, cancellationToken);
 
     /// <summary>
     /// <c>pending_payment → expired</c> for orders whose <c>expires_at</c> is before
@@ -114,16 +114,35 @@ public sealed class OrderLifecycle(
     /// dated before expiry can no longer show up). One transaction per order, oldest first, at most
     /// <paramref name="limit"/>; returns how many expired.
     /// </summary>
-    public async Task<int> ExpireDueAsync(DateTimeOffset scannedTo, int limit, CancellationToken cancellationToken)
+    public async Task<int> ExpireDueAsync(DateTimeOffset scannedTo, int limit, CancellationToken cancellationToken) =>
+        await ExpireDueAsync(scannedTo, livemode: true, limit, cancellationToken);
+
+    /// <summary>
+    /// Test-mode orders past <c>expires_at</c>: no processor history to wait for (their money only
+    /// arrives through the sandbox routes, dated when it is sent), so they expire on time.
+    /// </summary>
+    public Task<int> ExpireDueTestOrdersAsync(int limit, CancellationToken cancellationToken) =>
+        ExpireDueAsync(time.GetUtcNow(), livemode: false, limit, cancellationToken);
+
+    /// <summary>
+    /// <c>pending_payment → expired</c> now for the test key's own pending test order (the sandbox's
+    /// <c>/expire</c>), whatever its <c>expires_at</c>; the guard refuses a live order. False when the order
+    /// is not a pending test order of this partner.
+    /// </summary>
+    public Task<bool> ExpireTestOrderNowAsync(long partnerId, long orderId, CancellationToken cancellationToken) =>
+        CloseUnpaidAsync(orderId, OrderMachine.Expire, partnerId, expiredBefore: null, testOnly: true, cancellationToken);
+
+    private async Task<int> ExpireDueAsync(DateTimeOffset before, bool livemode, int limit, CancellationToken cancellationToken)
     {
+        var scannedTo = before;
         var due = await db.Orders.AsNoTracking()
-            .Where(o => o.Status == OrderMachine.Expire.From && o.ExpiresAt < scannedTo)
+            .Where(o => o.Status == OrderMachine.Expire.From && o.ExpiresAt < scannedTo && o.Livemode == livemode)
             .OrderBy(o => o.ExpiresAt).Select(o => o.Id).Take(limit)
             .ToListAsync(cancellationToken);
         var expired = 0;
         foreach (var orderId in due)
         {
-            expired += await CloseUnpaidAsync(orderId, OrderMachine.Expire, partnerId: null, scannedTo, cancellationToken) ? 1 : 0;
+            expired += await CloseUnpaidAsync(orderId, OrderMachine.Expire, partnerId: null, scannedTo, testOnly: false, cancellationToken) ? 1 : 0;
         }
 
         return expired;
@@ -154,7 +173,7 @@ public sealed class OrderLifecycle(
                       FROM due
                      WHERE o.id = due.id
                     RETURNING o.id, o.order_type, o.recipient_username, o.stars_amount, o.premium_months, o.delivery_attempts,
-                              due.previous_status = $5 OR o.delivery_attempts > 1, due.previous_status
+                              due.previous_status = $5 OR o.delivery_attempts > 1, due.previous_status, o.livemode
                     """,
                     now,
                     batchSize,
@@ -176,6 +195,7 @@ public sealed class OrderLifecycle(
                             StarsAmount = reader.Get<int?>(3),
                             PremiumMonths = reader.Get<int?>(4),
                             DeliveryAttempts = reader.GetInt32(5),
+                            Livemode = reader.GetBoolean(8),
                         };
                         claimed.Add(new DeliveryClaim(order, Recovering: reader.GetBoolean(6)));
                         fromPaid += reader.GetString(7) == Text(OrderMachine.Claim.From!.Value) ? 1 : 0;
@@ -283,7 +303,7 @@ public sealed class OrderLifecycle(
     /// payment already received goes back to the partner's balance (ledger <c>underpayment</c>,
     /// <c>refunded_ton</c> on the order) in the same transaction.
     /// </summary>
-    private Task<bool> CloseUnpaidAsync(long orderId, OrderTransition closing, long? partnerId, DateTimeOffset? expiredBefore, CancellationToken cancellationToken) =>
+    private Task<bool> CloseUnpaidAsync(long orderId, OrderTransition closing, long? partnerId, DateTimeOffset? expiredBefore, bool testOnly, CancellationToken cancellationToken) =>
         unitOfWork.RunAsync(
             async token =>
             {
@@ -299,6 +319,7 @@ public sealed class OrderLifecycle(
                     $"""
                      UPDATE orders SET status = $2, {closedAtColumn} = $3, updated_at = $3, refunded_nanoton = paid_nanoton
                       WHERE id = $1 AND status = $4 AND partner_id = coalesce($5, partner_id) AND expires_at < coalesce($6, 'infinity')
+                        AND NOT (livemode AND $7)
                      RETURNING partner_id, paid_nanoton
                      """,
                     orderId,
@@ -306,7 +327,8 @@ public sealed class OrderLifecycle(
                     now,
                     Text(closing.From!.Value),
                     partnerId,
-                    expiredBefore);
+                    expiredBefore,
+                    testOnly);
                 command.Parameters[4].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
                 command.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
                 long owner, received;
@@ -340,8 +362,8 @@ public sealed class OrderLifecycle(
                 """
                 INSERT INTO orders (partner_id, status, order_type, stars_amount, premium_months, recipient_username, recipient_check,
                                     price_nanoton, price_usd, fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency,
-                                    payment_address, payment_memo, client_reference, expires_at, created_at, updated_at, paid_at, paid_nanoton)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)
+                                    payment_address, payment_memo, client_reference, expires_at, created_at, updated_at, paid_at, paid_nanoton, livemode)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
                 ON CONFLICT (payment_memo) DO NOTHING
                 RETURNING id
                 """,
@@ -365,7 +387,8 @@ public sealed class OrderLifecycle(
                 order.ExpiresAt,
                 order.CreatedAt,
                 order.PaidAt,
-                order.PaidNanoton);
+                order.PaidNanoton,
+                order.Livemode);
             if (await command.ExecuteScalarAsync(cancellationToken) is long id)
             {
                 return id;

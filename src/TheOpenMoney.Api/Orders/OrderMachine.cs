@@ -82,7 +82,7 @@ public static class OrderMachine
 
     public static readonly OrderTransition Expire = new(
         "nobody paid in time", OrderStatus.PendingPayment, OrderStatus.Expired, OrderMover.Lifecycle, nameof(OrderLifecycle.ExpireDueAsync),
-        "status = pending_payment and expires_at before the instant up to which the processor has been read; what was received credited back (underpayment)");
+        "status = pending_payment and expires_at before the instant up to which the processor has been read (a test-mode order: before now, or at once through the sandbox's /expire, never a live one); what was received credited back (underpayment)");
 
     public static readonly OrderTransition Claim = new(
         "claimed for delivery", OrderStatus.Paid, OrderStatus.Processing, OrderMover.Lifecycle, nameof(OrderLifecycle.ClaimForDeliveryAsync),

@@ -4,6 +4,7 @@ namespace TheOpenMoney.Api.Orders;
 
 /// <summary>An order as partners see it. TON amounts are decimals with at most 9 fraction digits, each with its exact twin in nanoTON (a string).</summary>
 /// <param name="Id">Order id.</param>
+/// <param name="Livemode"><c>true</c> for a live order, <c>false</c> for a test-mode order (made with an <c>osk_test_</c> key: simulated money).</param>
 /// <param name="Status"><c>pending_payment</c>, <c>paid</c>, <c>processing</c>, <c>completed</c>, <c>expired</c>, <c>cancelled</c> or <c>failed</c>.</param>
 /// <param name="OrderType"><c>stars</c> or <c>premium</c>.</param>
 /// <param name="StarsAmount">Stars ordered (Stars orders).</param>
@@ -44,6 +45,7 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="PaymentRequest">The same transfer as a TON Connect <c>sendTransaction</c> request (the memo as a text-comment payload). Null when <c>payment_link</c> is.</param>
 public sealed record OrderResponse(
     long Id,
+    bool Livemode,
     [property: TextValues(typeof(OrderStatus))] string Status,
     [property: TextValues(typeof(OrderType))] string OrderType,
     int? StarsAmount,
@@ -94,6 +96,7 @@ public static class OrderMapping
         var instruction = PaymentInstructionFor(order);
         return new OrderResponse(
             order.Id,
+            order.Livemode,
             EnumText<OrderStatus>.ToText(order.Status),
             EnumText<OrderType>.ToText(order.OrderType),
             order.StarsAmount,

@@ -18,9 +18,9 @@ public sealed class OrderService(
     UnitOfWork unitOfWork,
     OrderLifecycle lifecycle,
     PricingService pricing,
-    IRecipientDirectory recipients,
-    IOrderPaymentAddress addresses,
-    ITonRampGateway tonRamp)
+    ForMode<IRecipientDirectory> recipients,
+    ForMode<IOrderPaymentAddress> addresses,
+    ForMode<ITonRampGateway> tonRamp)
 {
     private static readonly string[] SpentStatuses = [.. new[] { OrderStatus.Paid, OrderStatus.Processing, OrderStatus.Completed }.Select(OrderLifecycle.Text)];
 
@@ -32,16 +32,18 @@ public sealed class OrderService(
     /// <summary>
     /// Prices the order, checks the recipient, and then, in one transaction, creates it
     /// (<see cref="OrderLifecycle.CreateAsync"/>) with TonRamp's links when paid through TonRamp.
-    /// External calls (rate, recipient directory) happen before the transaction opens.
+    /// External calls (rate, recipient directory) happen before the transaction opens. A test-mode order
+    /// (<paramref name="livemode"/> false) uses the simulated directory, a sandbox address and simulated
+    /// TonRamp links: it never calls anyone outside.
     /// </summary>
-    public async Task<OrderResponse> CreateAsync(long partnerId, NewOrder request, CancellationToken cancellationToken)
+    public async Task<OrderResponse> CreateAsync(long partnerId, bool livemode, NewOrder request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var quote = request.Type == OrderType.Stars
             ? await pricing.QuoteStarsAsync(request.StarsAmount!.Value, cancellationToken)
             : await pricing.QuotePremiumAsync(request.PremiumMonths!.Value, cancellationToken);
         var product = request.Type == OrderType.Stars ? RecipientProduct.Stars : RecipientProduct.Premium;
-        var recipient = await recipients.CheckAsync(request.RecipientUsername, product, request.PremiumMonths, cancellationToken);
+        var recipient = await recipients.Get(livemode).CheckAsync(request.RecipientUsername, product, request.PremiumMonths, cancellationToken);
         if (recipient.CanReceive == false)
         {
             throw new ApiException(
@@ -50,10 +52,11 @@ public sealed class OrderService(
                 $"@{request.RecipientUsername} cannot receive {(product == RecipientProduct.Stars ? "Stars" : "Premium")}: {recipient.Reason}");
         }
 
-        var paymentAddress = request.PaymentMethod == PaymentMethod.Balance ? null : await addresses.GetOrdersAddressAsync(cancellationToken);
+        var paymentAddress = request.PaymentMethod == PaymentMethod.Balance ? null : await addresses.Get(livemode).GetOrdersAddressAsync(cancellationToken);
         var draft = new Order
         {
             PartnerId = partnerId,
+            Livemode = livemode,
             OrderType = request.Type,
             StarsAmount = request.StarsAmount,
             PremiumMonths = request.PremiumMonths,
@@ -76,7 +79,7 @@ public sealed class OrderService(
                 if (order.PaymentMethod == PaymentMethod.Tonramp)
                 {
                     // Inside the transaction: if TonRamp cannot make the links, the order is rolled back.
-                    var links = await tonRamp.CreateLinksAsync(order.PaymentAddress!, order.PriceNanoton, order.PaymentMemo, token);
+                    var links = await tonRamp.Get(livemode).CreateLinksAsync(order.PaymentAddress!, order.PriceNanoton, order.PaymentMemo, token);
                     await lifecycle.AttachTonRampLinksAsync(order, links.Payload, links.DeepLink, links.TelegramLink, token);
                 }
 

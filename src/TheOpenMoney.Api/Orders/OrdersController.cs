@@ -42,7 +42,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
             null,
             ParseMethod(request.PaymentMethod),
             request.ClientReference);
-        return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), order, cancellationToken)));
+        return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), User.IsLivemode(), order, cancellationToken)));
     }
 
     /// <summary>Create a Premium order (3 / 6 / 12 months).</summary>
@@ -64,7 +64,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
             request.Months,
             ParseMethod(request.PaymentMethod),
             request.ClientReference);
-        return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), order, cancellationToken)));
+        return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), User.IsLivemode(), order, cancellationToken)));
     }
 
     /// <summary>Get order by ID.</summary>

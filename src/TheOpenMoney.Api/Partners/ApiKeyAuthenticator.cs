@@ -13,7 +13,11 @@ public sealed class ApiKeyAuthenticator(
     TimeProvider time,
     IOptions<ApiKeyOptions> options)
 {
-    public sealed record AuthenticatedKey(long KeyId, long PartnerId, string Prefix);
+    /// <param name="KeyId">The key's row.</param>
+    /// <param name="PartnerId">Its partner (a test key's is the test twin).</param>
+    /// <param name="Prefix">Its display prefix.</param>
+    /// <param name="Livemode">False for an <c>osk_test_</c> key: its partner is a test twin (simulated money).</param>
+    public sealed record AuthenticatedKey(long KeyId, long PartnerId, string Prefix, bool Livemode);
 
     public async Task<AuthenticatedKey?> AuthenticateAsync(string presentedKey, CancellationToken cancellationToken)
     {
@@ -26,7 +30,7 @@ public sealed class ApiKeyAuthenticator(
         AuthenticatedKey key;
         DateTimeOffset? lastUsedAt;
         await using (var lookup = dataSource.CreateCommand(
-            "SELECT id, partner_id, prefix, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"))
+            "SELECT id, partner_id, prefix, last_used_at, livemode FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"))
         {
             lookup.Parameters.Add(new NpgsqlParameter { Value = hash });
             await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
@@ -35,7 +39,7 @@ public sealed class ApiKeyAuthenticator(
                 return null;
             }
 
-            key = new AuthenticatedKey(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2));
+            key = new AuthenticatedKey(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetBoolean(4));
             lastUsedAt = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
         }
 

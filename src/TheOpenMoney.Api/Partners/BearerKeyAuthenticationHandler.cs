@@ -54,7 +54,7 @@ public sealed class BearerKeyAuthenticationHandler(
         }
 
         _failure = Failure.None;
-        var principal = PartnerPrincipal.Create(key.PartnerId, key.KeyId, key.Prefix, SchemeName);
+        var principal = PartnerPrincipal.Create(key.PartnerId, key.KeyId, key.Prefix, key.Livemode, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 

@@ -9,6 +9,12 @@ public sealed class Partner
 
     public string? Username { get; set; }
 
+    /// <summary>False for a test twin: the partner behind <c>osk_test_</c> keys, whose money is simulated.</summary>
+    public bool Livemode { get; set; } = true;
+
+    /// <summary>For a test twin, the live partner it belongs to.</summary>
+    public long? LivePartnerId { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -26,6 +32,9 @@ public sealed class ApiKey
     public byte[] KeyHash { get; set; } = [];
 
     public string Prefix { get; set; } = "";
+
+    /// <summary>False for an <c>osk_test_</c> key (its partner is a test twin).</summary>
+    public bool Livemode { get; set; } = true;
 
     public DateTimeOffset CreatedAt { get; set; }
 

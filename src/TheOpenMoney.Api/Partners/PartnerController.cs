@@ -24,6 +24,7 @@ public sealed class PartnerController(AppDbContext db) : ControllerBase
         var partner = row.Partner!;
         return Ok(ApiResponse.Of(new PartnerResponse(
             partner.Id,
+            partner.Livemode ? "live" : "test",
             partner.TelegramUserId,
             partner.Username,
             partner.CreatedAt,
@@ -31,12 +32,13 @@ public sealed class PartnerController(AppDbContext db) : ControllerBase
     }
 }
 
-/// <param name="Id">Partner id.</param>
+/// <param name="Id">Partner id (a test key's is its test-mode twin's: test data is kept under an id of its own).</param>
+/// <param name="Mode"><c>live</c> for an <c>osk_</c> key, <c>test</c> for an <c>osk_test_</c> key (simulated money; the sandbox routes).</param>
 /// <param name="TelegramUserId">The Telegram account the key was issued to.</param>
 /// <param name="Username">Telegram username when known.</param>
 /// <param name="CreatedAt">When the partner was created.</param>
 /// <param name="ApiKey">The key used for this request.</param>
-public sealed record PartnerResponse(long Id, long TelegramUserId, string? Username, DateTimeOffset CreatedAt, PartnerKeyResponse ApiKey);
+public sealed record PartnerResponse(long Id, [property: TextValues("live", "test")] string Mode, long TelegramUserId, string? Username, DateTimeOffset CreatedAt, PartnerKeyResponse ApiKey);
 
 /// <param name="Prefix">Display prefix, e.g. <c>osk_AbC1x2…</c>.</param>
 /// <param name="CreatedAt">When the key was issued.</param>

@@ -10,7 +10,7 @@ internal sealed class PartnerConfiguration : IEntityTypeConfiguration<Partner>
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Id).UseIdentityAlwaysColumn();
         builder.Property(p => p.Username).HasMaxLength(64);
-        builder.HasIndex(p => p.TelegramUserId).IsUnique();
+        builder.HasIndex(p => p.TelegramUserId).IsUnique().HasFilter("livemode");
     }
 }
 

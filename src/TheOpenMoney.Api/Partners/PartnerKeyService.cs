@@ -2,7 +2,12 @@ using TheOpenMoney.Api.Balance;
 
 namespace TheOpenMoney.Api.Partners;
 
-/// <summary>Creates partners and issues/revokes their keys (used by the operator CLI and the bot).</summary>
+/// <summary>
+/// Creates partners and issues/revokes their keys (used by the operator CLI and the bot). A live key
+/// (<c>osk_</c>) belongs to the partner; a test key (<c>osk_test_</c>) to its test twin, a partners row of
+/// its own (<c>livemode = false</c>, made on the first test key), so everything scoped by partner keeps
+/// test data and live data apart. Each mode has at most one active key, independent of the other's.
+/// </summary>
 public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, BalanceLedger ledger, TimeProvider time)
 {
     public sealed record IssuedKey(long PartnerId, string Plaintext, string Prefix, DateTimeOffset CreatedAt);
@@ -17,18 +22,22 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
     /// any, and issues a new one: all in one transaction. The partner row lock taken by the
     /// upsert serialises concurrent calls for one partner; the partial unique index backs it up.
     /// </summary>
-    public async Task<IssuedKey> IssueAsync(long telegramUserId, string? username, CancellationToken cancellationToken)
+    public Task<IssuedKey> IssueAsync(long telegramUserId, string? username, CancellationToken cancellationToken) =>
+        IssueAsync(telegramUserId, username, livemode: true, cancellationToken);
+
+    /// <summary>As <see cref="IssueAsync(long, string?, CancellationToken)"/>, for a live key or a test key (the test twin's, made when new).</summary>
+    public async Task<IssuedKey> IssueAsync(long telegramUserId, string? username, bool livemode, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(telegramUserId);
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var partnerId = await UpsertPartnerAsync(telegramUserId, username, now, cancellationToken);
+        var partnerId = await UpsertPartnerAsync(telegramUserId, username, livemode, now, cancellationToken);
         await ledger.EnsureAccountAsync(partnerId, cancellationToken);
         await db.ApiKeys
             .Where(k => k.PartnerId == partnerId && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
 
-        var issued = await AddKeyAsync(partnerId, now, cancellationToken);
+        var issued = await AddKeyAsync(partnerId, livemode, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return issued;
     }
@@ -39,12 +48,12 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
     /// nothing. One transaction: the partner row lock taken by the upsert serialises concurrent
     /// calls for one partner, so two requests never both issue.
     /// </summary>
-    public async Task<KeyRequestOutcome> IssueIfNoneActiveAsync(long telegramUserId, string? username, CancellationToken cancellationToken)
+    public async Task<KeyRequestOutcome> IssueIfNoneActiveAsync(long telegramUserId, string? username, bool livemode, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(telegramUserId);
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var partnerId = await UpsertPartnerAsync(telegramUserId, username, now, cancellationToken);
+        var partnerId = await UpsertPartnerAsync(telegramUserId, username, livemode, now, cancellationToken);
         await ledger.EnsureAccountAsync(partnerId, cancellationToken);
         var active = await db.ApiKeys.AsNoTracking()
             .Where(k => k.PartnerId == partnerId && k.RevokedAt == null)
@@ -56,7 +65,7 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
             return new KeyRequestOutcome(null, active);
         }
 
-        var issued = await AddKeyAsync(partnerId, now, cancellationToken);
+        var issued = await AddKeyAsync(partnerId, livemode, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new KeyRequestOutcome(issued, null);
     }
@@ -76,16 +85,16 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Username, cleanUsername).SetProperty(p => p.UpdatedAt, now), cancellationToken);
     }
 
-    /// <summary>The partner's id for a Telegram user, or null when there is no such partner.</summary>
+    /// <summary>The (live) partner's id for a Telegram user, or null when there is no such partner.</summary>
     public async Task<long?> FindPartnerIdAsync(long telegramUserId, CancellationToken cancellationToken) =>
-        await db.Partners.AsNoTracking().Where(p => p.TelegramUserId == telegramUserId).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken);
+        await db.Partners.AsNoTracking().Where(p => p.TelegramUserId == telegramUserId && p.Livemode).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken);
 
-    /// <summary>Revokes the partner's active key; returns how many keys were revoked (0 or 1).</summary>
-    public async Task<int> RevokeAsync(long telegramUserId, CancellationToken cancellationToken)
+    /// <summary>Revokes the partner's active key of that mode (the other mode's key keeps working); returns how many keys were revoked (0 or 1).</summary>
+    public async Task<int> RevokeAsync(long telegramUserId, bool livemode, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         return await db.ApiKeys
-            .Where(k => k.Partner!.TelegramUserId == telegramUserId && k.RevokedAt == null)
+            .Where(k => k.Partner!.TelegramUserId == telegramUserId && k.Livemode == livemode && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
     }
 
@@ -101,27 +110,45 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
         string.IsNullOrWhiteSpace(username) ? null : username.Trim().TrimStart('@');
 
     /// <summary>Adds a new key for the partner inside the caller's transaction (which must have revoked any active one).</summary>
-    private async Task<IssuedKey> AddKeyAsync(long partnerId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<IssuedKey> AddKeyAsync(long partnerId, bool livemode, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var key = hasher.Generate();
-        db.ApiKeys.Add(new ApiKey { PartnerId = partnerId, KeyHash = key.Hash, Prefix = key.Prefix, CreatedAt = now });
+        var key = hasher.Generate(livemode);
+        db.ApiKeys.Add(new ApiKey { PartnerId = partnerId, KeyHash = key.Hash, Prefix = key.Prefix, Livemode = livemode, CreatedAt = now });
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return new IssuedKey(partnerId, key.Plaintext, key.Prefix, now);
     }
 
-    private async Task<long> UpsertPartnerAsync(long telegramUserId, string? username, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The live partner of the Telegram user (created when new), or, for a test key, its test twin (created
+    /// on the first test key, with the live partner's Telegram user and username). Either way the live
+    /// partner's row is locked, so concurrent calls for one Telegram user queue.
+    /// </summary>
+    private async Task<long> UpsertPartnerAsync(long telegramUserId, string? username, bool livemode, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var cleanUsername = CleanUsername(username);
         var ids = await db.Database.SqlQuery<long>(
             $"""
             INSERT INTO partners (telegram_user_id, username, created_at, updated_at)
             VALUES ({telegramUserId}, {cleanUsername}, {now}, {now})
-            ON CONFLICT (telegram_user_id) DO UPDATE
+            ON CONFLICT (telegram_user_id) WHERE livemode DO UPDATE
                SET username = COALESCE(EXCLUDED.username, partners.username),
                    updated_at = EXCLUDED.updated_at
             RETURNING id AS "Value"
             """).ToListAsync(cancellationToken);
-        return ids[0];
+        if (livemode)
+        {
+            return ids[0];
+        }
+
+        var twins = await db.Database.SqlQuery<long>(
+            $"""
+            INSERT INTO partners (telegram_user_id, username, livemode, live_partner_id, created_at, updated_at)
+            SELECT telegram_user_id, username, false, id, {now}, {now} FROM partners WHERE id = {ids[0]}
+            ON CONFLICT (live_partner_id) WHERE live_partner_id IS NOT NULL DO UPDATE
+               SET username = EXCLUDED.username, updated_at = EXCLUDED.updated_at
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        return twins[0];
     }
 }

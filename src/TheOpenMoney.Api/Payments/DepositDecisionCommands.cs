@@ -3,7 +3,7 @@ using TheOpenMoney.Api.Infrastructure.Cli;
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>
-/// <c>deposits unmatched [--limit N]</c>: unmatched deposits still held (not refunded), oldest first — id,
+/// <c>deposits unmatched [--limit N]</c>: unmatched live deposits still held (not refunded; test mode's simulated ones are nobody's money and not listed), oldest first — id,
 /// tx_hash, amount, sender, when, what is decided (none, keep, refunding, refund_failed, unrefundable), and the
 /// comment's start with everything but printable ASCII escaped.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class DepositsUnmatchedCommand : IOperatorCommand
         await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand(
             """
             SELECT id, tx_hash, unmatched_nanoton, source_address, applied_at, coalesce(decision, 'none'), coalesce(comment, '')
-              FROM deposits WHERE kind = 'unmatched' AND unmatched_nanoton > 0 ORDER BY applied_at, id LIMIT $1
+              FROM deposits WHERE kind = 'unmatched' AND unmatched_nanoton > 0 AND livemode ORDER BY applied_at, id LIMIT $1
             """);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -48,6 +48,9 @@ public sealed class DepositIntake(
     TimeProvider time,
     IOptions<PaymentProcessorOptions> options)
 {
+    /// <summary>The <c>received_via</c> of simulated (test-mode) deposits; the database derives <c>livemode = false</c> from it.</summary>
+    public const string SimulatedVia = "sandbox";
+
     /// <summary>Stored deposits applied per pass of <see cref="ApplyStoredAsync"/>.</summary>
     private const int StoredPerPass = 1000;
 
@@ -80,6 +83,17 @@ public sealed class DepositIntake(
     }
 
     /// <summary>
+    /// A simulated deposit of test mode (the sandbox routes): stored with <c>received_via = 'sandbox'</c>, which
+    /// makes it a test deposit in the database, and settled exactly like a processor's row, so the same
+    /// matching rules apply; the database matches it only to test addresses and test orders.
+    /// </summary>
+    public async Task<RowSettlement> TakeSimulatedAsync(IncomingDeposit deposit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deposit);
+        return (await SettleAsync([new IncomeRow(0, deposit, null)], deposit.ProcessorUserId, SimulatedVia, cancellationToken))[0];
+    }
+
+    /// <summary>
     /// Deposits the webhook stored but could not apply are applied here (those held in quarantine
     /// are left alone); a failure counts towards quarantine as on the poll path.
     /// </summary>
@@ -89,7 +103,7 @@ public sealed class DepositIntake(
         await using (var select = dataSource.CreateCommand(
             """
             SELECT d.tx_hash, d.deposit_address, d.comment, d.processor_user_id,
-                   d.source_address, d.amount_nanoton, d.chain_time, d.comment_original
+                   d.source_address, d.amount_nanoton, d.chain_time, d.comment_original, d.livemode
               FROM deposits d
              WHERE d.applied_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM quarantined_deposits q WHERE q.tx_hash = d.tx_hash AND q.released_at IS NULL)
@@ -105,7 +119,7 @@ public sealed class DepositIntake(
                     ? reader.IsDBNull(2) ? null : reader.GetString(2)
                     : System.Text.Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(7));
                 pending.Add((
-                    new StoredDeposit(reader.GetString(0), reader.GetString(1), comment),
+                    new StoredDeposit(reader.GetString(0), reader.GetString(1), comment, reader.GetBoolean(8)),
                     new IncomingDeposit(
                         reader.GetString(0),
                         reader.GetString(3),

@@ -12,8 +12,8 @@ public sealed record DepositOutcome(string Kind, long? OrderId, long? PartnerId,
 /// <param name="Failure">Why the database refused it (nothing of it was written); null when it went through.</param>
 public sealed record DepositResult(string TxHash, bool Stored, DepositOutcome? Outcome, Exception? Failure = null);
 
-/// <summary>A deposit stored but not applied yet (stored by an earlier version's webhook, whose apply failed).</summary>
-public sealed record StoredDeposit(string TxHash, string DepositAddress, string? Comment);
+/// <summary>A deposit stored but not applied yet (stored by an earlier version's webhook, whose apply failed); <paramref name="Livemode"/> false for a simulated one.</summary>
+public sealed record StoredDeposit(string TxHash, string DepositAddress, string? Comment, bool Livemode = true);
 
 /// <summary>
 /// Stores deposits (once per <c>tx_hash</c>) and applies the matching rules of API.md through the
@@ -63,7 +63,7 @@ public sealed partial class DepositProcessor(
     private const string OutcomeSql =
         """
         SELECT d.tx_hash, d.kind, d.order_id, d.partner_id, d.order_nanoton, d.credited_nanoton, d.unmatched_nanoton, d.amount_nanoton, d.chain_time,
-               o.payment_tx_hash = d.tx_hash
+               o.payment_tx_hash = d.tx_hash, d.livemode
           FROM deposits d LEFT JOIN orders o ON o.id = d.order_id
          WHERE d.tx_hash = ANY($1) AND d.applied_at = $2
         """;
@@ -95,7 +95,7 @@ public sealed partial class DepositProcessor(
                 // The SETs have no result set: the reader skips them.
                 var stored = await reader.ReadAsync(cancellationToken);
                 await reader.NextResultAsync(cancellationToken);
-                return new DepositResult(deposit.TxHash, stored, await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken));
+                return new DepositResult(deposit.TxHash, stored, await ReadOutcomeAsync(reader, deposit.TxHash, via != DepositIntake.SimulatedVia, cancellationToken));
             },
             cancellationToken);
 
@@ -105,7 +105,7 @@ public sealed partial class DepositProcessor(
             deposits,
             d => d.TxHash,
             (batch, deposit, now) => batch.BatchCommands.Add(ApplyCommand(deposit.TxHash, deposit.DepositAddress, deposit.Comment, now)),
-            async (reader, deposit) => new DepositResult(deposit.TxHash, false, await ReadOutcomeAsync(reader, deposit.TxHash, cancellationToken)),
+            async (reader, deposit) => new DepositResult(deposit.TxHash, false, await ReadOutcomeAsync(reader, deposit.TxHash, deposit.Livemode, cancellationToken)),
             cancellationToken);
 
     /// <summary>What PostgreSQL text can hold of a comment (NUL as U+FFFD), and the exact bytes when that differs.</summary>
@@ -219,7 +219,7 @@ public sealed partial class DepositProcessor(
                     reader.GetString(1), reader.Get<long?>(2), reader.Get<long?>(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6),
                     paidTheOrder ? OrderMachine.Pay : null);
                 recovered[reader.GetString(0)] = outcome;
-                Count(outcome, reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8));
+                Count(outcome, reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetBoolean(10));
             }
         }
 
@@ -264,7 +264,7 @@ public sealed partial class DepositProcessor(
 
     private static string CanonicalAddress(string address) => TonAddress.IsValid(address) ? TonAddress.ToNonBounceable(address) : address;
 
-    private async Task<DepositOutcome?> ReadOutcomeAsync(NpgsqlDataReader reader, string txHash, CancellationToken cancellationToken)
+    private async Task<DepositOutcome?> ReadOutcomeAsync(NpgsqlDataReader reader, string txHash, bool livemode, CancellationToken cancellationToken)
     {
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -286,14 +286,14 @@ public sealed partial class DepositProcessor(
             LogUnmatched(logger, txHash, amount, reader.IsDBNull(8) ? "unknown" : reader.GetString(8));
         }
 
-        Count(outcome, amount, chainTime);
+        Count(outcome, amount, chainTime, livemode);
         return outcome;
     }
 
-    /// <summary>The metrics of one applied deposit: its kind and lag, and the order's status change it made, if it made one.</summary>
-    private void Count(DepositOutcome outcome, long amount, DateTimeOffset chainTime)
+    /// <summary>The metrics of one applied deposit: its kind, mode and lag, and the order's status change it made, if it made one.</summary>
+    private void Count(DepositOutcome outcome, long amount, DateTimeOffset chainTime, bool livemode)
     {
-        metrics.DepositApplied(outcome.Kind, amount, time.GetUtcNow() - chainTime);
+        metrics.DepositApplied(outcome.Kind, amount, time.GetUtcNow() - chainTime, livemode);
         if (outcome.OrderMove is { } move)
         {
             orderMetrics.Transition(move);

@@ -45,12 +45,14 @@ public sealed class PaymentMetrics : IDisposable
         _webhookDeposits = _meter.CreateCounter<long>("tom.webhook.deposits", "{push}", "Processor webhook pushes, by what the processor confirmed (applied, known, stored, unknown, deferred, quarantined)");
     }
 
-    public void DepositApplied(string kind, long nanoton, TimeSpan lag)
+    /// <summary>One applied deposit, by kind and mode (<c>live</c>, or <c>test</c> for test mode's simulated money, which operators keep apart).</summary>
+    public void DepositApplied(string kind, long nanoton, TimeSpan lag, bool livemode = true)
     {
-        var tag = new KeyValuePair<string, object?>("kind", kind);
-        _applied.Add(1, tag);
-        _appliedNanoton.Add(nanoton, tag);
-        _matchingLag.Record(Math.Max(0, lag.TotalSeconds), tag);
+        var kindTag = new KeyValuePair<string, object?>("kind", kind);
+        var modeTag = new KeyValuePair<string, object?>("mode", livemode ? "live" : "test");
+        _applied.Add(1, kindTag, modeTag);
+        _appliedNanoton.Add(nanoton, kindTag, modeTag);
+        _matchingLag.Record(Math.Max(0, lag.TotalSeconds), kindTag, modeTag);
     }
 
     public void PollCompleted(TimeSpan duration) => _pollDuration.Record(duration.TotalMilliseconds);

@@ -68,7 +68,7 @@ public sealed partial class ProcessorPaymentAddresses(
     private async Task<string?> FindAsync(string purpose, long? partnerId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT address FROM deposit_addresses WHERE purpose = $1 AND partner_id IS NOT DISTINCT FROM $2");
+            "SELECT address FROM deposit_addresses WHERE purpose = $1 AND partner_id IS NOT DISTINCT FROM $2 AND livemode");
         command.Parameters.Add(new NpgsqlParameter { Value = purpose });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)partnerId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         return await command.ExecuteScalarAsync(cancellationToken) as string;
@@ -86,7 +86,7 @@ public sealed partial class ProcessorPaymentAddresses(
         }
 
         await using (var existing = new NpgsqlCommand(
-            "SELECT address FROM deposit_addresses WHERE purpose = $1 AND partner_id IS NOT DISTINCT FROM $2", connection, transaction))
+            "SELECT address FROM deposit_addresses WHERE purpose = $1 AND partner_id IS NOT DISTINCT FROM $2 AND livemode", connection, transaction))
         {
             existing.Parameters.Add(new NpgsqlParameter { Value = purpose });
             existing.Parameters.Add(new NpgsqlParameter { Value = (object?)partnerId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
+using TheOpenMoney.Api.Infrastructure.Auth;
 using TheOpenMoney.Api.Infrastructure.Validation;
 using TheOpenMoney.Api.Pricing;
 
@@ -10,14 +11,14 @@ namespace TheOpenMoney.Api.Recipients;
 [Route("api/v1/recipients")]
 [Tags("Recipients")]
 [Produces("application/json")]
-public sealed class RecipientsController(IRecipientDirectory directory) : ControllerBase
+public sealed class RecipientsController(ForMode<IRecipientDirectory> directory) : ControllerBase
 {
     /// <summary>Check if a username can receive Stars.</summary>
     /// <remarks><c>can_receive</c> is null with <c>reason: UNKNOWN</c> when the directory cannot say right now.</remarks>
     [HttpGet("stars", Name = "checkStarsRecipient")]
     public async Task<ActionResult<ApiResponse<RecipientResponse>>> Stars([FromQuery] StarsRecipientQuery query, CancellationToken cancellationToken)
     {
-        var status = await directory.CheckAsync(TelegramUsername.Normalize(query.Username), RecipientProduct.Stars, null, cancellationToken);
+        var status = await directory.Get(User.IsLivemode()).CheckAsync(TelegramUsername.Normalize(query.Username), RecipientProduct.Stars, null, cancellationToken);
         return Ok(ApiResponse.Of(RecipientResponse.From(status)));
     }
 
@@ -26,7 +27,7 @@ public sealed class RecipientsController(IRecipientDirectory directory) : Contro
     [HttpGet("premium", Name = "checkPremiumRecipient")]
     public async Task<ActionResult<ApiResponse<RecipientResponse>>> Premium([FromQuery] PremiumRecipientQuery query, CancellationToken cancellationToken)
     {
-        var status = await directory.CheckAsync(TelegramUsername.Normalize(query.Username), RecipientProduct.Premium, query.Months, cancellationToken);
+        var status = await directory.Get(User.IsLivemode()).CheckAsync(TelegramUsername.Normalize(query.Username), RecipientProduct.Premium, query.Months, cancellationToken);
         return Ok(ApiResponse.Of(RecipientResponse.From(status)));
     }
 }

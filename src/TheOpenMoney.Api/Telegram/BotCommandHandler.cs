@@ -34,9 +34,11 @@ public sealed partial class BotCommandHandler(
     /// </summary>
     private static readonly IReadOnlyList<Command> Commands =
     [
-        new("api", "Get your API key (shown once)", (h, chat, from, ct) => h.ApiAsync(chat, from, ct)),
+        new("api", "Get your API key (shown once)", (h, chat, from, ct) => h.ApiAsync(chat, from, livemode: true, ct)),
+        new("apitest", "Get a test-mode key (osk_test_…: simulated money)", (h, chat, from, ct) => h.ApiAsync(chat, from, livemode: false, ct)),
         new("keys", "Your keys: prefix, created, last used", (h, chat, from, ct) => h.KeysAsync(chat, from, ct)),
-        new("revoke", "Revoke your active key at once", (h, chat, from, ct) => h.RevokeAsync(chat, from, ct)),
+        new("revoke", "Revoke your active key at once", (h, chat, from, ct) => h.RevokeAsync(chat, from, livemode: true, ct)),
+        new("revoketest", "Revoke your active test-mode key", (h, chat, from, ct) => h.RevokeAsync(chat, from, livemode: false, ct)),
         new("balance", "Your balance and top-up address", (h, chat, from, ct) => h.BalanceAsync(chat, from, ct)),
         new("webhook", "Your webhook endpoint: URL, state, last delivery", (h, chat, from, ct) => h.WebhookAsync(chat, from, ct)),
         new("help", "What this bot does", (h, chat, from, ct) => h.HelpAsync(chat, from, ct)),
@@ -154,7 +156,8 @@ public sealed partial class BotCommandHandler(
         return token.Length == 0 ? null : token;
     }
 
-    private async Task ApiAsync(Chat chat, User from, CancellationToken cancellationToken)
+    /// <summary><c>/api</c> (a live key) or <c>/apitest</c> (a test-mode key): issued only when none of that mode is active.</summary>
+    private async Task ApiAsync(Chat chat, User from, bool livemode, CancellationToken cancellationToken)
     {
         if (!limiter.TryAcquire(from.Id, out var retryAfter))
         {
@@ -162,14 +165,15 @@ public sealed partial class BotCommandHandler(
             return;
         }
 
-        var outcome = await keys.IssueIfNoneActiveAsync(from.Id, from.Username, cancellationToken);
+        var (issue, revoke) = KeyCommandsFor(livemode);
+        var outcome = await keys.IssueIfNoneActiveAsync(from.Id, from.Username, livemode, cancellationToken);
         if (outcome.Active is { } active)
         {
             await ReplyAsync(
                 chat,
                 HtmlText.Format($"""
-                    You already have an active key: <code>{active.Prefix}…</code>, created {Date(active.CreatedAt)}.
-                    A key is shown only once, when it is issued. If you lost it, send /revoke and then /api for a new one.
+                    You already have an active {(livemode ? "" : "test-mode ")}key: <code>{active.Prefix}…</code>, created {Date(active.CreatedAt)}.
+                    A key is shown only once, when it is issued. If you lost it, send {revoke} and then {issue} for a new one.
                     """),
                 cancellationToken);
             return;
@@ -179,18 +183,19 @@ public sealed partial class BotCommandHandler(
         LogIssued(logger, issued.PartnerId, issued.Prefix);
         try
         {
-            await SendHtmlAsync(chat, KeyIssued(issued), protectContent: true, cancellationToken);
+            await SendHtmlAsync(chat, KeyIssued(issued, livemode), protectContent: true, cancellationToken);
         }
         catch
         {
             // A key nobody saw must not stay usable: revoke it, so the next /api issues a fresh one.
-            await keys.RevokeAsync(from.Id, CancellationToken.None);
+            await keys.RevokeAsync(from.Id, livemode, CancellationToken.None);
             LogUndeliveredKeyRevoked(logger, issued.PartnerId, issued.Prefix);
             throw;
         }
     }
 
-    private async Task RevokeAsync(Chat chat, User from, CancellationToken cancellationToken)
+    /// <summary><c>/revoke</c> (the live key) or <c>/revoketest</c> (the test-mode key); the other mode's key keeps working.</summary>
+    private async Task RevokeAsync(Chat chat, User from, bool livemode, CancellationToken cancellationToken)
     {
         if (!limiter.TryAcquire(from.Id, out var retryAfter))
         {
@@ -198,12 +203,14 @@ public sealed partial class BotCommandHandler(
             return;
         }
 
+        var (issue, _) = KeyCommandsFor(livemode);
         await keys.UpdateUsernameAsync(from.Id, from.Username, cancellationToken);
-        var active = (await keys.ListKeysAsync(from.Id, cancellationToken)).FirstOrDefault(k => k.RevokedAt is null);
-        var revoked = await keys.RevokeAsync(from.Id, cancellationToken);
+        var active = (await keys.ListKeysAsync(from.Id, cancellationToken))
+            .FirstOrDefault(k => k.RevokedAt is null && ApiKeyHasher.IsTestKey(k.Prefix) != livemode);
+        var revoked = await keys.RevokeAsync(from.Id, livemode, cancellationToken);
         if (revoked == 0)
         {
-            await ReplyAsync(chat, HtmlText.Format($"You have no active key. Send /api to get one."), cancellationToken);
+            await ReplyAsync(chat, HtmlText.Format($"You have no active {(livemode ? "" : "test-mode ")}key. Send {issue} to get one."), cancellationToken);
             return;
         }
 
@@ -211,9 +218,13 @@ public sealed partial class BotCommandHandler(
         var which = active is null ? new RawHtml("Your key") : new RawHtml(HtmlText.Format($"Your key <code>{active.Prefix}…</code>"));
         await ReplyAsync(
             chat,
-            HtmlText.Format($"{which} is revoked: requests with it are refused from now on. Send /api for a new key."),
+            HtmlText.Format($"{which} is revoked: requests with it are refused from now on. Send {issue} for a new key."),
             cancellationToken);
     }
+
+    /// <summary>The commands that issue and revoke a key of that mode.</summary>
+    private static (string Issue, string Revoke) KeyCommandsFor(bool livemode) =>
+        livemode ? ("/api", "/revoke") : ("/apitest", "/revoketest");
 
     private async Task KeysAsync(Chat chat, User from, CancellationToken cancellationToken)
     {
@@ -325,7 +336,7 @@ public sealed partial class BotCommandHandler(
         var settings = options.Value;
         return ReplyAsync(
             chat,
-            HtmlText.Format($"Slow down: at most {settings.KeyCommandsPerWindow} key requests (/api, /revoke) per {Duration(settings.KeyCommandsWindow)}. Try again in {Duration(retryAfter)}."),
+            HtmlText.Format($"Slow down: at most {settings.KeyCommandsPerWindow} key requests (/api, /apitest, /revoke, /revoketest) per {Duration(settings.KeyCommandsWindow)}. Try again in {Duration(retryAfter)}."),
             cancellationToken);
     }
 
@@ -350,18 +361,22 @@ public sealed partial class BotCommandHandler(
             """);
     }
 
-    private string KeyIssued(PartnerKeyService.IssuedKey issued)
+    private string KeyIssued(PartnerKeyService.IssuedKey issued, bool livemode)
     {
         var docs = options.Value.PublicApiUrl?.TrimEnd('/') is { } api
             ? new RawHtml(HtmlText.Format($"\nDocs and Swagger: {api}/swagger"))
             : new RawHtml("");
+        var (issue, revoke) = KeyCommandsFor(livemode);
+        var mode = livemode
+            ? new RawHtml(HtmlText.Format($"Never share it: anyone who has it can spend your balance."))
+            : new RawHtml(HtmlText.Format($"Test mode: the same API on simulated money. Pay orders and top up with the /api/v1/sandbox routes; nothing reaches the chain, and your live key sees none of it."));
         return HtmlText.Format($"""
-            Your API key (shown only this once; store it now):
+            Your {(livemode ? "" : "test-mode ")}API key (shown only this once; store it now):
 
             <code>{issued.Plaintext}</code>
 
             Send it as <code>Authorization: Bearer &lt;key&gt;</code>.{docs}
-            Lost it? Send /revoke, then /api for a new one. Never share it: anyone who has it can spend your balance.
+            Lost it? Send {revoke}, then {issue} for a new one. {mode}
             """);
     }
 
@@ -392,7 +407,7 @@ public sealed partial class BotCommandHandler(
         ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, (int)Math.Ceiling(span.TotalMinutes))} min")
         : string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, (int)Math.Ceiling(span.TotalSeconds))} s");
 
-    [GeneratedRegex("osk_[0-9A-Za-z]{43}(?![0-9A-Za-z])")]
+    [GeneratedRegex("osk_(?:test_)?[0-9A-Za-z]{43}(?![0-9A-Za-z])")]
     private static partial Regex KeyShape();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bot command /{Command} from Telegram user {TelegramUserId}")]

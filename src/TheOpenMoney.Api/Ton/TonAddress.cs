@@ -14,6 +14,27 @@ public static class TonAddress
     /// <summary>True when <paramref name="address"/> is a well-formed user-friendly address with a correct checksum.</summary>
     public static bool IsValid(string? address) => TryDecode(address, out _);
 
+    /// <summary>
+    /// A testnet-form (<c>0Q…</c>) non-bounceable address of the basechain account <paramref name="accountId"/>
+    /// (32 bytes), with its checksum: for test mode, where no real wallet should pay.
+    /// </summary>
+    public static string Testnet(ReadOnlySpan<byte> accountId)
+    {
+        if (accountId.Length != 32)
+        {
+            throw new ArgumentException("an account id is 32 bytes", nameof(accountId));
+        }
+
+        var bytes = new byte[36];
+        bytes[0] = NonBounceable | TestnetFlag;
+        bytes[1] = 0x00;
+        accountId.CopyTo(bytes.AsSpan(2));
+        return Encode(bytes);
+    }
+
+    /// <summary>True for a testnet-form address (<c>0Q…</c>, <c>kQ…</c>).</summary>
+    public static bool IsTestnet(string? address) => TryDecode(address, out var bytes) && (bytes[0] & TestnetFlag) != 0;
+
     /// <summary>The same account as a non-bounceable base64url address, keeping the testnet flag.</summary>
     public static string ToNonBounceable(string address)
     {
@@ -23,6 +44,12 @@ public static class TonAddress
         }
 
         bytes[0] = (byte)(NonBounceable | (bytes[0] & TestnetFlag));
+        return Encode(bytes);
+    }
+
+    /// <summary>Flags, workchain and account id (34 bytes) with their checksum, as base64url.</summary>
+    private static string Encode(byte[] bytes)
+    {
         var crc = Crc16(bytes.AsSpan(0, 34));
         bytes[34] = (byte)(crc >> 8);
         bytes[35] = (byte)crc;

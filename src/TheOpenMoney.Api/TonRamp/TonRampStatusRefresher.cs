@@ -19,7 +19,7 @@ public sealed class TonRampStatusRefresher(
     public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var open = await db.Orders
-            .Where(o => o.PaymentMethod == PaymentMethod.Tonramp && o.Status == OrderStatus.PendingPayment)
+            .Where(o => o.PaymentMethod == PaymentMethod.Tonramp && o.Status == OrderStatus.PendingPayment && o.Livemode)
             .OrderBy(o => o.TonrampCheckedAt == null ? 0 : 1).ThenBy(o => o.TonrampCheckedAt).ThenBy(o => o.Id)
             .Take(options.Value.StatusPerMinute)
             .Select(o => new { o.Id, o.PaymentMemo })

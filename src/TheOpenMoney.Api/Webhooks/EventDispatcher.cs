@@ -2,7 +2,8 @@ namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>
 /// Gives committed events their public id (<c>seq</c>), increasing per partner (each partner has its own
-/// counter, so ids tell nothing of other partners' volume) in the order this job sees them, and
+/// counter, so ids tell nothing of other partners' volume; its test twin shares it, so live and test events
+/// never share an id) in the order this job sees them, and
 /// in the same statement queues one delivery per event for the partner's enabled webhook endpoint when
 /// it subscribes to the type (a <c>ping</c> always). One leader (lock <see cref="LeaderLockKey"/>) numbers
 /// events, so the public ids only ever grow: an event that commits late gets a later id, and a reader's
@@ -18,20 +19,25 @@ public sealed class EventDispatcher(NpgsqlDataSource dataSource, EventMetrics me
         var batch = options.Value.DispatchBatchSize;
         await using var command = dataSource.CreateCommand(
             """
-            WITH batch AS (
+            WITH locked AS (
                 SELECT id, partner_id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE
-            ), per_partner AS (
-                SELECT partner_id, count(*) AS taken FROM batch GROUP BY partner_id
+            ), batch AS (
+                -- A partner's live and test events share one counter (the live partner's), so an id is never
+                -- given twice to one partner, whichever mode: a receiver that dedupes on the id alone loses nothing.
+                SELECT l.id, l.partner_id, coalesce(p.live_partner_id, p.id) AS account
+                  FROM locked l JOIN partners p ON p.id = l.partner_id
+            ), per_account AS (
+                SELECT account, count(*) AS taken FROM batch GROUP BY account
             ), counted AS (
-                -- Each partner's own counter moves on by what this batch holds of its events.
+                -- Each account's own counter moves on by what this batch holds of its events.
                 INSERT INTO event_counters AS c (partner_id, last_seq)
-                SELECT partner_id, taken FROM per_partner
+                SELECT account, taken FROM per_account
                 ON CONFLICT (partner_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq
-                RETURNING partner_id, last_seq
+                RETURNING partner_id AS account, last_seq
             ), ordered AS (
                 -- Within a batch, ids follow the order the rows were written.
-                SELECT b.id, c.last_seq - p.taken + row_number() OVER (PARTITION BY b.partner_id ORDER BY b.id) AS seq
-                  FROM batch b JOIN per_partner p USING (partner_id) JOIN counted c USING (partner_id)
+                SELECT b.id, c.last_seq - p.taken + row_number() OVER (PARTITION BY b.account ORDER BY b.id) AS seq
+                  FROM batch b JOIN per_account p USING (account) JOIN counted c USING (account)
             ), numbered AS (
                 UPDATE events e SET seq = ordered.seq
                   FROM ordered WHERE e.id = ordered.id

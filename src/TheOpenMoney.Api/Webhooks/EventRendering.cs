@@ -6,11 +6,12 @@ using TheOpenMoney.Api.Orders;
 namespace TheOpenMoney.Api.Webhooks;
 
 /// <summary>An event as partners see it, in <c>GET /events</c> and in webhook deliveries.</summary>
-/// <param name="Id">Increasing per deployment; the cursor of <c>GET /events</c>, and the id that dedupes deliveries.</param>
+/// <param name="Id">Increasing in your event log; the cursor of <c>GET /events</c>, and the id that dedupes deliveries (never given twice to you, live or test mode).</param>
+/// <param name="Livemode"><c>true</c> for a live event, <c>false</c> for a test-mode one (a test key's: simulated money).</param>
 /// <param name="Type">What happened.</param>
 /// <param name="CreatedAt">When the change was committed.</param>
 /// <param name="Data"><c>{"order": …}</c> for <c>order.*</c> (the order as <c>GET /orders/{id}</c> showed it then), <c>{"transaction": …}</c> for <c>balance.*</c> (the ledger row), <c>{}</c> for <c>ping</c>.</param>
-public sealed record EventResponse(long Id, [property: TextValues(typeof(EventTypes))] string Type, DateTimeOffset CreatedAt, EventData Data);
+public sealed record EventResponse(long Id, bool Livemode, [property: TextValues(typeof(EventTypes))] string Type, DateTimeOffset CreatedAt, EventData Data);
 
 /// <summary>
 /// What an event is about: one object whose properties are present only when they apply, so one type
@@ -36,7 +37,7 @@ public static class EventRendering
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public static EventResponse Render(long seq, string type, DateTimeOffset createdAt, string snapshot)
+    public static EventResponse Render(long seq, bool livemode, string type, DateTimeOffset createdAt, string snapshot)
     {
         var data = type switch
         {
@@ -47,6 +48,6 @@ public static class EventRendering
             EventTypes.Ping => new EventData(),
             _ => new EventData(Order: JsonSerializer.Deserialize<Order>(snapshot, RowOptions)!.ToResponse()),
         };
-        return new EventResponse(seq, type, createdAt, data);
+        return new EventResponse(seq, livemode, type, createdAt, data);
     }
 }

@@ -37,7 +37,7 @@ public sealed class EventsController(NpgsqlDataSource dataSource) : ControllerBa
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add(EventRendering.Render(reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3)));
+                items.Add(EventRendering.Render(reader.GetInt64(0), User.IsLivemode(), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3)));
             }
         }
 

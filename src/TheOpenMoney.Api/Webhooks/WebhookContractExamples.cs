@@ -27,9 +27,9 @@ public sealed class WebhookContractExamples : IContractExamples
         LedgerEvent(48_222, EventTypes.BalanceCredited, BalanceContractExamples.Ledger[1]),
         OrderEvent(48_230, EventTypes.OrderCancelled, Created.AddMinutes(3), OrderContractExamples.Cancelled),
         OrderEvent(48_240, EventTypes.OrderExpired, Created.AddMinutes(15), OrderContractExamples.Expired),
-        new EventResponse(48_245, EventTypes.WithdrawalCompleted, Created.AddMinutes(2), new EventData(Withdrawal: MoneyOutContractExamples.Completed)),
-        new EventResponse(48_246, EventTypes.WithdrawalFailed, Created.AddMinutes(3), new EventData(Withdrawal: MoneyOutContractExamples.Failed)),
-        new EventResponse(48_250, EventTypes.Ping, Created.AddMinutes(20), new EventData()),
+        new EventResponse(48_245, true, EventTypes.WithdrawalCompleted, Created.AddMinutes(2), new EventData(Withdrawal: MoneyOutContractExamples.Completed)),
+        new EventResponse(48_246, true, EventTypes.WithdrawalFailed, Created.AddMinutes(3), new EventData(Withdrawal: MoneyOutContractExamples.Failed)),
+        new EventResponse(48_250, true, EventTypes.Ping, Created.AddMinutes(20), new EventData()),
     ];
 
     /// <summary>One example event of each type, as JSON.</summary>
@@ -79,7 +79,7 @@ public sealed class WebhookContractExamples : IContractExamples
             0)),
     ];
 
-    private static EventResponse OrderEvent(long id, string type, DateTimeOffset at, OrderResponse order) => new(id, type, at, new EventData(Order: order));
+    private static EventResponse OrderEvent(long id, string type, DateTimeOffset at, OrderResponse order) => new(id, true, type, at, new EventData(Order: order));
 
-    private static EventResponse LedgerEvent(long id, string type, LedgerEntryResponse entry) => new(id, type, entry.CreatedAt, new EventData(Transaction: entry));
+    private static EventResponse LedgerEvent(long id, string type, LedgerEntryResponse entry) => new(id, true, type, entry.CreatedAt, new EventData(Transaction: entry));
 }

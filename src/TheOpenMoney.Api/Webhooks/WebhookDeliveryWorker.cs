@@ -119,7 +119,8 @@ public sealed partial class WebhookDeliveryWorker(
         RETURNING d.id, d.partner_id, d.attempts, d.first_queued_at, e.seq, e.type, e.created_at, e.snapshot::text,
                   w.url, w.secret_encrypted, fair.probe,
                   ARRAY(SELECT r.secret_encrypted FROM webhook_retiring_secrets r
-                         WHERE r.partner_id = d.partner_id AND r.expires_at > $1 ORDER BY r.expires_at DESC)
+                         WHERE r.partner_id = d.partner_id AND r.expires_at > $1 ORDER BY r.expires_at DESC),
+                  (SELECT p.livemode FROM partners p WHERE p.id = d.partner_id)
         """;
 
     private async Task<List<ClaimedDelivery>> ClaimAsync(int capacity, CancellationToken cancellationToken)
@@ -145,7 +146,7 @@ public sealed partial class WebhookDeliveryWorker(
                 reader.GetInt64(1),
                 reader.GetInt32(2),
                 reader.GetFieldValue<DateTimeOffset>(3),
-                EventRendering.Render(reader.GetInt64(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7)),
+                EventRendering.Render(reader.GetInt64(4), reader.GetBoolean(12), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7)),
                 reader.GetString(8),
                 reader.GetFieldValue<byte[]>(9),
                 reader.GetBoolean(10),

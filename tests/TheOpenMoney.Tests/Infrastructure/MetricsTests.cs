@@ -39,6 +39,10 @@ public sealed class MetricsTests(MetricsTests.Factory factory) : IClassFixture<M
         await factory.PollAsync();
         Assert.Equal("paid", (await (await partner.Client.GetAsync($"/api/v1/orders/{order.GetProperty("id").GetInt64()}")).AssertOkAsync()).GetProperty("status").GetString());
 
+        // A simulated top-up of the same partner's test twin: counted apart (mode="test"), never as live TON.
+        var test = await PartnerApi.CreateTestAsync(factory, (await (await partner.Client.GetAsync("/api/v1/partner")).AssertOkAsync()).GetProperty("telegram_user_id").GetInt64());
+        await (await test.Client.PostAsync("/api/v1/sandbox/balance/topup", new StringContent("""{"amount_ton": 3}""", System.Text.Encoding.UTF8, "application/json"))).AssertOkAsync();
+
         await partner.CreditAsync(5m, "metrics");
         var refused = await (await partner.CreateStarsAsync(username: "failing_user", method: "balance")).AssertOkAsync();
         var failed = await Delivery.DeliverAsync(factory, partner, refused.GetProperty("id").GetInt64());
@@ -59,6 +63,8 @@ public sealed class MetricsTests(MetricsTests.Factory factory) : IClassFixture<M
         string[] expected =
         [
             "tom_deposits_applied_total{",
+            "mode=\"live\"",
+            "kind=\"topup\",mode=\"test\"",
             "kind=\"order_payment\"",
             "tom_deposits_quarantined_total",
             "tom_deposits_matching_lag_seconds_bucket",

@@ -19,6 +19,22 @@ public sealed class ApiKeyHasherTests
     }
 
     [Fact]
+    public void A_test_key_is_osk_test_plus_43_base62_chars_and_its_prefix_alone_says_so()
+    {
+        var hasher = Hasher("p".PadRight(32, 'x'));
+        var test = hasher.Generate(livemode: false);
+        var live = hasher.Generate();
+
+        Assert.Matches("^osk_test_[0-9A-Za-z]{43}$", test.Plaintext);
+        Assert.True(ApiKeyHasher.HasKeyShape(test.Plaintext));
+        Assert.Equal(test.Plaintext[..15], test.Prefix);
+        Assert.True(ApiKeyHasher.IsTestKey(test.Plaintext));
+        Assert.False(ApiKeyHasher.IsTestKey(live.Plaintext));
+        // A live key whose random part happens to start with "test" is still live: the random part has no underscore.
+        Assert.False(ApiKeyHasher.IsTestKey("osk_test" + live.Plaintext[8..]));
+    }
+
+    [Fact]
     public void Keys_do_not_repeat_and_use_the_whole_alphabet()
     {
         var hasher = Hasher("p".PadRight(32, 'x'));
@@ -67,6 +83,9 @@ public sealed class ApiKeyHasherTests
     [InlineData("osk_012345678901234567890123456789012345678901-")]
     [InlineData("osk_0123456789012345678901234567890123456789012X")]
     [InlineData("OSK_0123456789012345678901234567890123456789012")]
+    [InlineData("osk_test_0123456789012345678901234567890123456789")]
+    [InlineData("osk_test_0123456789012345678901234567890123456789012X")]
+    [InlineData("osk_TEST_0123456789012345678901234567890123456789012")]
     public void Malformed_keys_are_rejected_before_any_lookup(string candidate) =>
         Assert.False(ApiKeyHasher.HasKeyShape(candidate));
 

@@ -78,7 +78,7 @@ public sealed class AuthenticationTests(AuthenticationTests.Factory factory) : I
 
         await using (var scope = factory.Services.CreateAsyncScope())
         {
-            var revoked = await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().RevokeAsync(user, CancellationToken.None);
+            var revoked = await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().RevokeAsync(user, livemode: true, CancellationToken.None);
             Assert.Equal(1, revoked);
         }
 

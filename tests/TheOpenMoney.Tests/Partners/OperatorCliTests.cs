@@ -48,6 +48,23 @@ public sealed class OperatorCliTests(ApiFactory factory) : IClassFixture<ApiFact
         await (await factory.CreateClient(second).GetAsync("/api/v1/partner")).AssertOkAsync();
     }
 
+    [Fact]
+    public async Task Keys_create_test_issues_a_test_mode_key_beside_the_live_one_and_revoke_test_revokes_only_it()
+    {
+        var user = NewUser();
+        var live = (await RunAsync("keys", "create", "--telegram-user-id", user)).Stdout.Trim();
+        var test = (await RunAsync("keys", "create", "--telegram-user-id", user, "--test")).Stdout.Trim();
+
+        Assert.Matches("^osk_test_[0-9A-Za-z]{43}$", test);
+        Assert.Equal("test", (await (await factory.CreateClient(test).GetAsync("/api/v1/partner")).AssertOkAsync()).GetProperty("mode").GetString());
+        Assert.Equal("live", (await (await factory.CreateClient(live).GetAsync("/api/v1/partner")).AssertOkAsync()).GetProperty("mode").GetString());
+
+        var revoke = await RunAsync("keys", "revoke", "--telegram-user-id", user, "--test");
+        Assert.Equal(0, revoke.ExitCode);
+        await (await factory.CreateClient(test).GetAsync("/api/v1/partner")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+        await (await factory.CreateClient(live).GetAsync("/api/v1/partner")).AssertOkAsync();
+    }
+
     [Theory]
     [InlineData("keys", "create")]
     // Malformed ids and a verb that does not exist: the fixed values are the point.

@@ -195,6 +195,9 @@ public sealed class SimulatorStateFileTests : IAsyncLifetime
             o.StateFile = file;
             o.WebhookEndpoint = _hook.Url + "/hook";
             o.WebhookToken = HookToken;
+            // What survives a restart is compared before and after it: a withdrawal must not move on meanwhile
+            // (it would after 1 s, and a restart on a busy machine can take longer).
+            o.WithdrawalStepSeconds = 3600;
         });
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };

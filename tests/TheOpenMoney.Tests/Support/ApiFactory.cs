@@ -35,10 +35,10 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     /// <summary>Issues a key the way the CLI and the bot do.</summary>
-    public async Task<PartnerKeyService.IssuedKey> IssueKeyAsync(long telegramUserId, string? username = null)
+    public async Task<PartnerKeyService.IssuedKey> IssueKeyAsync(long telegramUserId, string? username = null, bool livemode = true)
     {
         await using var scope = Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().IssueAsync(telegramUserId, username, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<PartnerKeyService>().IssueAsync(telegramUserId, username, livemode, CancellationToken.None);
     }
 
     public HttpClient CreateClient(string key)

@@ -20,6 +20,13 @@ public sealed class PartnerApi(ApiFactory factory, long partnerId, string key)
         return new PartnerApi(factory, issued.PartnerId, issued.Plaintext);
     }
 
+    /// <summary>The same Telegram user's test-mode view (an <c>osk_test_</c> key; its partner is the test twin).</summary>
+    public static async Task<PartnerApi> CreateTestAsync(ApiFactory factory, long telegramUserId)
+    {
+        var issued = await factory.IssueKeyAsync(telegramUserId, $"partner{telegramUserId}", livemode: false);
+        return new PartnerApi(factory, issued.PartnerId, issued.Plaintext);
+    }
+
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path)

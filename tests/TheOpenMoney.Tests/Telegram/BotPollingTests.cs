@@ -25,7 +25,7 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
         Assert.False(Bot.CallsOf("deleteWebhook")[0].Flag("drop_pending_updates"));
         var menu = Bot.CallsOf("setMyCommands")[0].Body.GetProperty("commands").EnumerateArray()
             .Select(c => c.GetProperty("command").GetString()).ToList();
-        Assert.Equal(["api", "keys", "revoke", "balance", "webhook", "help"], menu);
+        Assert.Equal(["api", "apitest", "keys", "revoke", "revoketest", "balance", "webhook", "help"], menu);
         var poll = updates[0].Body;
         Assert.Equal(1, poll.GetProperty("timeout").GetInt32());
         Assert.Equal(["message", "callback_query"], poll.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()).ToList());
@@ -101,6 +101,35 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
 
         Bot.EnqueueMessage(user, "/revoke");
         Assert.Contains("no active key", await Bot.WaitForReplyTextAsync(user, 3), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apitest_issues_a_test_mode_key_and_revoketest_revokes_only_it()
+    {
+        const long user = 910_019;
+        var live = await factory.IssueKeyAsync(user, "tester");
+        Bot.EnqueueMessage(user, "/apitest");
+        var issued = await Bot.WaitForReplyTextAsync(user);
+        var key = System.Text.RegularExpressions.Regex.Match(issued, "osk_test_[0-9A-Za-z]{43}").Value;
+
+        Assert.NotEmpty(key);
+        Assert.Contains("sandbox", issued, StringComparison.Ordinal);
+        var partner = await (await factory.CreateClient(key).GetAsync("/api/v1/partner")).AssertOkAsync();
+        Assert.Equal("test", partner.GetProperty("mode").GetString());
+        Assert.Equal(user, partner.GetProperty("telegram_user_id").GetInt64());
+        Assert.NotEqual(live.PartnerId, partner.GetProperty("id").GetInt64());
+
+        Bot.EnqueueMessage(user, "/revoketest");
+        var answer = await Bot.WaitForReplyTextAsync(user, 2);
+        Assert.Contains("revoked", answer, StringComparison.Ordinal);
+        Assert.Contains(key[..15], answer, StringComparison.Ordinal);
+        await (await factory.CreateClient(key).GetAsync("/api/v1/partner")).AssertErrorAsync(401, ErrorCodes.Unauthorized);
+        await (await factory.CreateClient(live.Plaintext).GetAsync("/api/v1/partner")).AssertOkAsync();
+
+        Bot.EnqueueMessage(user, "/revoketest");
+        var none = await Bot.WaitForReplyTextAsync(user, 3);
+        Assert.Contains("no active test-mode key", none, StringComparison.Ordinal);
+        Assert.Contains("/apitest", none, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -87,11 +87,14 @@ public interface IOperatorCommand
     Task<int> RunAsync(OperatorCommandLine line, IServiceProvider services, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken);
 }
 
-/// <summary>The <c>--name value</c> options after a verb, read strictly (no stray words).</summary>
+/// <summary>The <c>--name value</c> options after a verb, and the value-less switches (<c>--test</c>), read strictly (no stray words).</summary>
 public sealed class OperatorCommandLine
 {
     /// <summary>The exit status of a command given wrong options (the usage is printed).</summary>
     public const int BadUsage = 2;
+
+    /// <summary>The options that take no value.</summary>
+    private static readonly HashSet<string> Switches = new(["test"], StringComparer.Ordinal);
 
     private readonly Dictionary<string, string> _options;
 
@@ -104,6 +107,12 @@ public sealed class OperatorCommandLine
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && Switches.Contains(args[i][2..]))
+            {
+                options[args[i][2..]] = "true";
+                continue;
+            }
+
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
             {
                 return null;
@@ -116,6 +125,9 @@ public sealed class OperatorCommandLine
     }
 
     public string? Get(string name) => _options.GetValueOrDefault(name);
+
+    /// <summary>True when the switch <c>--name</c> was given.</summary>
+    public bool Has(string name) => _options.ContainsKey(name);
 
     /// <summary>A whole number above zero in plain digits.</summary>
     public bool TryPositive(string name, out long value) =>

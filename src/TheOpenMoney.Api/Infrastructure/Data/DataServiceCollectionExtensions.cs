@@ -58,6 +58,7 @@ public static class DataServiceCollectionExtensions
             .UseSnakeCaseNamingConvention()
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         services.AddScoped<UnitOfWork>();
+        services.AddScoped(typeof(ForMode<>));
         Cli.OperatorCommandSetup.AddOperatorCommand<Cli.MigrateCommand>(services);
         services.AddSingleton(sp => new Migrator(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSources.Migrations), sp.GetRequiredService<ILogger<Migrator>>()));
         return services;

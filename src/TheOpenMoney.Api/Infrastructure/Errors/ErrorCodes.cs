@@ -30,6 +30,9 @@ public static class ErrorCodes
     public const string WithdrawalLimit = "WITHDRAWAL_LIMIT";
     public const string WithdrawalNotCancellable = "WITHDRAWAL_NOT_CANCELLABLE";
 
+    // Sandbox (test mode): the order or withdrawal is not in a state that sandbox action applies to.
+    public const string InvalidState = "INVALID_STATE";
+
     // Webhooks.
     public const string SecretRotationLimit = "SECRET_ROTATION_LIMIT";
 

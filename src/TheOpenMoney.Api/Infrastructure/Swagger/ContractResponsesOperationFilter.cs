@@ -88,8 +88,14 @@ internal sealed class ContractResponsesOperationFilter(IEnumerable<IContractExam
 
         if (operation.RequestBody is OpenApiRequestBody body)
         {
-            // Every body the API takes is required: without one the answer is 422.
-            body.Required = true;
+            // A body is required (without one the answer is 422) unless the action takes none as its defaults.
+            body.Required = !context.ApiDescription.ActionDescriptor.Parameters
+                .Any(p => p.BindingInfo?.EmptyBodyBehavior == Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow);
+        }
+
+        if (Failure(operationId, 403) is { } forbidden)
+        {
+            Error(operation, envelope, 403, forbidden.Description!, forbidden.Code ?? ErrorCodes.Forbidden, forbidden.Message!);
         }
 
         if (Failure(operationId, 404) is { } missing)
@@ -200,7 +206,7 @@ internal sealed class ContractResponsesOperationFilter(IEnumerable<IContractExam
             operation.Responses[key] = response;
         }
 
-        response.Description = string.IsNullOrEmpty(response.Description) || response.Description is "Client Error" or "Server Error" or "Unprocessable Content" or "Not Found" or "Conflict" or "Service Unavailable"
+        response.Description = string.IsNullOrEmpty(response.Description) || response.Description is "Client Error" or "Server Error" or "Unprocessable Content" or "Not Found" or "Forbidden" or "Conflict" or "Service Unavailable"
             ? $"{description} `{code}`."
             : response.Description;
         response.Content = new Dictionary<string, IOpenApiMediaType>
