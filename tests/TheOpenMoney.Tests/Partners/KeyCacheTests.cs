@@ -10,26 +10,24 @@ namespace TheOpenMoney.Tests.Partners;
 /// </summary>
 public sealed class KeyCacheTests(KeyCacheTests.First first) : IClassFixture<KeyCacheTests.First>, IAsyncLifetime
 {
-    private Second _second = null!;
+    private static readonly Dictionary<string, string?> Settings = new() { ["ApiKeys:CacheSize"] = "4" };
+
+    private SecondInstance _second = null!;
 
     public sealed class First : ApiFactory
     {
-        protected override void Configure(IDictionary<string, string?> settings) => settings["ApiKeys:CacheSize"] = "4";
-    }
-
-    /// <summary>Another instance of the API on the first one's database.</summary>
-    public sealed class Second(First first) : ApiFactory
-    {
         protected override void Configure(IDictionary<string, string?> settings)
         {
-            settings["ConnectionStrings:Postgres"] = first.ConnectionString;
-            settings["ApiKeys:CacheSize"] = "4";
+            foreach (var (name, value) in Settings)
+            {
+                settings[name] = value;
+            }
         }
     }
 
     public async Task InitializeAsync()
     {
-        _second = new Second(first);
+        _second = new SecondInstance(first, Settings);
         await _second.InitializeAsync();
         await ListeningAsync(first);
         await ListeningAsync(_second);

@@ -18,7 +18,9 @@ public static class RateLimitingSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<RateLimitMetrics>();
+        services.AddSingleton<SharedQuotaCounters>();
         services.AddSingleton<FailedAuthLimiter>();
+        services.AddBackgroundJob<RateLimitSweeper>(job => job.Interval = TimeSpan.FromMinutes(1));
         var proxies = ListSetting(configuration.GetSection("ForwardedHeaders:KnownProxies")).Select(IPAddress.Parse).ToList();
         var networks = ListSetting(configuration.GetSection("ForwardedHeaders:KnownNetworks")).Select(System.Net.IPNetwork.Parse).ToList();
         services.Configure<ForwardedHeadersOptions>(options =>
