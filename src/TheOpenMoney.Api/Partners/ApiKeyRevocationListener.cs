@@ -41,8 +41,7 @@ public sealed partial class ApiKeyRevocationListener(
     private async Task ListenAsync(CancellationToken cancellationToken)
     {
         var interval = options.Value.ListenCheckInterval;
-        var builder = new NpgsqlConnectionStringBuilder(
-            configuration.GetConnectionString("PostgresDirect") is { Length: > 0 } direct ? direct : configuration.GetConnectionString("Postgres"))
+        var builder = new NpgsqlConnectionStringBuilder(DataSources.SessionConnectionString(configuration))
         {
             Pooling = false,
             Multiplexing = false,

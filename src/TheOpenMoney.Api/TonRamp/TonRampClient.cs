@@ -1,3 +1,4 @@
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
 using System.Net;
 using System.Text.Json.Serialization;
 using TheOpenMoney.Api.Orders;
@@ -9,13 +10,13 @@ namespace TheOpenMoney.Api.TonRamp;
 /// plus a second of margin: a request exactly 60 s old still counts on TonRamp's side, and the
 /// two clocks and the network do not agree to the millisecond.
 /// </summary>
-public sealed class TonRampLimiters([FromKeyedServices(DataSources.Reads)] NpgsqlDataSource dataSource, IOptions<TonRampOptions> options, TimeProvider time)
+public sealed class TonRampLimiters(ILimitStore store, IOptions<TonRampOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(61);
 
-    public SlidingLogLimiter Generate { get; } = new(dataSource, "generate", options.Value.GeneratePerMinute, Window, time);
+    public SlidingLogLimiter Generate { get; } = new(store, "generate", options.Value.GeneratePerMinute, Window, time);
 
-    public SlidingLogLimiter Status { get; } = new(dataSource, "status", options.Value.StatusPerMinute, Window, time);
+    public SlidingLogLimiter Status { get; } = new(store, "status", options.Value.StatusPerMinute, Window, time);
 }
 
 /// <summary>No permit for a request to TonRamp now; one frees up after <see cref="RetryAfter"/>.</summary>

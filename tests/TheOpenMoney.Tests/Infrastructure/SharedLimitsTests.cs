@@ -3,27 +3,69 @@ using TheOpenMoney.Api.TonRamp;
 
 namespace TheOpenMoney.Tests.Infrastructure;
 
+/// <summary>The limits counted in PostgreSQL (the default).</summary>
+public sealed class SharedLimitsInPostgresTests(SharedLimitsInPostgresTests.First first) : SharedLimitsTests(first, first.Settings), IClassFixture<SharedLimitsInPostgresTests.First>
+{
+    public sealed class First : SharedLimitsTests.FirstInstance;
+}
+
+/// <summary>The same limits counted in Redis (<c>Redis:Configuration</c>), on a real redis-server on loopback.</summary>
+public sealed class SharedLimitsInRedisTests(SharedLimitsInRedisTests.First first) : SharedLimitsTests(first, first.Settings), IClassFixture<SharedLimitsInRedisTests.First>
+{
+    public sealed class First : SharedLimitsTests.FirstInstance
+    {
+        private RedisServer? _redis;
+
+        public override async Task InitializeAsync()
+        {
+            _redis = await RedisServer.StartAsync();
+            Settings["Redis:Configuration"] = _redis.Configuration;
+            await base.InitializeAsync();
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            if (_redis is not null)
+            {
+                await _redis.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Nothing_is_counted_in_postgresql_when_redis_counts()
+    {
+        var issued = await FirstApi.IssueKeyAsync(TestPartners.NextTelegramUserId());
+        await (await FirstApi.CreateClient(issued.Plaintext).GetAsync("/api/v1/partner")).AssertOkAsync();
+        Assert.Equal(0, await Db.ScalarAsync(FirstApi, "SELECT count(*) FROM rate_limit_buckets"));
+    }
+}
+
 /// <summary>
 /// Two API instances on one database: a key's limits, the failed-auth limit of a client address and TonRamp's
 /// moving windows are each one budget for both, whichever instance a request reaches.
 /// </summary>
-public sealed class SharedLimitsTests(SharedLimitsTests.First first) : IClassFixture<SharedLimitsTests.First>, IAsyncLifetime
+public abstract class SharedLimitsTests(ApiFactory first, IReadOnlyDictionary<string, string?> settings) : IAsyncLifetime
 {
-    /// <summary>40 a minute per key (leased 2 at a time), 10 order creations (1 at a time), 6 failed authentications per address.</summary>
-    private static readonly Dictionary<string, string?> Settings = new()
-    {
-        ["RateLimiting:PerKeyPerMinute"] = "40",
-        ["RateLimiting:OrderCreationPerKeyPerMinute"] = "10",
-        ["RateLimiting:FailedAuthPerIpPerMinute"] = "6",
-        ["TonRamp:BaseUrl"] = "http://127.0.0.1:9",
-        ["TonRamp:MerchantId"] = "shared-limits",
-        ["TonRamp:GeneratePerMinute"] = "7",
-    };
-
     private SecondInstance _second = null!;
 
-    public sealed class First : ApiFactory
+    protected ApiFactory FirstApi => first;
+
+    /// <summary>The first instance, with <see cref="FirstInstance.Settings"/>.</summary>
+    public abstract class FirstInstance : ApiFactory
     {
+        /// <summary>40 a minute per key (leased 2 at a time), 10 order creations (1 at a time), 6 failed authentications per address, 7 TonRamp links.</summary>
+        public Dictionary<string, string?> Settings { get; } = new()
+        {
+            ["RateLimiting:PerKeyPerMinute"] = "40",
+            ["RateLimiting:OrderCreationPerKeyPerMinute"] = "10",
+            ["RateLimiting:FailedAuthPerIpPerMinute"] = "6",
+            ["TonRamp:BaseUrl"] = "http://127.0.0.1:9",
+            ["TonRamp:MerchantId"] = "shared-limits",
+            ["TonRamp:GeneratePerMinute"] = "7",
+        };
+
         protected override void Configure(IDictionary<string, string?> settings)
         {
             foreach (var (name, value) in Settings)
@@ -35,7 +77,7 @@ public sealed class SharedLimitsTests(SharedLimitsTests.First first) : IClassFix
 
     public async Task InitializeAsync()
     {
-        _second = new SecondInstance(first, Settings);
+        _second = new SecondInstance(first, settings);
         await _second.InitializeAsync();
     }
 

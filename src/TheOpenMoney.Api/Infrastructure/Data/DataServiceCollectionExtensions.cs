@@ -24,6 +24,23 @@ public static class DataSources
     /// generous timeouts (30 s to connect, 5 min per statement) whatever <c>Database:Timeout</c> says.
     /// </summary>
     public const string Migrations = "migrations";
+
+    /// <summary>
+    /// Work bound to one server session: the leader jobs' advisory locks, held across statements. PgBouncer in
+    /// transaction mode hands each transaction any server connection, so it cannot carry them (nor LISTEN, nor the
+    /// migrator's lock): these connect to <c>ConnectionStrings:PostgresDirect</c> (the server itself) when set,
+    /// otherwise to <c>ConnectionStrings:Postgres</c>.
+    /// </summary>
+    public const string Sessions = "sessions";
+
+    /// <summary>The connection string for session-bound work: <c>ConnectionStrings:PostgresDirect</c> when set, else <c>ConnectionStrings:Postgres</c>.</summary>
+    public static string SessionConnectionString(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetConnectionString("PostgresDirect") is { Length: > 0 } direct
+            ? direct
+            : configuration.GetConnectionString("Postgres") ?? "";
+    }
 }
 
 public static class DataServiceCollectionExtensions
@@ -46,7 +63,9 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton(_ => Build(connectionString, multiplexing: false, timeout));
         services.AddKeyedSingleton(DataSources.Reads, (_, _) => Build(connectionString, multiplexing: true, timeout));
         services.AddKeyedSingleton(DataSources.Deposits, (_, _) => Build(connectionString, multiplexing: false, timeout));
-        services.AddKeyedSingleton(DataSources.Migrations, (_, _) => new NpgsqlDataSourceBuilder(connectionString)
+        var sessions = DataSources.SessionConnectionString(configuration);
+        services.AddKeyedSingleton(DataSources.Sessions, (_, _) => Build(sessions, multiplexing: false, timeout));
+        services.AddKeyedSingleton(DataSources.Migrations, (_, _) => new NpgsqlDataSourceBuilder(sessions)
         {
             ConnectionStringBuilder = { Timeout = 30, CommandTimeout = 300 },
         }.Build());

@@ -13,19 +13,17 @@ public readonly record struct Quota(string Key, int Limit);
 public readonly record struct QuotaDecision(bool Allowed, int Limit, int Remaining, TimeSpan Reset, TimeSpan RetryAfter);
 
 /// <summary>
-/// Fixed-window counters shared by every instance: each window lives in PostgreSQL (<c>rate_limit_buckets</c>,
-/// migration 0016), and this process leases permits from it in small batches (<see cref="LeaseSize"/>), then
+/// Fixed-window counters shared by every instance: each window lives in the <see cref="ILimitStore"/> (PostgreSQL's
+/// <c>rate_limit_buckets</c>, migration 0016, or Redis), and this process leases permits from it in small batches (<see cref="LeaseSize"/>), then
 /// spends them locally, so most requests never wait for the database. Never more than the limit is leased in
 /// a window, so all instances together admit at most the limit; a batch another instance leased and has not
 /// spent is the most a window can fall short by (per instance). Several quotas are taken together or not at
 /// all, so a request one limit refuses never uses up another's budget; the reset and <c>Retry-After</c> come
 /// from the window's start as the database keeps it, the same on every instance. Written by hand: no served
-/// library counts across instances in PostgreSQL, and none gives these headers (DEPENDENCIES.md).
+/// library counts across instances in PostgreSQL, and none gives these headers; RedisRateLimiting counts per
+/// instance once the limit is hit and takes one limiter per endpoint (DEPENDENCIES.md).
 /// </summary>
-public sealed class SharedQuotaCounters(
-    [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource dataSource,
-    TimeProvider time,
-    IOptions<RateLimitingOptions> options)
+public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IOptions<RateLimitingOptions> options)
 {
     private const int SweepEvery = 4096;
 
@@ -147,23 +145,14 @@ public sealed class SharedQuotaCounters(
                 return;
             }
 
-            await using var command = dataSource.CreateCommand("SELECT granted, taken, window_start FROM rate_limit_lease($1, $2, $3, $4, $5)");
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = quota.Key });
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-            command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = window });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = LeaseSize(quota.Limit) });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = quota.Limit });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            var granted = reader.GetInt32(0);
-            var windowEnd = reader.GetFieldValue<DateTimeOffset>(2) + window;
+            var grant = await store.LeaseAsync(quota.Key, now, window, LeaseSize(quota.Limit), quota.Limit, cancellationToken);
             lock (lease.Gate)
             {
                 // A lease of an earlier window is worthless now: its permits counted there.
-                lease.Left = lease.WindowEnd == windowEnd ? lease.Left + granted : granted;
-                lease.Taken = reader.GetInt32(1);
-                lease.WindowEnd = windowEnd;
-                lease.Exhausted = granted == 0;
+                lease.Left = lease.WindowEnd == grant.WindowEnd ? lease.Left + grant.Granted : grant.Granted;
+                lease.Taken = grant.Taken;
+                lease.WindowEnd = grant.WindowEnd;
+                lease.Exhausted = grant.Granted == 0;
             }
         }
         finally
