@@ -52,26 +52,17 @@ public abstract class SharedLimitsTests(ApiFactory first, IReadOnlyDictionary<st
 
     protected ApiFactory FirstApi => first;
 
-    /// <summary>The first instance, with <see cref="FirstInstance.Settings"/>.</summary>
-    public abstract class FirstInstance : ApiFactory
+    /// <summary>The first instance: 40 a minute per key (leased 2 at a time), 10 order creations (1 at a time), 6 failed authentications per address, 7 TonRamp links.</summary>
+    public abstract class FirstInstance : SettingsFactory
     {
-        /// <summary>40 a minute per key (leased 2 at a time), 10 order creations (1 at a time), 6 failed authentications per address, 7 TonRamp links.</summary>
-        public Dictionary<string, string?> Settings { get; } = new()
+        protected FirstInstance()
         {
-            ["RateLimiting:PerKeyPerMinute"] = "40",
-            ["RateLimiting:OrderCreationPerKeyPerMinute"] = "10",
-            ["RateLimiting:FailedAuthPerIpPerMinute"] = "6",
-            ["TonRamp:BaseUrl"] = "http://127.0.0.1:9",
-            ["TonRamp:MerchantId"] = "shared-limits",
-            ["TonRamp:GeneratePerMinute"] = "7",
-        };
-
-        protected override void Configure(IDictionary<string, string?> settings)
-        {
-            foreach (var (name, value) in Settings)
-            {
-                settings[name] = value;
-            }
+            Settings["RateLimiting:PerKeyPerMinute"] = "40";
+            Settings["RateLimiting:OrderCreationPerKeyPerMinute"] = "10";
+            Settings["RateLimiting:FailedAuthPerIpPerMinute"] = "6";
+            Settings["TonRamp:BaseUrl"] = "http://127.0.0.1:9";
+            Settings["TonRamp:MerchantId"] = "shared-limits";
+            Settings["TonRamp:GeneratePerMinute"] = "7";
         }
     }
 

@@ -10,24 +10,16 @@ namespace TheOpenMoney.Tests.Partners;
 /// </summary>
 public sealed class KeyCacheTests(KeyCacheTests.First first) : IClassFixture<KeyCacheTests.First>, IAsyncLifetime
 {
-    private static readonly Dictionary<string, string?> Settings = new() { ["ApiKeys:CacheSize"] = "4" };
-
     private SecondInstance _second = null!;
 
-    public sealed class First : ApiFactory
+    public sealed class First : SettingsFactory
     {
-        protected override void Configure(IDictionary<string, string?> settings)
-        {
-            foreach (var (name, value) in Settings)
-            {
-                settings[name] = value;
-            }
-        }
+        public First() => Settings["ApiKeys:CacheSize"] = "4";
     }
 
     public async Task InitializeAsync()
     {
-        _second = new SecondInstance(first, Settings);
+        _second = new SecondInstance(first, first.Settings);
         await _second.InitializeAsync();
         await ListeningAsync(first);
         await ListeningAsync(_second);
