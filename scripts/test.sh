@@ -34,6 +34,14 @@ if [ -z "${TOM_TEST_DATABASE_URL:-}" ]; then
   trap cleanup EXIT
 fi
 
+# The limits' Redis store is tested against a real redis-server on loopback (Support/RedisServer.cs): installed
+# with apt when missing and we may (root), the way PostgreSQL's binaries are.
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo ">> redis-server not found; installing it with apt-get" >&2
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends redis-server >&2
+fi
+
 log=$(mktemp /tmp/tom-test-log.XXXXXX)
 # The harness appends the path it took ("PostgreSQL for tests: ...") here; printed again before the closing line.
 TOM_TEST_REPORT_FILE=$(mktemp /tmp/tom-test-report.XXXXXX)

@@ -1,15 +1,16 @@
 namespace TheOpenMoney.Api.Partners;
 
 /// <summary>
-/// Resolves a presented key to its partner: one indexed lookup by HMAC, no cache, so a
-/// revocation takes effect on the very next request. <c>last_used_at</c> is written at most
-/// once per <see cref="ApiKeyOptions.LastUsedWriteInterval"/> (guarded in SQL, so concurrent
-/// requests do not all write). Both statements go over the multiplexed read connections
-/// (<see cref="DataSources.Reads"/>).
+/// Resolves a presented key to its partner: from <see cref="ApiKeyCache"/> when this process has seen it and
+/// revocations are being heard (a revoked key fails on every instance within about a second), otherwise one
+/// indexed lookup by HMAC. <c>last_used_at</c> is written at most once per
+/// <see cref="ApiKeyOptions.LastUsedWriteInterval"/> per process (guarded in SQL, so concurrent requests do not
+/// all write). Both statements go over the multiplexed read connections (<see cref="DataSources.Reads"/>).
 /// </summary>
 public sealed class ApiKeyAuthenticator(
     [FromKeyedServices(DataSources.Reads)] NpgsqlDataSource dataSource,
     ApiKeyHasher hasher,
+    ApiKeyCache cache,
     TimeProvider time,
     IOptions<ApiKeyOptions> options)
 {
@@ -27,6 +28,14 @@ public sealed class ApiKeyAuthenticator(
         }
 
         var hash = hasher.Hash(presentedKey);
+        var cacheKey = Convert.ToHexStringLower(hash);
+        if (cache.TryGet(cacheKey, out var cached))
+        {
+            cached.LastUsedAt = await TouchIfDueAsync(cached.Key.KeyId, cached.LastUsedAt, cancellationToken);
+            return cached.Key;
+        }
+
+        var epoch = cache.Epoch;
         AuthenticatedKey key;
         DateTimeOffset? lastUsedAt;
         await using (var lookup = dataSource.CreateCommand(
@@ -43,18 +52,27 @@ public sealed class ApiKeyAuthenticator(
             lastUsedAt = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
         }
 
+        lastUsedAt = await TouchIfDueAsync(key.KeyId, lastUsedAt, cancellationToken);
+        cache.Add(cacheKey, key, lastUsedAt, epoch);
+        return key;
+    }
+
+    /// <summary>Writes <c>last_used_at</c> when it is older than the write interval (guarded in SQL, so concurrent requests do not all write); returns what it is now known to be.</summary>
+    private async Task<DateTimeOffset?> TouchIfDueAsync(long keyId, DateTimeOffset? lastUsedAt, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         var threshold = now - options.Value.LastUsedWriteInterval;
-        if (lastUsedAt is null || lastUsedAt <= threshold)
+        if (lastUsedAt is not null && lastUsedAt > threshold)
         {
-            await using var touch = dataSource.CreateCommand(
-                "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)");
-            touch.Parameters.Add(new NpgsqlParameter { Value = key.KeyId });
-            touch.Parameters.Add(new NpgsqlParameter { Value = now });
-            touch.Parameters.Add(new NpgsqlParameter { Value = threshold });
-            await touch.ExecuteNonQueryAsync(cancellationToken);
+            return lastUsedAt;
         }
 
-        return key;
+        await using var touch = dataSource.CreateCommand(
+            "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)");
+        touch.Parameters.Add(new NpgsqlParameter { Value = keyId });
+        touch.Parameters.Add(new NpgsqlParameter { Value = now });
+        touch.Parameters.Add(new NpgsqlParameter { Value = threshold });
+        await touch.ExecuteNonQueryAsync(cancellationToken);
+        return now;
     }
 }

@@ -61,9 +61,12 @@ public sealed class BearerKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         await HandleAuthenticateOnceSafeAsync();
+        var (allowed, retryAfter) = _failure == Failure.Invalid
+            ? await failedAuthLimiter.TryRecordFailureAsync(FailedAuthLimiter.ClientAddress(Context), Context.RequestAborted)
+            : (true, TimeSpan.Zero);
         switch (_failure)
         {
-            case Failure.Invalid when !failedAuthLimiter.TryRecordFailure(FailedAuthLimiter.ClientAddress(Context), out var retryAfter):
+            case Failure.Invalid when !allowed:
                 await ErrorResponseWriter.WriteAsync(
                     Context,
                     StatusCodes.Status429TooManyRequests,

@@ -8,7 +8,7 @@ namespace TheOpenMoney.Api.Partners;
 /// its own (<c>livemode = false</c>, made on the first test key), so everything scoped by partner keeps
 /// test data and live data apart. Each mode has at most one active key, independent of the other's.
 /// </summary>
-public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, BalanceLedger ledger, TimeProvider time)
+public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, BalanceLedger ledger, ApiKeyCache cache, TimeProvider time)
 {
     public sealed record IssuedKey(long PartnerId, string Plaintext, string Prefix, DateTimeOffset CreatedAt);
 
@@ -39,6 +39,8 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
 
         var issued = await AddKeyAsync(partnerId, livemode, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        // The old key fails on this instance at once; the others hear it from the database (NOTIFY api_keys_changed).
+        cache.InvalidateAll();
         return issued;
     }
 
@@ -93,9 +95,11 @@ public sealed class PartnerKeyService(AppDbContext db, ApiKeyHasher hasher, Bala
     public async Task<int> RevokeAsync(long telegramUserId, bool livemode, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return await db.ApiKeys
+        var revoked = await db.ApiKeys
             .Where(k => k.Partner!.TelegramUserId == telegramUserId && k.Livemode == livemode && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
+        cache.InvalidateAll();
+        return revoked;
     }
 
     /// <summary>The partner's keys, newest first (never the key itself: it is not stored).</summary>

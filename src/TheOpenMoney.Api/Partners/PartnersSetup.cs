@@ -18,6 +18,19 @@ public static class PartnersSetup
             .ValidateOnStart();
         services.AddSingleton<ApiKeyHasher>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ApiKeyListenerState>();
+        if (configuration.GetSection(ApiKeyOptions.Section).GetValue(nameof(ApiKeyOptions.CacheEnabled), true))
+        {
+            // Waits inside its run (the LISTEN); a lost connection is retried after 200 ms, doubling to 5 s.
+            services.AddBackgroundJob<ApiKeyRevocationListener>(job =>
+            {
+                job.Interval = TimeSpan.Zero;
+                job.FailureBackoff = TimeSpan.FromMilliseconds(200);
+                job.FailureBackoffCap = TimeSpan.FromSeconds(5);
+            });
+        }
+
         services.AddScoped<PartnerKeyService>();
         services.AddOperatorCommand<KeysCreateCommand>();
         services.AddOperatorCommand<KeysRevokeCommand>();

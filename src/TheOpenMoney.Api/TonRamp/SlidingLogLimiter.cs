@@ -1,55 +1,25 @@
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
+
 namespace TheOpenMoney.Api.TonRamp;
 
 /// <summary>
-/// An exact moving-window limit: at most <c>limit</c> permits in ANY window of <c>window</c> length
-/// (a log of grant times, not fixed buckets), so bursts can never exceed a provider's published limit.
+/// An exact moving-window limit shared by every instance: at most <c>limit</c> permits in ANY window of
+/// <c>window</c> length (a log of grant times in the <see cref="ILimitStore"/>: PostgreSQL's <c>tonramp_permits</c>,
+/// taken under an advisory lock by <c>tonramp_take_permit</c>, or a Redis sorted set), so the requests all instances
+/// send together never exceed a provider's published limit. TonRamp's rates are tens a minute: one short statement
+/// per request is nothing.
 /// </summary>
-public sealed class SlidingLogLimiter(int limit, TimeSpan window, TimeProvider time)
+public sealed class SlidingLogLimiter(ILimitStore store, string kind, int limit, TimeSpan window, TimeProvider time)
 {
-    private readonly Queue<DateTimeOffset> _granted = new();
-    private readonly object _gate = new();
-
-    /// <summary>Takes a permit now, or says how long until one frees up.</summary>
-    public bool TryAcquire(out TimeSpan retryAfter)
+    /// <summary>Takes a permit now; otherwise says how long until one frees up.</summary>
+    public async Task<(bool Granted, TimeSpan RetryAfter)> TryAcquireAsync(CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            var now = time.GetUtcNow();
-            while (_granted.Count > 0 && now - _granted.Peek() > window)
-            {
-                _granted.Dequeue();
-            }
-
-            if (_granted.Count < limit)
-            {
-                _granted.Enqueue(now);
-                retryAfter = TimeSpan.Zero;
-                return true;
-            }
-
-            retryAfter = _granted.Peek() + window - now;
-            return false;
-        }
+        var now = time.GetUtcNow();
+        return await store.TakeMovingAsync(kind, now, window, limit, cancellationToken) is { } freeAt
+            ? (false, freeAt > now ? freeAt - now : TimeSpan.FromMilliseconds(1))
+            : (true, TimeSpan.Zero);
     }
 
-    /// <summary>Waits for a permit (for background work that may queue).</summary>
-    public async Task WaitAsync(CancellationToken cancellationToken)
-    {
-        while (!TryAcquire(out var retryAfter))
-        {
-            await Task.Delay(retryAfter + TimeSpan.FromMilliseconds(5), time, cancellationToken);
-        }
-    }
-
-    public int InUse
-    {
-        get
-        {
-            lock (_gate)
-            {
-                var now = time.GetUtcNow();
-                return _granted.Count(t => now - t < window);
-            }
-        }
-    }
+    /// <summary>Permits granted (by any instance) in the last window.</summary>
+    public Task<long> InUseAsync(CancellationToken cancellationToken) => store.MovingInUseAsync(kind, time.GetUtcNow(), window, cancellationToken);
 }

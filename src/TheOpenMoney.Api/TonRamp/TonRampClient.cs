@@ -1,3 +1,4 @@
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
 using System.Net;
 using System.Text.Json.Serialization;
 using TheOpenMoney.Api.Orders;
@@ -9,13 +10,13 @@ namespace TheOpenMoney.Api.TonRamp;
 /// plus a second of margin: a request exactly 60 s old still counts on TonRamp's side, and the
 /// two clocks and the network do not agree to the millisecond.
 /// </summary>
-public sealed class TonRampLimiters(IOptions<TonRampOptions> options, TimeProvider time)
+public sealed class TonRampLimiters(ILimitStore store, IOptions<TonRampOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(61);
 
-    public SlidingLogLimiter Generate { get; } = new(options.Value.GeneratePerMinute, Window, time);
+    public SlidingLogLimiter Generate { get; } = new(store, "generate", options.Value.GeneratePerMinute, Window, time);
 
-    public SlidingLogLimiter Status { get; } = new(options.Value.StatusPerMinute, Window, time);
+    public SlidingLogLimiter Status { get; } = new(store, "status", options.Value.StatusPerMinute, Window, time);
 }
 
 /// <summary>No permit for a request to TonRamp now; one frees up after <see cref="RetryAfter"/>.</summary>
@@ -31,11 +32,12 @@ public sealed class TonRampRateLimitedException(TimeSpan retryAfter) : Exception
 /// </summary>
 internal sealed class TonRampRateHandler(TonRampLimiters limiters) : DelegatingHandler
 {
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var limiter = request.Method == HttpMethod.Post ? limiters.Generate : limiters.Status;
-        return limiter.TryAcquire(out var retryAfter) ? base.SendAsync(request, cancellationToken) : throw new TonRampRateLimitedException(retryAfter);
+        var (granted, retryAfter) = await limiter.TryAcquireAsync(cancellationToken);
+        return granted ? await base.SendAsync(request, cancellationToken) : throw new TonRampRateLimitedException(retryAfter);
     }
 }
 

@@ -150,6 +150,8 @@ public sealed class BackgroundJobTests
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        // Leader locks take the session-bound data source (the server itself, never a transaction pooler).
+        builder.Services.AddKeyedSingleton(TheOpenMoney.Api.Infrastructure.Data.DataSources.Sessions, (_, _) => NpgsqlDataSource.Create(connectionString));
         var time = new CountingTimeProvider();
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new ProbeBehaviour(name, runs, behaviour, blockUntilCancelled));

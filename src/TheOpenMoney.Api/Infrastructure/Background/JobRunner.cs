@@ -41,7 +41,7 @@ public sealed partial class JobRunner<TJob> : BackgroundService
         _failures = new Backoff(_options.EffectiveFailureBackoff, _options.EffectiveFailureBackoffCap);
         if (_options.LeaderLockKey is { } key)
         {
-            _leader = new PostgresLeaderLock(services.GetRequiredService<NpgsqlDataSource>(), key, _options.Name, _logger);
+            _leader = new PostgresLeaderLock(services.GetRequiredKeyedService<NpgsqlDataSource>(DataSources.Sessions), key, _options.Name, _logger);
         }
     }
 

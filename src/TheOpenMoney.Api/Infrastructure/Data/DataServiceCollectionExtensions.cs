@@ -24,6 +24,23 @@ public static class DataSources
     /// generous timeouts (30 s to connect, 5 min per statement) whatever <c>Database:Timeout</c> says.
     /// </summary>
     public const string Migrations = "migrations";
+
+    /// <summary>
+    /// Work bound to one server session: the leader jobs' advisory locks, held across statements. PgBouncer in
+    /// transaction mode hands each transaction any server connection, so it cannot carry them (nor LISTEN, nor the
+    /// migrator's lock): these connect to <c>ConnectionStrings:PostgresDirect</c> (the server itself) when set,
+    /// otherwise to <c>ConnectionStrings:Postgres</c>.
+    /// </summary>
+    public const string Sessions = "sessions";
+
+    /// <summary>The connection string for session-bound work: <c>ConnectionStrings:PostgresDirect</c> when set, else <c>ConnectionStrings:Postgres</c>.</summary>
+    public static string SessionConnectionString(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetConnectionString("PostgresDirect") is { Length: > 0 } direct
+            ? direct
+            : configuration.GetConnectionString("Postgres") ?? "";
+    }
 }
 
 public static class DataServiceCollectionExtensions
@@ -43,10 +60,15 @@ public static class DataServiceCollectionExtensions
             throw new InvalidOperationException("Database:Timeout must be at least 3 seconds (connect, command, and the cancellation of a command)");
         }
 
-        services.AddSingleton(_ => Build(connectionString, multiplexing: false, timeout));
-        services.AddKeyedSingleton(DataSources.Reads, (_, _) => Build(connectionString, multiplexing: true, timeout));
-        services.AddKeyedSingleton(DataSources.Deposits, (_, _) => Build(connectionString, multiplexing: false, timeout));
-        services.AddKeyedSingleton(DataSources.Migrations, (_, _) => new NpgsqlDataSourceBuilder(connectionString)
+        // A direct connection string beside the main one means the main one goes through a transaction pooler
+        // (PgBouncer): no statement is prepared there (a prepared statement lives in one server session).
+        var pooled = configuration.GetConnectionString("PostgresDirect") is { Length: > 0 };
+        services.AddSingleton(_ => Build(connectionString, multiplexing: false, timeout, autoPrepare: !pooled));
+        services.AddKeyedSingleton(DataSources.Reads, (_, _) => Build(connectionString, multiplexing: true, timeout, autoPrepare: !pooled));
+        services.AddKeyedSingleton(DataSources.Deposits, (_, _) => Build(connectionString, multiplexing: false, timeout, autoPrepare: !pooled));
+        var sessions = DataSources.SessionConnectionString(configuration);
+        services.AddKeyedSingleton(DataSources.Sessions, (_, _) => Build(sessions, multiplexing: false, timeout, autoPrepare: true));
+        services.AddKeyedSingleton(DataSources.Migrations, (_, _) => new NpgsqlDataSourceBuilder(sessions)
         {
             ConnectionStringBuilder = { Timeout = 30, CommandTimeout = 300 },
         }.Build());
@@ -74,7 +96,7 @@ public static class DataServiceCollectionExtensions
     /// 2 s + 2 × 2 s = 6 s with both at 2 s). So <c>Timeout</c> is a fifth of the bound (at least 1 s)
     /// and <c>Command Timeout</c> the rest: 1 s and 3 s for 5 s. A stopped server refuses at once.
     /// </summary>
-    private static NpgsqlDataSource Build(string connectionString, bool multiplexing, TimeSpan bound)
+    private static NpgsqlDataSource Build(string connectionString, bool multiplexing, TimeSpan bound, bool autoPrepare)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var connect = Math.Max(1, (int)(bound.TotalSeconds / 5));
@@ -95,8 +117,9 @@ public static class DataServiceCollectionExtensions
         }
 
         // Statements this service runs on every request (key lookup, order reads, the creating
-        // transaction) are prepared after their second use unless the connection string says otherwise.
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        // transaction) are prepared after their second use unless the connection string says otherwise, or the
+        // connections go through a transaction pooler.
+        if (autoPrepare && !connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;

@@ -15,7 +15,7 @@ namespace TheOpenMoney.Api.Infrastructure.Http;
 [AttributeUsage(AttributeTargets.Class)]
 public abstract class SharedSecretAttribute : Attribute, IAsyncAuthorizationFilter
 {
-    public Task OnAuthorizationAsync(AuthorizationFilterContext context)
+    public async Task OnAuthorizationAsync(AuthorizationFilterContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
@@ -27,11 +27,12 @@ public abstract class SharedSecretAttribute : Attribute, IAsyncAuthorizationFilt
 
         if (PresentedSecret(http.Request) is { } presented && SecretsMatch(presented, expected))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var limiter = http.RequestServices.GetRequiredService<FailedAuthLimiter>();
-        if (!limiter.TryRecordFailure(FailedAuthLimiter.ClientAddress(http), out var retryAfter))
+        var (allowed, retryAfter) = await limiter.TryRecordFailureAsync(FailedAuthLimiter.ClientAddress(http), http.RequestAborted);
+        if (!allowed)
         {
             throw new ApiException(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "too many failed authentication attempts from this address; retry later")
             {

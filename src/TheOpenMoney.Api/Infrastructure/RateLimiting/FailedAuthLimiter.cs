@@ -5,24 +5,22 @@ namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
 /// credential is never refused because others failed from the same address: only failures are
 /// limited, and past the limit a failure answers 429 (with the real time until the window ends)
 /// instead of 401. The client address is the connection's, or the <c>X-Forwarded-For</c> one when
-/// the connection comes from a configured trusted proxy (<c>ForwardedHeaders:*</c>).
+/// the connection comes from a configured trusted proxy (<c>ForwardedHeaders:*</c>). Counted across all
+/// instances (<see cref="SharedQuotaCounters"/>).
 /// </summary>
-public sealed class FailedAuthLimiter(IOptions<RateLimitingOptions> options, TimeProvider time, RateLimitMetrics metrics)
+public sealed class FailedAuthLimiter(SharedQuotaCounters counters, IOptions<RateLimitingOptions> options, RateLimitMetrics metrics)
 {
-    private readonly FixedWindowCounters _failures = new(time);
-
-    /// <summary>Counts one failure from <paramref name="clientAddress"/>; false (and how long to wait) when the address is over its limit.</summary>
-    public bool TryRecordFailure(string clientAddress, out TimeSpan retryAfter)
+    /// <summary>Counts one failure from <paramref name="clientAddress"/>: allowed, or over the limit and how long to wait.</summary>
+    public async ValueTask<(bool Allowed, TimeSpan RetryAfter)> TryRecordFailureAsync(string clientAddress, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var decision = _failures.TryTake([new Quota("failed:" + clientAddress, settings.FailedAuthPerIpPerMinute)], settings.Window);
-        retryAfter = decision.RetryAfter;
+        var decision = await counters.TryTakeAsync([new Quota("failed:" + clientAddress, settings.FailedAuthPerIpPerMinute)], settings.Window, cancellationToken);
         if (!decision.Allowed)
         {
             metrics.Rejected("failed_auth");
         }
 
-        return decision.Allowed;
+        return (decision.Allowed, decision.RetryAfter);
     }
 
     /// <summary>The client address a request is counted under.</summary>

@@ -12,12 +12,11 @@ public sealed class OrderCreationRateLimitAttribute : Attribute;
 /// at all. Every keyed response carries the IETF draft headers <c>RateLimit-Limit</c>,
 /// <c>RateLimit-Remaining</c> and <c>RateLimit-Reset</c> (seconds) for the tightest limit; a refusal
 /// is 429 <c>RATE_LIMITED</c> with the real <c>Retry-After</c>. Requests without a key pass (failed
-/// authentication has its own limit per client address, <see cref="FailedAuthLimiter"/>).
+/// authentication has its own limit per client address, <see cref="FailedAuthLimiter"/>). The limits hold
+/// across all instances (<see cref="SharedQuotaCounters"/>).
 /// </summary>
-public sealed class PartnerRateLimitMiddleware(RequestDelegate next, IOptions<RateLimitingOptions> options, TimeProvider time, RateLimitMetrics metrics)
+public sealed class PartnerRateLimitMiddleware(RequestDelegate next, IOptions<RateLimitingOptions> options, SharedQuotaCounters counters, RateLimitMetrics metrics)
 {
-    private readonly FixedWindowCounters _counters = new(time);
-
     public async Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -30,9 +29,10 @@ public sealed class PartnerRateLimitMiddleware(RequestDelegate next, IOptions<Ra
 
         var settings = options.Value;
         var creation = context.GetEndpoint()?.Metadata.GetMetadata<OrderCreationRateLimitAttribute>() is not null;
-        var decision = creation
-            ? _counters.TryTake([new Quota("key:" + keyId, settings.PerKeyPerMinute), new Quota("create:" + keyId, settings.OrderCreationPerKeyPerMinute)], settings.Window)
-            : _counters.TryTake([new Quota("key:" + keyId, settings.PerKeyPerMinute)], settings.Window);
+        Quota[] quotas = creation
+            ? [new Quota("key:" + keyId, settings.PerKeyPerMinute), new Quota("create:" + keyId, settings.OrderCreationPerKeyPerMinute)]
+            : [new Quota("key:" + keyId, settings.PerKeyPerMinute)];
+        var decision = await counters.TryTakeAsync(quotas, settings.Window, context.RequestAborted);
         var headers = context.Response.Headers;
         headers["RateLimit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
         headers["RateLimit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);

@@ -16,6 +16,13 @@ public sealed class RateLimitingOptions
     [Range(1, int.MaxValue)]
     public int FailedAuthPerIpPerMinute { get; set; } = 20;
 
+    /// <summary>
+    /// The largest batch of permits an instance leases at once from a shared window (a batch is a twentieth of
+    /// the limit, at least 1): what another instance may hold unspent, so the most a window can fall short by.
+    /// </summary>
+    [Range(1, 1000)]
+    public int LeaseBatchMax { get; set; } = 20;
+
     /// <summary>The window the three limits count in (one minute unless a test shortens it).</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -5,7 +5,8 @@ namespace TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 /// <summary>
 /// The per-key limits (<see cref="PartnerRateLimitMiddleware"/>), the failed-authentication limit per
-/// client address (<see cref="FailedAuthLimiter"/>), and where the client address comes from:
+/// client address (<see cref="FailedAuthLimiter"/>), where they are counted for every instance (PostgreSQL, or
+/// Redis when <c>Redis:Configuration</c> is set: <see cref="ILimitStore"/>), and where the client address comes from:
 /// <c>X-Forwarded-For</c> is honoured only from the proxies in <c>ForwardedHeaders:KnownProxies</c>
 /// (addresses) and <c>ForwardedHeaders:KnownNetworks</c> (CIDR), never by default.
 /// </summary>
@@ -18,7 +19,29 @@ public static class RateLimitingSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<RateLimitMetrics>();
+        services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section));
+        if (configuration.GetSection(RedisOptions.Section)[nameof(RedisOptions.Configuration)] is { Length: > 0 } redis)
+        {
+            // Connects in the background and reconnects by itself; every call is bounded (2 s), so a Redis outage is a 503, never a hang.
+            services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ =>
+            {
+                var settings = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                settings.AbortOnConnectFail = false;
+                settings.ConnectTimeout = Math.Min(settings.ConnectTimeout, 2000);
+                settings.AsyncTimeout = Math.Min(settings.AsyncTimeout, 2000);
+                settings.SyncTimeout = Math.Min(settings.SyncTimeout, 2000);
+                return StackExchange.Redis.ConnectionMultiplexer.Connect(settings);
+            });
+            services.AddSingleton<ILimitStore, RedisLimitStore>();
+        }
+        else
+        {
+            services.AddSingleton<ILimitStore, PostgresLimitStore>();
+        }
+
+        services.AddSingleton<SharedQuotaCounters>();
         services.AddSingleton<FailedAuthLimiter>();
+        services.AddBackgroundJob<RateLimitSweeper>(job => job.Interval = TimeSpan.FromMinutes(1));
         var proxies = ListSetting(configuration.GetSection("ForwardedHeaders:KnownProxies")).Select(IPAddress.Parse).ToList();
         var networks = ListSetting(configuration.GetSection("ForwardedHeaders:KnownNetworks")).Select(System.Net.IPNetwork.Parse).ToList();
         services.Configure<ForwardedHeadersOptions>(options =>
