@@ -158,6 +158,40 @@ def wrk(url, script_parts, env_extra, duration=None):
     return json.loads(re.search(r"BENCH_JSON (\{.*\})", output).group(1))
 
 
+def wrk_many(urls, script_parts, env_extra, duration=None):
+    """One wrk per URL at once, each with its share of the connections; the rates summed, the worst p99 kept."""
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    for part in script_parts + ["report.lua"]:
+        script.write((BENCH / part).read_text() + "\n")
+    script.close()
+    env = {**os.environ, **env_extra}
+    share = max(1, CONNECTIONS // len(urls))
+    procs = [subprocess.Popen(["wrk", "-t", "1", "-c", str(share), "-d", f"{duration or DURATION}s", "--latency", "-s", script.name, url],
+                              env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for url in urls]
+    outs = [json.loads(re.search(r"BENCH_JSON (\{.*\})", p.communicate()[0]).group(1)) for p in procs]
+    os.unlink(script.name)
+    return {"rps": round(sum(o["rps"] for o in outs), 1), "p99_ms": max(o["p99_ms"] for o in outs), "per_process": [o["rps"] for o in outs]}
+
+
+def two_instances(pg, env, api_dir, root, api_url, get_path, reader, key):
+    """A second API process on the same database; the same two-wrk load on one instance, then spread over both."""
+    api2_url = f"http://127.0.0.1:{free_port()}"
+    api2 = start(["dotnet", "TheOpenMoney.Api.dll", "--urls", api2_url], {**env, "Management__Urls": f"http://127.0.0.1:{free_port()}"},
+                 api_dir, os.path.join(root, "api2.log"))
+    wait_healthy(f"{api2_url}/api/v1/health")
+    for url in (api_url, api2_url):
+        warm_up(url, ["get.lua"], {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": get_path})
+        warm_up(url, ["create_order.lua"], {"TOM_BENCH_KEY": key})
+    figures = {}
+    for name, parts, extra in [("get_order", ["get.lua"], {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": get_path}),
+                               ("create_order", ["create_order.lua"], {"TOM_BENCH_KEY": key})]:
+        figures[name] = {"one_instance": wrk_many([api_url, api_url], parts, extra), "two_instances": wrk_many([api_url, api2_url], parts, extra)}
+        log(f"instances: {name} one {figures[name]['one_instance']['rps']} req/s, two {figures[name]['two_instances']['rps']} req/s")
+    os.killpg(api2.pid, signal.SIGTERM)
+    api2.wait(timeout=20)
+    return figures
+
+
 def warm_up(url, script_parts, env_extra, rounds=8):
     """Runs 5-second loads until two in a row are within 10 % of each other (at most `rounds`)."""
     previous = None
@@ -648,6 +682,8 @@ def main():
                     "keyed_vs_bare": round(figures["keyed_get_order_size"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
                 }
             results["sizes"][str(size)] = figures
+            if size == SIZES[0] and "instances" in PHASES:
+                results["two_instances"] = two_instances(pg, env, api_dir, root, api_url, get_path, reader, key)
             if size == SIZES[0] and "detection" in PHASES:
                 # Warm the detection paths first (JIT tiers of the webhook, its processor lookup and the poller's
                 # batches): without it the first burst measured the warm-up as much as the path (seen: 10-36 s

@@ -3,7 +3,7 @@
 # loopback, runs wrk and pgbench side by side, and writes bench/results/<time>.json and bench/RESULTS.md.
 # Bounded: about 10 minutes. BENCH_DURATION (seconds per wrk/pgbench run, default 15) and
 # BENCH_SIZES (default "10000 100000 1000000") shorten it; BENCH_PHASES (a subset of
-# "reads create detection webhooks refunds") runs part of it into bench/results/partial/ without rendering the report.
+# "reads create detection webhooks refunds instances") runs part of it into bench/results/partial/ without rendering the report.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/scripts/lib/postgres.sh"
