@@ -147,29 +147,32 @@ def wait_healthy(url):
     raise RuntimeError(f"{url} did not come up")
 
 
-def wrk(url, script_parts, env_extra, duration=None):
+def wrk_script(script_parts):
+    """The Lua parts and the JSON report joined into one temporary script (the caller removes it)."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     for part in script_parts + ["report.lua"]:
         script.write((BENCH / part).read_text() + "\n")
     script.close()
+    return script.name
+
+
+def wrk(url, script_parts, env_extra, duration=None):
+    script = wrk_script(script_parts)
     env = {**os.environ, **env_extra}
-    output = run(["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{duration or DURATION}s", "--latency", "-s", script.name, url], env=env).stdout
-    os.unlink(script.name)
+    output = run(["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{duration or DURATION}s", "--latency", "-s", script, url], env=env).stdout
+    os.unlink(script)
     return json.loads(re.search(r"BENCH_JSON (\{.*\})", output).group(1))
 
 
 def wrk_many(urls, script_parts, env_extra, duration=None):
     """One wrk per URL at once, each with its share of the connections; the rates summed, the worst p99 kept."""
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    for part in script_parts + ["report.lua"]:
-        script.write((BENCH / part).read_text() + "\n")
-    script.close()
+    script = wrk_script(script_parts)
     env = {**os.environ, **env_extra}
     share = max(1, CONNECTIONS // len(urls))
-    procs = [subprocess.Popen(["wrk", "-t", "1", "-c", str(share), "-d", f"{duration or DURATION}s", "--latency", "-s", script.name, url],
+    procs = [subprocess.Popen(["wrk", "-t", "1", "-c", str(share), "-d", f"{duration or DURATION}s", "--latency", "-s", script, url],
                               env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for url in urls]
     outs = [json.loads(re.search(r"BENCH_JSON (\{.*\})", p.communicate()[0]).group(1)) for p in procs]
-    os.unlink(script.name)
+    os.unlink(script)
     return {"rps": round(sum(o["rps"] for o in outs), 1), "p99_ms": max(o["p99_ms"] for o in outs), "per_process": [o["rps"] for o in outs]}
 
 
