@@ -38,8 +38,8 @@ fi
 # with apt when missing and we may (root), the way PostgreSQL's binaries are.
 if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo ">> redis-server not found; installing it with apt-get" >&2
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends redis-server >&2
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server; } >&2 \
+    || echo "!! could not install redis-server: the Redis limit tests will fail and say so; the rest runs" >&2
 fi
 
 log=$(mktemp /tmp/tom-test-log.XXXXXX)
