@@ -8,27 +8,38 @@ namespace TheOpenMoney.Api.Partners;
 [Route("api/v1/partner")]
 [Tags("Partner")]
 [Produces("application/json")]
-public sealed class PartnerController(AppDbContext db) : ControllerBase
+public sealed class PartnerController([FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads) : ControllerBase
 {
     /// <summary>The partner and key behind this request.</summary>
     /// <remarks>Never returns the key itself (it is not stored); only its display prefix.</remarks>
     [HttpGet(Name = "getPartner")]
     public async Task<ActionResult<ApiResponse<PartnerResponse>>> Get(CancellationToken cancellationToken)
     {
-        var keyId = long.Parse(User.GetKeyId()!, System.Globalization.CultureInfo.InvariantCulture);
-        var row = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.Id == keyId)
-            .Select(k => new { Key = k, k.Partner })
-            .SingleOrDefaultAsync(cancellationToken)
-            ?? throw ApiException.NotFound("partner");
-        var partner = row.Partner!;
+        // One statement on the multiplexed read connections: the way partners check a key, so it is kept cheap
+        // (through EF and the tracking context it served a quarter of what an order read does).
+        await using var command = reads.CreateCommand(
+            """
+            SELECT p.id, p.livemode, p.telegram_user_id, p.username, p.created_at, k.prefix, k.created_at, k.last_used_at
+              FROM api_keys k JOIN partners p ON p.id = k.partner_id
+             WHERE k.id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = long.Parse(User.GetKeyId()!, System.Globalization.CultureInfo.InvariantCulture) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw ApiException.NotFound("partner");
+        }
+
         return Ok(ApiResponse.Of(new PartnerResponse(
-            partner.Id,
-            partner.Livemode ? "live" : "test",
-            partner.TelegramUserId,
-            partner.Username,
-            partner.CreatedAt,
-            new PartnerKeyResponse(row.Key.Prefix + "…", row.Key.CreatedAt, row.Key.LastUsedAt))));
+            reader.GetInt64(0),
+            reader.GetBoolean(1) ? "live" : "test",
+            reader.GetInt64(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.GetFieldValue<DateTimeOffset>(4),
+            new PartnerKeyResponse(
+                reader.GetString(5) + "…",
+                reader.GetFieldValue<DateTimeOffset>(6),
+                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7)))));
     }
 }
 
