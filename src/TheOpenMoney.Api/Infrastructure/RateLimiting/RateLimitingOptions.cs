@@ -21,7 +21,7 @@ public sealed class RateLimitingOptions
     /// the limit, at least 1): what another instance may hold unspent, so the most a window can fall short by.
     /// </summary>
     [Range(1, 1000)]
-    public int LeaseBatchMax { get; set; } = 20;
+    public int LeaseBatchMax { get; set; } = 100;
 
     /// <summary>The window the three limits count in (one minute unless a test shortens it).</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
