@@ -13,7 +13,7 @@ namespace TheOpenMoney.Api.Orders;
 [Route("api/v1/orders")]
 [Tags("Orders")]
 [Produces("application/json")]
-public sealed class OrdersController(OrderService orders) : ControllerBase
+public sealed class OrdersController(OrderReads reads) : ControllerBase
 {
     private const int MaxBodyBytes = 16 * 1024;
 
@@ -26,6 +26,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <c>Idempotency-Key</c> so a retry returns the same order.
     /// </remarks>
     /// <param name="request">The order.</param>
+    /// <param name="orders">The order service (not a request parameter).</param>
     /// <param name="cancellationToken">Request abort.</param>
     [HttpPost("stars", Name = "createStarsOrder")]
     [Consumes("application/json")]
@@ -33,7 +34,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [RequestSizeLimit(MaxBodyBytes)]
     [OrderCreationRateLimit]
     [Fails(StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)]
-    public async Task<ActionResult<ApiResponse<OrderResponse>>> CreateStars([FromBody] CreateStarsOrderRequest request, CancellationToken cancellationToken)
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> CreateStars([FromBody] CreateStarsOrderRequest request, [FromServices] OrderService orders, CancellationToken cancellationToken)
     {
         var order = new NewOrder(
             OrderType.Stars,
@@ -48,6 +49,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <summary>Create a Premium order (3 / 6 / 12 months).</summary>
     /// <remarks>Same rules as Stars orders, with <c>months</c> instead of <c>quantity</c>.</remarks>
     /// <param name="request">The order.</param>
+    /// <param name="orders">The order service (not a request parameter).</param>
     /// <param name="cancellationToken">Request abort.</param>
     [HttpPost("premium", Name = "createPremiumOrder")]
     [Consumes("application/json")]
@@ -55,7 +57,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [RequestSizeLimit(MaxBodyBytes)]
     [OrderCreationRateLimit]
     [Fails(StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)]
-    public async Task<ActionResult<ApiResponse<OrderResponse>>> CreatePremium([FromBody] CreatePremiumOrderRequest request, CancellationToken cancellationToken)
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> CreatePremium([FromBody] CreatePremiumOrderRequest request, [FromServices] OrderService orders, CancellationToken cancellationToken)
     {
         var order = new NewOrder(
             OrderType.Premium,
@@ -71,7 +73,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     [HttpGet("{id:long}", Name = "getOrder")]
     [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> Get(long id, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of((await orders.FindAsync(User.GetPartnerId(), id, cancellationToken)).ToResponse()));
+        Ok(ApiResponse.Of((await reads.FindAsync(User.GetPartnerId(), id, cancellationToken)).ToResponse()));
 
     /// <summary>QR code of the order's payment link.</summary>
     /// <remarks>
@@ -96,7 +98,7 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
             "png" => true,
             _ => throw ApiException.Validation("format must be svg or png"),
         };
-        var order = await orders.FindAsync(User.GetPartnerId(), id, cancellationToken);
+        var order = await reads.FindAsync(User.GetPartnerId(), id, cancellationToken);
         if (OrderMapping.PaymentInstructionFor(order) is not { } instruction)
         {
             throw ApiException.Conflict(ErrorCodes.OrderNotPayable, "the order does not wait for a payment in TON, so it has no payment link");
@@ -111,14 +113,14 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
     /// <remarks>Newest first. Filters: <c>status</c>, <c>order_type</c>, <c>created_from</c>, <c>created_to</c>, <c>client_reference</c>.</remarks>
     [HttpGet(Name = "listOrders")]
     public async Task<ActionResult<ApiResponse<Page<OrderResponse>>>> List([FromQuery] ListOrdersQuery query, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of(await orders.ListAsync(User.GetPartnerId(), query, cancellationToken)));
+        Ok(ApiResponse.Of(await reads.ListAsync(User.GetPartnerId(), query, cancellationToken)));
 
     /// <summary>Find order by payment_memo.</summary>
     /// <remarks>Case and surrounding spaces are ignored, as when matching payments.</remarks>
     [HttpGet("by-memo/{memo}", Name = "getOrderByMemo")]
     [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> ByMemo(string memo, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of((await orders.FindByMemoAsync(User.GetPartnerId(), memo, cancellationToken)).ToResponse()));
+        Ok(ApiResponse.Of((await reads.FindByMemoAsync(User.GetPartnerId(), memo, cancellationToken)).ToResponse()));
 
     /// <summary>Find orders by your client_reference.</summary>
     /// <remarks>All matching orders, newest first, paged like <c>GET /orders</c>.</remarks>
@@ -134,24 +136,25 @@ public sealed class OrdersController(OrderService orders) : ControllerBase
         }
 
         var query = new ListOrdersQuery { ClientReference = reference, Limit = page.Limit, Offset = page.Offset };
-        return Ok(ApiResponse.Of(await orders.ListAsync(User.GetPartnerId(), query, cancellationToken)));
+        return Ok(ApiResponse.Of(await reads.ListAsync(User.GetPartnerId(), query, cancellationToken)));
     }
 
     /// <summary>Aggregate stats.</summary>
     /// <remarks>Over orders created in [<c>from</c>, <c>to</c>) when given, else all.</remarks>
     [HttpGet("stats/summary", Name = "getOrderStats")]
     public async Task<ActionResult<ApiResponse<OrderStatsResponse>>> Stats([FromQuery] StatsQuery query, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of(await orders.StatsAsync(User.GetPartnerId(), query, cancellationToken)));
+        Ok(ApiResponse.Of(await reads.StatsAsync(User.GetPartnerId(), query, cancellationToken)));
 
     /// <summary>Cancel a pending_payment order.</summary>
     /// <remarks>A cancelled order cancels again with 200; any other state is 409 <c>ORDER_NOT_CANCELLABLE</c>.</remarks>
     /// <param name="id">Order id.</param>
+    /// <param name="orders">The order service (not a request parameter).</param>
     /// <param name="cancellationToken">Request abort.</param>
     [HttpPost("{id:long}/cancel", Name = "cancelOrder")]
     [Idempotent]
     [RequestSizeLimit(MaxBodyBytes)]
     [Fails(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)]
-    public async Task<ActionResult<ApiResponse<OrderResponse>>> Cancel(long id, CancellationToken cancellationToken) =>
+    public async Task<ActionResult<ApiResponse<OrderResponse>>> Cancel(long id, [FromServices] OrderService orders, CancellationToken cancellationToken) =>
         Ok(ApiResponse.Of(await orders.CancelAsync(User.GetPartnerId(), id, cancellationToken)));
 
     private static PaymentMethod ParseMethod(string? method) =>

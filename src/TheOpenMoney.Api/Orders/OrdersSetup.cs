@@ -15,6 +15,7 @@ public static class OrdersSetup
         services.AddSingleton<OrderMetrics>();
         services.AddContractExamples<OrderContractExamples>();
         services.AddScoped<OrderService>();
+        services.AddScoped<OrderReads>();
         services.AddScoped<OrderLifecycle>();
         return services;
     }

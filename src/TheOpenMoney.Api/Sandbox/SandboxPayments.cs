@@ -15,7 +15,7 @@ namespace TheOpenMoney.Api.Sandbox;
 public sealed class SandboxPayments(
     DepositIntake intake,
     SandboxAddresses addresses,
-    OrderService orders,
+    OrderReads orders,
     OrderLifecycle lifecycle,
     BalanceLedger ledger,
     ReadOnlyDbContext reads,

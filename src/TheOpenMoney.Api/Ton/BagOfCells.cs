@@ -33,7 +33,7 @@ public static class BagOfCells
         ArgumentNullException.ThrowIfNull(root);
         var cells = TopologicalOrder(root);
         var indexOf = new Dictionary<TonCell, int>(cells.Count);
-        for (var i = 0; i < cells.Count; i++)
+        for (var i = 0; cells.Count > 1 && i < cells.Count; i++)
         {
             indexOf[cells[i]] = i;
         }
@@ -122,6 +122,12 @@ public static class BagOfCells
     /// </summary>
     internal static List<TonCell> TopologicalOrder(TonCell root)
     {
+        if (root.Refs.Count == 0)
+        {
+            // One cell: nothing to share or order, so no cell hash is computed.
+            return [root];
+        }
+
         var done = new HashSet<TonCell>();
         var postOrder = new List<TonCell>();
         var stack = new Stack<(TonCell Cell, int NextChild)>();

@@ -20,7 +20,7 @@ public sealed class TonCell : IEquatable<TonCell>
 
     private readonly byte[] _paddedData;
     private readonly TonCell[] _refs;
-    private readonly byte[] _hash;
+    private byte[]? _hash;
 
     /// <param name="data">The bits, most significant bit of byte 0 first; bits past <paramref name="bitLength"/> are ignored.</param>
     /// <param name="bitLength">How many bits of <paramref name="data"/> the cell holds (0–1023).</param>
@@ -57,8 +57,6 @@ public sealed class TonCell : IEquatable<TonCell>
         {
             throw new ArgumentException($"a cell tree deeper than {MaxDepth} is not valid in TON", nameof(refs));
         }
-
-        _hash = ComputeHash();
     }
 
     /// <summary>How many data bits the cell holds.</summary>
@@ -71,7 +69,14 @@ public sealed class TonCell : IEquatable<TonCell>
     public int Depth { get; }
 
     /// <summary>The representation hash: SHA-256 of the descriptors, the padded data, then each child's depth and hash.</summary>
-    public ReadOnlySpan<byte> Hash => _hash;
+    public ReadOnlySpan<byte> Hash => HashBytes;
+
+    /// <summary>
+    /// Computed on first use (a cell is immutable, so a race computes the same bytes twice at worst): serialising a
+    /// tree of one cell, e.g. an order's comment on every order read, never needs it (a SHA-256 through OpenSSL cost
+    /// a tenth of a list request's CPU).
+    /// </summary>
+    private byte[] HashBytes => _hash ??= ComputeHash();
 
     /// <summary>The data bytes as serialised (with the completion tag when the bits do not fill the last byte).</summary>
     internal ReadOnlySpan<byte> PaddedData => _paddedData;
@@ -85,11 +90,11 @@ public sealed class TonCell : IEquatable<TonCell>
     /// <summary>An empty builder, as @ton/core's <c>beginCell()</c>.</summary>
     public static TonCellBuilder Begin() => new();
 
-    public bool Equals(TonCell? other) => other is not null && _hash.AsSpan().SequenceEqual(other._hash);
+    public bool Equals(TonCell? other) => other is not null && HashBytes.AsSpan().SequenceEqual(other.HashBytes);
 
     public override bool Equals(object? obj) => obj is TonCell other && Equals(other);
 
-    public override int GetHashCode() => BitConverter.ToInt32(_hash, 0);
+    public override int GetHashCode() => BitConverter.ToInt32(HashBytes, 0);
 
     public override string ToString() => $"x{{{Convert.ToHexString(_paddedData)}}} ({BitLength} bits, {_refs.Length} refs)";
 
@@ -108,7 +113,7 @@ public sealed class TonCell : IEquatable<TonCell>
 
         foreach (var child in _refs)
         {
-            child._hash.CopyTo(repr, at);
+            child.HashBytes.CopyTo(repr, at);
             at += 32;
         }
 

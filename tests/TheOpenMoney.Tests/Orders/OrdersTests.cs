@@ -191,6 +191,15 @@ public sealed class OrdersTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var future = DateTimeOffset.UtcNow.AddMinutes(5).ToString("O", CultureInfo.InvariantCulture);
         Assert.Empty(Ids(await (await partner.Client.GetAsync($"/api/v1/orders?created_from={Uri.EscapeDataString(future)}")).AssertOkAsync()));
         Assert.Equal(4, Ids(await (await partner.Client.GetAsync($"/api/v1/orders?created_to={Uri.EscapeDataString(future)}")).AssertOkAsync()).Length);
+
+        // Filters together, and a page past the end still tells the total of what the filters match.
+        var stars = await (await partner.Client.GetAsync("/api/v1/orders?status=pending_payment&order_type=stars&limit=1")).AssertOkAsync();
+        Assert.Equal(2, stars.GetProperty("total").GetInt32());
+        Assert.Equal([ids[2]], Ids(stars));
+        var past = await (await partner.Client.GetAsync("/api/v1/orders?status=pending_payment&order_type=stars&offset=5")).AssertOkAsync();
+        Assert.Equal(2, past.GetProperty("total").GetInt32());
+        Assert.Empty(Ids(past));
+        Assert.Equal(4, (await (await partner.Client.GetAsync("/api/v1/orders?offset=100")).AssertOkAsync()).GetProperty("total").GetInt32());
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc.Filters;
 
@@ -12,6 +13,9 @@ namespace TheOpenMoney.Api.Infrastructure.Validation;
 /// </summary>
 public sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFilter
 {
+    // Validators are singletons: each argument type's (or its absence) is looked up once, not per request.
+    private readonly ConcurrentDictionary<Type, IValidator?> _validators = new();
+
     public async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -28,8 +32,8 @@ public sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFi
                 continue;
             }
 
-            var validatorType = typeof(IValidator<>).MakeGenericType(argument.GetType());
-            if (services.GetService(validatorType) is not IValidator validator)
+            var validator = _validators.GetOrAdd(argument.GetType(), type => services.GetService(typeof(IValidator<>).MakeGenericType(type)) as IValidator);
+            if (validator is null)
             {
                 continue;
             }

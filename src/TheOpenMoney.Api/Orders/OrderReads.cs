@@ -1,0 +1,159 @@
+using TheOpenMoney.Api.Pricing;
+using TheOpenMoney.Api.Infrastructure.Paging;
+
+namespace TheOpenMoney.Api.Orders;
+
+/// <summary>
+/// A partner's reads of its orders: one statement each on the multiplexed read connections (<see cref="DataSources.Reads"/>),
+/// rows read by <see cref="OrderRows"/>. Written as SQL rather than through EF because these are the hottest
+/// requests: EF's query pipeline and a pooled context per request cost more than the rest of a read together
+/// (bench/NOTES.md, "Many instances"). Everything is scoped to the partner: another partner's order is not found.
+/// </summary>
+public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads)
+{
+    private static readonly string[] SpentStatuses = [.. new[] { OrderStatus.Paid, OrderStatus.Processing, OrderStatus.Completed }.Select(OrderLifecycle.Text)];
+
+    private static readonly string ById = $"SELECT {OrderRows.Columns} FROM orders WHERE id = $1 AND partner_id = $2";
+
+    private static readonly string ByMemo = $"SELECT {OrderRows.Columns} FROM orders WHERE payment_memo = $1 AND partner_id = $2";
+
+    public async Task<Order> FindAsync(long partnerId, long orderId, CancellationToken cancellationToken)
+    {
+        await using var command = reads.CreateCommand(ById);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = orderId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
+        return await SingleAsync(command, cancellationToken);
+    }
+
+    /// <summary>By the memo, compared the way payments are matched (<see cref="PaymentMemo.Normalize"/>).</summary>
+    public async Task<Order> FindByMemoAsync(long partnerId, string memo, CancellationToken cancellationToken)
+    {
+        var canonical = PaymentMemo.Normalize(memo) ?? throw ApiException.NotFound("order");
+        await using var command = reads.CreateCommand(ByMemo);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = canonical });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
+        return await SingleAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// Newest first, filtered. One round trip: the total rides along with each row (<c>count(*) OVER ()</c>, over
+    /// the filtered rows before the page is cut); only a page past the end asks for the count on its own.
+    /// </summary>
+    public async Task<Page<OrderResponse>> ListAsync(long partnerId, ListOrdersQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var filter = new StringBuilder("partner_id = $1");
+        var parameters = new List<NpgsqlParameter> { new NpgsqlParameter<long> { TypedValue = partnerId } };
+        void Where(string condition, NpgsqlParameter parameter)
+        {
+            parameters.Add(parameter);
+            filter.Append(" AND ").Append(condition).Append(" $").Append(parameters.Count);
+        }
+
+        if (EnumText<OrderStatus>.TryParse(query.Status, out var status))
+        {
+            Where("status =", new NpgsqlParameter<string> { TypedValue = EnumText<OrderStatus>.ToText(status) });
+        }
+
+        if (EnumText<OrderType>.TryParse(query.OrderType, out var type))
+        {
+            Where("order_type =", new NpgsqlParameter<string> { TypedValue = EnumText<OrderType>.ToText(type) });
+        }
+
+        if (query.CreatedFrom is { } from)
+        {
+            Where("created_at >=", new NpgsqlParameter<DateTimeOffset> { TypedValue = from.ToUniversalTime() });
+        }
+
+        if (query.CreatedTo is { } to)
+        {
+            Where("created_at <", new NpgsqlParameter<DateTimeOffset> { TypedValue = to.ToUniversalTime() });
+        }
+
+        if (query.ClientReference is { } reference)
+        {
+            Where("client_reference =", new NpgsqlParameter<string> { TypedValue = reference });
+        }
+
+        var items = new List<OrderResponse>(query.PageSize());
+        long? total = null;
+        // The page is parameters too: the statement's text depends only on which filters are given, so it is prepared
+        // once per combination (auto-prepare) rather than once per page.
+        await using (var command = reads.CreateCommand(
+            $"SELECT {OrderRows.Columns}, count(*) OVER () FROM orders WHERE {filter} " +
+            $"ORDER BY created_at DESC, id DESC LIMIT ${parameters.Count + 1} OFFSET ${parameters.Count + 2}"))
+        {
+            command.Parameters.AddRange(parameters.ToArray());
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.PageSize() });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.RowsToSkip() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(OrderRows.Read(reader).ToResponse());
+                total = reader.GetInt64(OrderRows.ColumnNames.Count);
+            }
+        }
+
+        if (total is null)
+        {
+            await using var count = reads.CreateCommand($"SELECT count(*) FROM orders WHERE {filter}");
+            count.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+            total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        return new Page<OrderResponse>(items, checked((int)total.Value), query.PageSize(), query.RowsToSkip());
+    }
+
+    /// <summary>Counts and sums over the partner's orders created in [from, to).</summary>
+    public async Task<OrderStatsResponse> StatsAsync(long partnerId, StatsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = reads.CreateCommand(
+            """
+            SELECT status, order_type, payment_method, count(*),
+                   coalesce(sum(stars_amount) FILTER (WHERE status = $4), 0),
+                   coalesce(sum(premium_months) FILTER (WHERE status = $4), 0),
+                   coalesce(sum(paid_nanoton + late_paid_nanoton) FILTER (WHERE payment_method <> 'balance'), 0),
+                   coalesce(sum(price_nanoton) FILTER (WHERE status = ANY ($5)), 0),
+                   coalesce(sum(refunded_nanoton), 0)
+              FROM orders
+             WHERE partner_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
+             GROUP BY status, order_type, payment_method
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = partnerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.From ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.To ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = OrderLifecycle.Text(OrderStatus.Completed) });
+        // Spent: paid and not refunded (a failed order's price came back).
+        command.Parameters.Add(new NpgsqlParameter { Value = SpentStatuses });
+        var byStatus = EnumText<OrderStatus>.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
+        var byType = EnumText<OrderType>.All.ToDictionary(t => t, _ => 0L, StringComparer.Ordinal);
+        var byMethod = EnumText<PaymentMethod>.All.ToDictionary(m => m, _ => 0L, StringComparer.Ordinal);
+        long total = 0, stars = 0, months = 0, received = 0, spent = 0, refunded = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var count = reader.GetInt64(3);
+                byStatus[reader.GetString(0)] += count;
+                byType[reader.GetString(1)] += count;
+                byMethod[reader.GetString(2)] += count;
+                total += count;
+                stars += reader.GetInt64(4);
+                months += reader.GetInt64(5);
+                received += (long)reader.GetDecimal(6);
+                spent += (long)reader.GetDecimal(7);
+                refunded += (long)reader.GetDecimal(8);
+            }
+        }
+
+        return new OrderStatsResponse(
+            query.From, query.To, total, byStatus, byType, byMethod, stars, months, TonAmount.FromNano(received), new Nanoton(received), TonAmount.FromNano(spent), new Nanoton(spent), TonAmount.FromNano(refunded), new Nanoton(refunded));
+    }
+
+    private static async Task<Order> SingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? OrderRows.Read(reader) : throw ApiException.NotFound("order");
+    }
+}
