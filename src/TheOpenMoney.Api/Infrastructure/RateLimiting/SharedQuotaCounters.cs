@@ -43,7 +43,14 @@ public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IO
         }
 
         SweepIfDue(window);
-        var leases = quotas.Select(q => _leases.GetOrAdd(q.Key, _ => new Lease())).ToArray();
+        var leases = new Lease[quotas.Length];
+        for (var i = 0; i < quotas.Length; i++)
+        {
+            leases[i] = _leases.GetOrAdd(quotas[i].Key, static _ => new Lease());
+        }
+
+        // The order the leases are locked in: by key, so two requests never deadlock (computed once per request).
+        var lockOrder = LockOrder(quotas);
         for (var round = 0; ; round++)
         {
             for (var i = 0; i < quotas.Length; i++)
@@ -53,7 +60,7 @@ public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IO
 
             // Concurrent requests may have spent the batch since: then lease again, unless the window's limit is used up
             // (bounded: under a storm of one key's requests on this instance, the last round refuses, never spins).
-            if (TryDecide(quotas, leases, time.GetUtcNow(), out var decision))
+            if (TryDecide(quotas, leases, lockOrder, time.GetUtcNow(), out var decision))
             {
                 return decision;
             }
@@ -69,9 +76,8 @@ public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IO
     /// Takes one permit of each lease, together or not at all (the leases locked in key order, so two requests
     /// never deadlock). False when a lease ran dry meanwhile and may be refilled: the caller leases and asks again.
     /// </summary>
-    private static bool TryDecide(Quota[] quotas, Lease[] leases, DateTimeOffset now, out QuotaDecision decision)
+    private static bool TryDecide(Quota[] quotas, Lease[] leases, int[] order, DateTimeOffset now, out QuotaDecision decision)
     {
-        var order = Enumerable.Range(0, quotas.Length).OrderBy(i => quotas[i].Key, StringComparer.Ordinal).ToArray();
         foreach (var i in order)
         {
             Monitor.Enter(leases[i].Gate);
@@ -79,13 +85,18 @@ public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IO
 
         try
         {
-            if (leases.Any(l => l.CanRefill(now)))
+            var allowed = true;
+            foreach (var lease in leases)
             {
-                decision = default;
-                return false;
+                if (lease.CanRefill(now))
+                {
+                    decision = default;
+                    return false;
+                }
+
+                allowed &= lease.Left > 0;
             }
 
-            var allowed = leases.All(l => l.Left > 0);
             if (allowed)
             {
                 foreach (var lease in leases)
@@ -95,15 +106,16 @@ public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IO
             }
 
             var tightest = 0;
-            var remaining = new int[quotas.Length];
+            var tightestRemaining = int.MaxValue;
             var retryAfter = TimeSpan.Zero;
             for (var i = 0; i < quotas.Length; i++)
             {
                 // What nobody has taken yet, plus what this instance holds and has not spent.
-                remaining[i] = Math.Max(0, quotas[i].Limit - leases[i].Taken + leases[i].Left);
-                if (remaining[i] < remaining[tightest])
+                var remaining = Math.Max(0, quotas[i].Limit - leases[i].Taken + leases[i].Left);
+                if (remaining < tightestRemaining)
                 {
                     tightest = i;
+                    tightestRemaining = remaining;
                 }
 
                 if (!allowed && leases[i].Left == 0 && leases[i].WindowEnd - now > retryAfter)
@@ -113,7 +125,7 @@ public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IO
             }
 
             var reset = leases[tightest].WindowEnd - now;
-            decision = new QuotaDecision(allowed, quotas[tightest].Limit, remaining[tightest], reset > TimeSpan.Zero ? reset : TimeSpan.Zero, retryAfter);
+            decision = new QuotaDecision(allowed, quotas[tightest].Limit, tightestRemaining, reset > TimeSpan.Zero ? reset : TimeSpan.Zero, retryAfter);
             return true;
         }
         finally
@@ -123,6 +135,25 @@ public sealed class SharedQuotaCounters(ILimitStore store, TimeProvider time, IO
                 Monitor.Exit(leases[i].Gate);
             }
         }
+    }
+
+    private static readonly int[] OneQuota = [0];
+
+    private static int[] LockOrder(Quota[] quotas)
+    {
+        if (quotas.Length == 1)
+        {
+            return OneQuota;
+        }
+
+        var order = new int[quotas.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => string.CompareOrdinal(quotas[a].Key, quotas[b].Key));
+        return order;
     }
 
     /// <summary>
