@@ -36,8 +36,8 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
     }
 
     /// <summary>
-    /// Newest first, filtered. One round trip: the total rides along with each row (<c>count(*) OVER ()</c>, over
-    /// the filtered rows before the page is cut); only a page past the end asks for the count on its own.
+    /// Newest first, filtered. One round trip: the total rides along with each row; only a page past the end asks for
+    /// the count on its own.
     /// </summary>
     public async Task<Page<OrderResponse>> ListAsync(long partnerId, ListOrdersQuery query, CancellationToken cancellationToken)
     {
@@ -75,17 +75,17 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
             Where("client_reference =", new NpgsqlParameter<string> { TypedValue = reference });
         }
 
+        // The total is a scalar subquery PostgreSQL runs once (an index count), not count(*) OVER (), which would buffer
+        // every matching row of the partner to count them. The page bounds are literals (validated integers): with them
+        // as parameters the generic plan's unknown LIMIT looks costlier than a custom one and PostgreSQL re-plans the
+        // statement on every execution (a third of its CPU on this route, measured with perf).
         var items = new List<OrderResponse>(query.PageSize());
-        long? total = null;
-        // The page is parameters too: the statement's text depends only on which filters are given, so it is prepared
-        // once per combination (auto-prepare) rather than once per page.
+        var total = 0L;
         await using (var command = reads.CreateCommand(
-            $"SELECT {OrderRows.Columns}, count(*) OVER () FROM orders WHERE {filter} " +
-            $"ORDER BY created_at DESC, id DESC LIMIT ${parameters.Count + 1} OFFSET ${parameters.Count + 2}"))
+            $"SELECT {OrderRows.Columns}, (SELECT count(*) FROM orders WHERE {filter}) FROM orders WHERE {filter} " +
+            string.Create(CultureInfo.InvariantCulture, $"ORDER BY created_at DESC, id DESC LIMIT {query.PageSize()} OFFSET {query.RowsToSkip()}")))
         {
             command.Parameters.AddRange(parameters.ToArray());
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.PageSize() });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.RowsToSkip() });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -94,14 +94,14 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
             }
         }
 
-        if (total is null)
+        if (items.Count == 0)
         {
             await using var count = reads.CreateCommand($"SELECT count(*) FROM orders WHERE {filter}");
             count.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
             total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        return new Page<OrderResponse>(items, checked((int)total.Value), query.PageSize(), query.RowsToSkip());
+        return new Page<OrderResponse>(items, checked((int)total), query.PageSize(), query.RowsToSkip());
     }
 
     /// <summary>Counts and sums over the partner's orders created in [from, to).</summary>
