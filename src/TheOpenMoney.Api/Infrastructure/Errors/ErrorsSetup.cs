@@ -14,6 +14,7 @@ public static partial class ErrorsSetup
 {
     public static IMvcBuilder AddApiControllers(this IServiceCollection services)
     {
+        services.AddSingleton<IPostConfigureOptions<MvcOptions>, Json.BufferedJsonOutputFormatter.Setup>();
         return services
             .AddControllers(options =>
             {
