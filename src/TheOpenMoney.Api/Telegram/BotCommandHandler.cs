@@ -159,7 +159,8 @@ public sealed partial class BotCommandHandler(
     /// <summary><c>/api</c> (a live key) or <c>/apitest</c> (a test-mode key): issued only when none of that mode is active.</summary>
     private async Task ApiAsync(Chat chat, User from, bool livemode, CancellationToken cancellationToken)
     {
-        if (!limiter.TryAcquire(from.Id, out var retryAfter))
+        var (allowed, retryAfter) = await limiter.TryAcquireAsync(from.Id, cancellationToken);
+        if (!allowed)
         {
             await SlowDownAsync(chat, retryAfter, cancellationToken);
             return;
@@ -197,7 +198,8 @@ public sealed partial class BotCommandHandler(
     /// <summary><c>/revoke</c> (the live key) or <c>/revoketest</c> (the test-mode key); the other mode's key keeps working.</summary>
     private async Task RevokeAsync(Chat chat, User from, bool livemode, CancellationToken cancellationToken)
     {
-        if (!limiter.TryAcquire(from.Id, out var retryAfter))
+        var (allowed, retryAfter) = await limiter.TryAcquireAsync(from.Id, cancellationToken);
+        if (!allowed)
         {
             await SlowDownAsync(chat, retryAfter, cancellationToken);
             return;

@@ -1,48 +1,24 @@
-using System.Threading.RateLimiting;
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
 
 namespace TheOpenMoney.Api.Telegram;
 
 /// <summary>
-/// The cooldown on the key commands (<c>/api</c>, <c>/revoke</c>): at most
-/// <see cref="TelegramOptions.KeyCommandsPerWindow"/> per Telegram user (<c>from.id</c>) in a sliding
-/// <see cref="TelegramOptions.KeyCommandsWindow"/>. In memory, per instance (in Polling mode one
-/// instance handles every update).
+/// The cooldown on the key commands (<c>/api</c>, <c>/apitest</c>, <c>/revoke</c>, <c>/revoketest</c>): at most
+/// <see cref="TelegramOptions.KeyCommandsPerWindow"/> per Telegram user (<c>from.id</c>) per
+/// <see cref="TelegramOptions.KeyCommandsWindow"/> (a fixed window), counted across all instances
+/// (<see cref="SharedQuotaCounters"/>): in Webhook mode Telegram may hand a user's updates to any instance. A limit
+/// this small is leased one permit at a time, so it is exact however many instances there are.
 /// </summary>
-public sealed class KeyCommandLimiter : IDisposable
+public sealed class KeyCommandLimiter(SharedQuotaCounters counters, IOptions<TelegramOptions> options)
 {
-    private readonly PartitionedRateLimiter<long> _limiter;
-    private readonly TimeSpan _window;
-
-    public KeyCommandLimiter(IOptions<TelegramOptions> options)
+    /// <summary>Takes one permit: allowed, or over the limit and how long until the window ends.</summary>
+    public async ValueTask<(bool Allowed, TimeSpan RetryAfter)> TryAcquireAsync(long telegramUserId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
-        _window = settings.KeyCommandsWindow;
-        _limiter = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetSlidingWindowLimiter(
-            userId,
-            _ => new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = settings.KeyCommandsPerWindow,
-                Window = settings.KeyCommandsWindow,
-                SegmentsPerWindow = 10,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
+        var decision = await counters.TryTakeAsync(
+            [new Quota("bot-key:" + telegramUserId.ToString(CultureInfo.InvariantCulture), settings.KeyCommandsPerWindow)],
+            settings.KeyCommandsWindow,
+            cancellationToken);
+        return (decision.Allowed, decision.RetryAfter);
     }
-
-    /// <summary>Takes one permit; false (and roughly how long to wait) when the user is over the limit.</summary>
-    public bool TryAcquire(long telegramUserId, out TimeSpan retryAfter)
-    {
-        using var lease = _limiter.AttemptAcquire(telegramUserId);
-        if (lease.IsAcquired)
-        {
-            retryAfter = TimeSpan.Zero;
-            return true;
-        }
-
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var value) ? value : _window;
-        return false;
-    }
-
-    public void Dispose() => _limiter.Dispose();
 }

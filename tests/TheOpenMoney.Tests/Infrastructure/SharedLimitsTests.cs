@@ -1,4 +1,6 @@
 using System.Globalization;
+using TheOpenMoney.Api.Infrastructure.RateLimiting;
+using TheOpenMoney.Api.Telegram;
 using TheOpenMoney.Api.TonRamp;
 
 namespace TheOpenMoney.Tests.Infrastructure;
@@ -131,6 +133,43 @@ public abstract class SharedLimitsTests(ApiFactory first, IReadOnlyDictionary<st
         }
 
         Assert.Equal(6, unauthorized);
+    }
+
+    [Fact]
+    public async Task The_bots_key_command_cooldown_is_one_budget_across_both_instances()
+    {
+        // In Webhook mode Telegram may hand a user's updates to either instance: three key commands per ten minutes in all.
+        KeyCommandLimiter[] limiters = [first.Services.GetRequiredService<KeyCommandLimiter>(), _second.Services.GetRequiredService<KeyCommandLimiter>()];
+        var user = TestPartners.NextTelegramUserId();
+        var outcomes = new List<(bool Allowed, TimeSpan RetryAfter)>();
+        for (var i = 0; i < 6; i++)
+        {
+            outcomes.Add(await limiters[i % 2].TryAcquireAsync(user, CancellationToken.None));
+        }
+
+        Assert.Equal([true, true, true, false, false, false], outcomes.Select(o => o.Allowed).ToArray());
+        Assert.All(outcomes.Skip(3), o => Assert.InRange(o.RetryAfter, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10)));
+        Assert.True((await limiters[1].TryAcquireAsync(TestPartners.NextTelegramUserId(), CancellationToken.None)).Allowed, "another user has a budget of their own");
+    }
+
+    [Fact]
+    public async Task The_sweeper_deletes_windows_that_ended_and_keeps_a_long_one_half_way_through()
+    {
+        var suffix = TestPartners.NextTelegramUserId().ToString(CultureInfo.InvariantCulture);
+        await Db.ExecuteAsync(
+            first,
+            "INSERT INTO rate_limit_buckets (bucket, window_start, window_end, taken) VALUES " +
+            "($1, now() - interval '5 minutes', now() + interval '5 minutes', 3), ($2, now() - interval '5 minutes', now() - interval '4 minutes', 9)",
+            "long:" + suffix,
+            "ended:" + suffix);
+
+        await using (var scope = first.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<RateLimitSweeper>().RunAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(3, await Db.ScalarAsync(first, "SELECT taken FROM rate_limit_buckets WHERE bucket = $1", "long:" + suffix));
+        Assert.Equal(0, await Db.ScalarAsync(first, "SELECT count(*) FROM rate_limit_buckets WHERE bucket = $1", "ended:" + suffix));
     }
 
     [Fact]

@@ -11,8 +11,10 @@ public sealed class RateLimitSweeper(NpgsqlDataSource dataSource, TimeProvider t
     {
         var now = time.GetUtcNow();
         await using var batch = dataSource.CreateBatch();
-        var windows = new NpgsqlBatchCommand("DELETE FROM rate_limit_buckets WHERE window_start < $1");
-        windows.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now - (options.Value.Window * 2) });
+        // Only windows that have ended (a bucket's window may be longer than the API's: the bot's cooldown), with one API
+        // window of grace for instances whose clocks run behind.
+        var windows = new NpgsqlBatchCommand("DELETE FROM rate_limit_buckets WHERE window_end < $1");
+        windows.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now - options.Value.Window });
         var permits = new NpgsqlBatchCommand("DELETE FROM tonramp_permits WHERE granted_at < $1");
         permits.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now - TimeSpan.FromMinutes(5) });
         batch.BatchCommands.Add(windows);
