@@ -186,7 +186,7 @@ internal static class Json
 
     /// <summary>The GET /v1/deposit/income answer as text (without the trailing newline).</summary>
     public static string IncomeByTxText(DepositRecord deposit) =>
-        "{\"currency\":\"TON\",\"income\":" + IncomeText(deposit) + "}";
+        "{\"currency\":\"" + deposit.Currency + "\",\"income\":" + IncomeText(deposit) + "}";
 
     /// <summary>A raw row's text, or the serialised income object.</summary>
     public static string IncomeText(DepositRecord deposit) => deposit.Raw?.Income ?? Serialize(Income(deposit));

@@ -14,7 +14,7 @@ internal sealed class ProcessorAddresses
     public int Count => _all.Count;
 
     /// <summary>Generates a new basechain address for <paramref name="userId"/>, never one already handed out.</summary>
-    public string Create(string userId, bool testnet)
+    public string Create(string userId, string currency, bool testnet)
     {
         while (true)
         {
@@ -29,18 +29,18 @@ internal sealed class ProcessorAddresses
                 continue;
             }
 
-            Add(info.AccountId, new AddressEntry(userId, address));
+            Add(info.AccountId, new AddressEntry(userId, address, currency));
             return address;
         }
     }
 
     /// <summary>Addresses of <paramref name="userId"/> in creation order.</summary>
-    public IReadOnlyList<string> Of(string userId) =>
-        _byUser.TryGetValue(userId, out var list) ? list.Select(a => a.Address).ToArray() : [];
+    public IReadOnlyList<AddressEntry> Of(string userId) =>
+        _byUser.TryGetValue(userId, out var list) ? list.ToArray() : [];
 
-    /// <summary>The first address of <paramref name="userId"/>, or null when it has none.</summary>
-    public AddressEntry? FirstOf(string userId) =>
-        _byUser.TryGetValue(userId, out var list) && list.Count > 0 ? list[0] : null;
+    /// <summary>The first address of <paramref name="userId"/> for <paramref name="currency"/>, or null when it has none.</summary>
+    public AddressEntry? FirstOf(string userId, string currency) =>
+        _byUser.TryGetValue(userId, out var list) ? list.FirstOrDefault(a => a.Currency == currency) : null;
 
     /// <summary>The entry of a simulator-generated basechain address (any user-friendly spelling), or null.</summary>
     public AddressEntry? Lookup(string? address)
@@ -57,7 +57,7 @@ internal sealed class ProcessorAddresses
     }
 
     /// <summary>Every address in creation order, as the state file keeps them.</summary>
-    public StoredAddress[] ToStored() => _all.Select(a => new StoredAddress(a.UserId, a.Address)).ToArray();
+    public StoredAddress[] ToStored() => _all.Select(a => new StoredAddress(a.UserId, a.Address, a.Currency)).ToArray();
 
     /// <summary>Adds one address read from the state file; throws <see cref="InvalidDataException"/> when it makes no sense.</summary>
     public void Restore(StoredAddress stored)
@@ -77,7 +77,7 @@ internal sealed class ProcessorAddresses
             throw new InvalidDataException($"address {stored.Address} appears twice");
         }
 
-        Add(info.AccountId, new AddressEntry(stored.UserId, stored.Address));
+        Add(info.AccountId, new AddressEntry(stored.UserId, stored.Address, stored.Currency));
     }
 
     private void Add(string accountId, AddressEntry entry)
@@ -94,4 +94,7 @@ internal sealed class ProcessorAddresses
 }
 
 /// <summary>A generated address and its owner.</summary>
-internal sealed record AddressEntry(string UserId, string Address);
+/// <param name="UserId">The user_id it was generated for.</param>
+/// <param name="Address">Its user-friendly form, as generated.</param>
+/// <param name="Currency">What the address receives: every deposit address belongs to one currency.</param>
+internal sealed record AddressEntry(string UserId, string Address, string Currency);

@@ -112,17 +112,11 @@ internal static class ProcessorApi
         return userId.Length > 0 ? userId : throw new SimulatorInputException("need to provide user ID");
     }
 
-    private static void RequireTon(string currency)
-    {
-        if (currency.Length == 0)
-        {
-            throw new SimulatorInputException("need to provide currency");
-        }
 
-        if (!string.Equals(currency, Ton, StringComparison.Ordinal))
-        {
-            throw new SimulatorInputException("invalid currency type");
-        }
+    private static BigInteger Jetton(ProcessorState state, string address, string currency)
+    {
+        ValidateAddress(state, address, "account");
+        return state.GetUnsweptBalance(address, currency);
     }
 
     /// <summary>bicycle's validateAddress: user-friendly form, right network, basechain.</summary>
@@ -151,7 +145,7 @@ internal static class ProcessorApi
         var body = await Json.ReadObjectAsync(context, "decode payload data err");
         var userId = Json.OptionalString(body, "user_id");
         var currency = Json.OptionalString(body, "currency") ?? string.Empty;
-        if (!string.Equals(currency, Ton, StringComparison.Ordinal))
+        if (!state.Currencies.Contains(currency, StringComparer.Ordinal))
         {
             throw new SimulatorInputException("invalid currency type");
         }
@@ -161,7 +155,7 @@ internal static class ProcessorApi
             throw new SimulatorInputException("need to provide user ID");
         }
 
-        var address = state.CreateAddress(userId);
+        var address = state.CreateAddress(userId, currency);
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject { ["address"] = address });
     }
 
@@ -169,9 +163,9 @@ internal static class ProcessorApi
     {
         var userId = RequireUserId(context);
         var addresses = new JsonArray();
-        foreach (var address in state.GetAddresses(userId))
+        foreach (var (address, currency) in state.GetAddressesWithCurrency(userId))
         {
-            addresses.Add(new JsonObject { ["address"] = address, ["currency"] = Ton });
+            addresses.Add(new JsonObject { ["address"] = address, ["currency"] = currency });
         }
 
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject { ["addresses"] = addresses });
@@ -187,7 +181,7 @@ internal static class ProcessorApi
             {
                 ["deposit_address"] = income.DepositAddress,
                 ["amount"] = Json.Format(income.Amount),
-                ["currency"] = Ton,
+                ["currency"] = income.Currency,
             });
         }
 
@@ -201,7 +195,8 @@ internal static class ProcessorApi
     private static async Task HistoryAsync(HttpContext context, ProcessorState state)
     {
         var userId = RequireUserId(context);
-        RequireTon(Query(context, "currency"));
+        var currency = Query(context, "currency");
+        state.RequireCurrency(currency);
         if (!TryParseInt(Query(context, "limit"), out var limit))
         {
             throw new SimulatorInputException("invalid limit parameter");
@@ -229,7 +224,7 @@ internal static class ProcessorApi
             return;
         }
 
-        var page = state.GetHistory(userId, limit, offset, ascending: sort == "asc");
+        var page = state.GetHistory(userId, limit, offset, ascending: sort == "asc", currency);
         if (page.Any(d => d.Raw is not null))
         {
             // Raw rows go out byte for byte (they may not even be JSON), so the page is written as text.
@@ -270,7 +265,7 @@ internal static class ProcessorApi
 
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
         {
-            ["currency"] = Ton,
+            ["currency"] = deposit.Currency,
             ["income"] = Json.Income(deposit),
         });
     }
@@ -420,8 +415,21 @@ internal static class ProcessorApi
 
     private static async Task BalanceAsync(HttpContext context, ProcessorState state)
     {
-        RequireTon(Query(context, "currency"));
+        var currency = Query(context, "currency");
+        state.RequireCurrency(currency);
         var address = Query(context, "address");
+        if (currency != Ton)
+        {
+            // A jetton: what its addresses received and the hot wallet holds of it (this simulator sends no jettons out).
+            var jetton = address.Length == 0 ? state.GetSweptJetton(currency) : Jetton(state, address, currency);
+            await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
+            {
+                ["balance"] = Json.Format(jetton),
+                ["status"] = "active",
+            });
+            return;
+        }
+
         if (address.Length == 0)
         {
             var hot = state.GetHotWallet();
@@ -437,7 +445,7 @@ internal static class ProcessorApi
 
         ValidateAddress(state, address, "account");
         // A deposit address holds what was not swept to the hot wallet yet (Simulator:SweepDelaySeconds).
-        var balance = state.GetUnsweptBalance(address) ?? BigInteger.Zero;
+        var balance = state.GetUnsweptBalance(address, Ton);
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["balance"] = Json.Format(balance),

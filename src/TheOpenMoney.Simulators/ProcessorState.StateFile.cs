@@ -60,12 +60,22 @@ public sealed partial class ProcessorState
 
             foreach (var stored in snapshot.Addresses)
             {
+                if (!_currencies.Contains(stored.Currency, StringComparer.Ordinal))
+                {
+                    throw new InvalidDataException($"address {stored.Address}: currency {stored.Currency} is not in Simulator:Currencies");
+                }
+
                 _addresses.Restore(stored);
             }
 
             var last = 0L;
             foreach (var deposit in snapshot.Deposits)
             {
+                if (!_currencies.Contains(deposit.Currency, StringComparer.Ordinal))
+                {
+                    throw new InvalidDataException($"deposit {deposit.Sequence}: currency {deposit.Currency} is not in Simulator:Currencies");
+                }
+
                 _deposits.Restore(deposit, last);
                 _pushes.Track(deposit, pushed: !snapshot.Unpushed.Contains(deposit.Sequence));
                 last = deposit.Sequence;

@@ -38,11 +38,18 @@ public sealed partial class ProcessorState
 
     // Bumped under the lock by every change the state file keeps; the persister saves when it moved.
     private long _changes;
+    private readonly string[] _currencies;
 
     public ProcessorState(SimulatorOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Testnet = options.Testnet;
+        _currencies = [.. (options.Currencies ?? []).Append(ProcessorCurrencies.Ton).Distinct(StringComparer.Ordinal)];
+        if (_currencies.Any(c => c.Length is 0 or > 16 || !c.All(char.IsAsciiLetterOrDigit)))
+        {
+            throw new ArgumentException("Simulator:Currencies are short names of ASCII letters and digits (TON, USDT)", nameof(options));
+        }
+
         _lag = new SyncLag(timeProvider ?? TimeProvider.System, options.SyncThresholdSeconds);
         _deposits = new DepositLedger(_addresses);
         _withdrawals = new ProcessorWithdrawals(options);
@@ -148,28 +155,58 @@ public sealed partial class ProcessorState
 
     // ---------------------------------------------------------------- addresses
 
-    /// <summary>Generates a brand-new deposit address for <paramref name="userId"/> (never reused).</summary>
-    public string CreateAddress(string userId)
+    /// <summary>Generates a brand-new deposit address of <paramref name="currency"/> for <paramref name="userId"/> (never reused).</summary>
+    public string CreateAddress(string userId, string currency = ProcessorCurrencies.Ton)
     {
         if (string.IsNullOrEmpty(userId))
         {
             throw new SimulatorInputException("need to provide user ID");
         }
 
+        RequireCurrency(currency);
         lock (_gate)
         {
-            var address = _addresses.Create(userId, Testnet);
+            var address = _addresses.Create(userId, currency, Testnet);
             _changes++;
             return address;
         }
     }
 
-    /// <summary>Addresses of <paramref name="userId"/> in creation order.</summary>
-    public IReadOnlyList<string> GetAddresses(string userId)
+    /// <summary>The currencies this processor serves (<see cref="SimulatorOptions.Currencies"/>).</summary>
+    public IReadOnlyList<string> Currencies => _currencies;
+
+    /// <summary>"invalid currency type" (400) unless the processor serves <paramref name="currency"/>; "need to provide currency" when empty.</summary>
+    public void RequireCurrency(string? currency)
+    {
+        if (string.IsNullOrEmpty(currency))
+        {
+            throw new SimulatorInputException("need to provide currency");
+        }
+
+        if (!_currencies.Contains(currency, StringComparer.Ordinal))
+        {
+            throw new SimulatorInputException("invalid currency type");
+        }
+    }
+
+    /// <summary>An injection's currency: not given means TON; given, it must be one the processor serves.</summary>
+    private void CheckCurrency(string? currency)
+    {
+        if (currency is not null)
+        {
+            RequireCurrency(currency);
+        }
+    }
+
+    /// <summary>Addresses of <paramref name="userId"/> in creation order (every currency).</summary>
+    public IReadOnlyList<string> GetAddresses(string userId) => GetAddressesWithCurrency(userId).Select(a => a.Address).ToArray();
+
+    /// <summary>Addresses of <paramref name="userId"/> with the currency each receives, in creation order.</summary>
+    public IReadOnlyList<(string Address, string Currency)> GetAddressesWithCurrency(string userId)
     {
         lock (_gate)
         {
-            return _addresses.Of(userId);
+            return _addresses.Of(userId).Select(a => (a.Address, a.Currency)).ToArray();
         }
     }
 
@@ -190,6 +227,7 @@ public sealed partial class ProcessorState
     public DepositRecord InjectDeposit(DepositInjection deposit)
     {
         ArgumentNullException.ThrowIfNull(deposit);
+        CheckCurrency(deposit.Currency);
         lock (_gate)
         {
             var prepared = _deposits.Prepare(deposit, null, _lag.NowUnixSeconds);
@@ -209,6 +247,7 @@ public sealed partial class ProcessorState
             {
                 try
                 {
+                    CheckCurrency(deposits[i]?.Currency);
                     prepared.Add(_deposits.Prepare(
                         deposits[i] ?? throw new SimulatorInputException("deposit is null"), batchHashes, _lag.NowUnixSeconds));
                 }
@@ -230,6 +269,7 @@ public sealed partial class ProcessorState
     {
         ArgumentNullException.ThrowIfNull(row);
         DepositLedger.CheckRaw(row);
+        CheckCurrency(row.Currency);
         lock (_gate)
         {
             return StoreRaw(row);
@@ -245,6 +285,7 @@ public sealed partial class ProcessorState
             try
             {
                 DepositLedger.CheckRaw(rows[i] ?? throw new SimulatorInputException("row is null"));
+                CheckCurrency(rows[i].Currency);
             }
             catch (SimulatorInputException ex)
             {
@@ -278,13 +319,13 @@ public sealed partial class ProcessorState
     }
 
     /// <summary>The page GET /v1/deposit/history answers with.</summary>
-    public IReadOnlyList<DepositRecord> GetHistory(string userId, int limit, int offset, bool ascending)
+    public IReadOnlyList<DepositRecord> GetHistory(string userId, int limit, int offset, bool ascending, string currency = ProcessorCurrencies.Ton)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         lock (_gate)
         {
-            return _deposits.History(userId, _lag.VisibleUntil(), limit, offset, ascending);
+            return _deposits.History(userId, currency, _lag.VisibleUntil(), limit, offset, ascending);
         }
     }
 
@@ -295,7 +336,7 @@ public sealed partial class ProcessorState
         {
             var until = _lag.VisibleUntil();
             return _addresses.Of(userId)
-                .Select(address => new AddressIncome(address, _deposits.SumVisible(address, until)))
+                .Select(address => new AddressIncome(address.Address, _deposits.SumVisible(address.Address, until), address.Currency))
                 .ToArray();
         }
     }
@@ -440,13 +481,26 @@ public sealed partial class ProcessorState
     }
 
     /// <summary>What a deposit address still holds (deposits not swept yet), or null when the simulator did not generate it.</summary>
-    public BigInteger? GetUnsweptBalance(string address)
+    /// <summary>
+    /// What a deposit address holds of <paramref name="currency"/>: received and not swept yet; zero for an address the
+    /// simulator did not generate or that receives another currency.
+    /// </summary>
+    public BigInteger GetUnsweptBalance(string address, string currency = ProcessorCurrencies.Ton)
     {
         lock (_gate)
         {
             var entry = _addresses.Lookup(address);
             var until = _lag.VisibleUntil();
-            return entry is null ? null : _deposits.SumBetween(entry.Address, until - _withdrawals.SweepDelaySeconds, until);
+            return entry is null || entry.Currency != currency ? BigInteger.Zero : _deposits.SumBetween(entry.Address, until - _withdrawals.SweepDelaySeconds, until);
+        }
+    }
+
+    /// <summary>The hot wallet's holding of a jetton: every visible deposit of it that has been swept.</summary>
+    public BigInteger GetSweptJetton(string currency)
+    {
+        lock (_gate)
+        {
+            return _deposits.SumSwept(currency, _lag.VisibleUntil() - _withdrawals.SweepDelaySeconds);
         }
     }
 
@@ -484,7 +538,7 @@ public sealed partial class ProcessorState
 
     /// <summary>Under the lock: the hot wallet's start, plus what was swept in, minus what was sent.</summary>
     private BigInteger HotWalletBalance() =>
-        _hotWalletStart + _deposits.SumAll(_lag.VisibleUntil() - _withdrawals.SweepDelaySeconds) - _withdrawals.Sent();
+        _hotWalletStart + _deposits.SumAllTon(_lag.VisibleUntil() - _withdrawals.SweepDelaySeconds) - _withdrawals.Sent();
 
     /// <summary>Under the lock: moves the withdrawals as far as the clock, the sync and the hot wallet allow.</summary>
     private void AdvanceWithdrawals()

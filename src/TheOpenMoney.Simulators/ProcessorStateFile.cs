@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 namespace TheOpenMoney.Simulators;
 
 /// <summary>A generated address and its owner, as the state file keeps it (creation order).</summary>
-internal sealed record StoredAddress(string UserId, string Address);
+internal sealed record StoredAddress(string UserId, string Address, string Currency);
 
 /// <summary>
 /// What <see cref="SimulatorOptions.StateFile"/> keeps, copied from <see cref="ProcessorState"/> under its
@@ -132,7 +132,7 @@ internal static class ProcessorStateFile
         Version,
         snapshot.NextSequence,
         snapshot.LagSeconds,
-        snapshot.Addresses.Select(a => new StateAddress(a.UserId, a.Address)).ToArray(),
+        snapshot.Addresses.Select(a => new StateAddress(a.UserId, a.Address, Written(a.Currency))).ToArray(),
         snapshot.Deposits.Select(d => new StateDeposit(
             d.Sequence,
             d.UserId,
@@ -144,7 +144,8 @@ internal static class ProcessorStateFile
             d.Comment,
             d.SourceAddress,
             d.Raw?.Income,
-            d.Raw?.WebhookBody)).ToArray(),
+            d.Raw?.WebhookBody,
+            Written(d.Currency))).ToArray(),
         snapshot.Withdrawals.Select(w => new StateWithdrawal(
             w.Id, w.UserId, w.QueryId, w.Currency, Json.Format(w.Amount), w.Destination, w.Status, w.Comment, w.AcceptedAt, w.FailPlanned, w.TxHash)).ToArray());
 
@@ -177,7 +178,7 @@ internal static class ProcessorStateFile
                 }
 
                 deposits.Add(new DepositRecord(
-                    d.Sequence, d.UserId, string.Empty, d.Time, BigInteger.Zero, null, null, d.TxHash, new RawIncome(d.RawIncome, d.RawWebhookBody)));
+                    d.Sequence, d.UserId, string.Empty, d.Time, BigInteger.Zero, null, null, d.TxHash, new RawIncome(d.RawIncome, d.RawWebhookBody), Read(d.Currency)));
                 continue;
             }
 
@@ -188,7 +189,7 @@ internal static class ProcessorStateFile
 
             var amount = Json.ParseDigits(d.Amount) ?? throw new InvalidDataException($"deposit {d.Sequence}: amount '{d.Amount}' is not a non-negative integer");
             deposits.Add(new DepositRecord(
-                d.Sequence, d.UserId, d.DepositAddress ?? string.Empty, d.Time, amount, d.Comment, d.SourceAddress, d.TxHash));
+                d.Sequence, d.UserId, d.DepositAddress ?? string.Empty, d.Time, amount, d.Comment, d.SourceAddress, d.TxHash, null, Read(d.Currency)));
         }
 
         var withdrawals = document.Withdrawals.Select(w => new WithdrawalRecord(
@@ -208,7 +209,7 @@ internal static class ProcessorStateFile
             0,
             document.NextSequence,
             document.LagSeconds,
-            document.Addresses.Select(a => new StoredAddress(a.UserId, a.Address)).ToArray(),
+            document.Addresses.Select(a => new StoredAddress(a.UserId, a.Address, Read(a.Currency))).ToArray(),
             deposits,
             unpushed,
             withdrawals);
@@ -224,7 +225,17 @@ internal static class ProcessorStateFile
         IReadOnlyList<StateDeposit> Deposits,
         IReadOnlyList<StateWithdrawal> Withdrawals);
 
-    private sealed record StateAddress(string UserId, string Address);
+    // TON is written as no currency at all: a TON-only state file reads and writes byte for byte as before currencies.
+    private static string? Written(string currency) => currency == ProcessorCurrencies.Ton ? null : currency;
+
+    private static string Read(string? currency) => currency switch
+    {
+        null => ProcessorCurrencies.Ton,
+        "" or ProcessorCurrencies.Ton => throw new InvalidDataException($"currency '{currency}' is written as no currency"),
+        _ => currency,
+    };
+
+    private sealed record StateAddress(string UserId, string Address, string? Currency = null);
 
     /// <summary>A deposit; a raw row has <see cref="RawIncome"/> and neither address, amount, comment nor source.</summary>
     private sealed record StateDeposit(
@@ -238,7 +249,8 @@ internal static class ProcessorStateFile
         string? Comment = null,
         string? SourceAddress = null,
         string? RawIncome = null,
-        string? RawWebhookBody = null);
+        string? RawWebhookBody = null,
+        string? Currency = null);
 
     private sealed record StateWithdrawal(
         long Id,

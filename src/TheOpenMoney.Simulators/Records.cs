@@ -7,7 +7,7 @@ namespace TheOpenMoney.Simulators;
 /// <param name="UserId">Owner of <paramref name="DepositAddress"/>.</param>
 /// <param name="DepositAddress">Simulator-generated address the funds arrived at.</param>
 /// <param name="Time">Unix seconds of the transaction.</param>
-/// <param name="Amount">nanoTON, always &gt; 0.</param>
+/// <param name="Amount">Base units of <paramref name="Currency"/> (nanoTON for TON), always &gt; 0.</param>
 /// <param name="Comment">Text comment, null when there was none.</param>
 /// <param name="SourceAddress">Sender, null when unknown.</param>
 /// <param name="TxHash">Transaction hash (the same hash may repeat for injected duplicates); empty for a raw row injected without one.</param>
@@ -16,6 +16,7 @@ namespace TheOpenMoney.Simulators;
 /// <paramref name="DepositAddress"/> is empty, <paramref name="Amount"/> zero and <paramref name="Time"/> the
 /// injection time (used only for ordering, visibility and lag).
 /// </param>
+/// <param name="Currency">TON or a configured jetton: the currency of the address it came to (a raw row: the history it is in).</param>
 public sealed record DepositRecord(
     long Sequence,
     string UserId,
@@ -25,7 +26,8 @@ public sealed record DepositRecord(
     string? Comment,
     string? SourceAddress,
     string TxHash,
-    RawIncome? Raw = null);
+    RawIncome? Raw = null,
+    string Currency = ProcessorCurrencies.Ton);
 
 /// <summary>The text of a raw row, served byte for byte (it need not be valid JSON).</summary>
 /// <param name="Income">The income object's text inside history pages and GET /v1/deposit/income.</param>
@@ -46,6 +48,9 @@ public sealed record RawDepositInjection
 
     /// <summary>The webhook push body, verbatim; null pushes <see cref="Income"/>.</summary>
     public string? WebhookBody { get; init; }
+
+    /// <summary>The currency whose history the row is in (<c>TON</c> when not given).</summary>
+    public string? Currency { get; init; }
 }
 
 /// <summary>What a test injects through POST /_sim/deposits or <see cref="ProcessorState.InjectDeposit"/>.</summary>
@@ -57,7 +62,13 @@ public sealed record DepositInjection
     /// <summary>A simulator-generated address; wins over <see cref="UserId"/>.</summary>
     public string? DepositAddress { get; init; }
 
-    /// <summary>nanoTON, must be &gt; 0.</summary>
+    /// <summary>
+    /// <c>TON</c> when not given, or a configured jetton: with <see cref="UserId"/> the user's first address of that
+    /// currency receives it; with <see cref="DepositAddress"/> it must be that address's currency.
+    /// </summary>
+    public string? Currency { get; init; }
+
+    /// <summary>Base units of the currency (nanoTON for TON, 10⁻⁶ for USDT), must be &gt; 0.</summary>
     public BigInteger Amount { get; init; }
 
     public string? Comment { get; init; }
@@ -75,7 +86,15 @@ public sealed record DepositInjection
 }
 
 /// <summary>Total visible income of one deposit address.</summary>
-public sealed record AddressIncome(string DepositAddress, BigInteger Amount);
+public sealed record AddressIncome(string DepositAddress, BigInteger Amount, string Currency);
+
+/// <summary>The currency names the simulator knows by heart; which ones it serves is <see cref="SimulatorOptions.Currencies"/>.</summary>
+public static class ProcessorCurrencies
+{
+    public const string Ton = "TON";
+
+    public const string Usdt = "USDT";
+}
 
 /// <summary>A withdrawal accepted by POST /v1/withdrawal/send; it moves pending → processing → processed (or failed).</summary>
 /// <param name="Id">The processor's ID for it.</param>

@@ -7,17 +7,19 @@ namespace TheOpenMoney.Simulators;
 /// <summary>
 /// Test-only control routes of the processor fake under /_sim (no auth). Rejected input is 400 <c>{"error": …}</c>.
 /// <list type="bullet">
-/// <item><c>POST /_sim/deposits</c> <c>{"user_id" | "deposit_address", "amount", "comment"?, "source_address"?, "time"?,
-/// "tx_hash"?, "duplicate"?}</c>: one deposit to a simulator-generated address (the user's first one for
-/// <c>user_id</c>); answers the income with <c>user_id</c>. A stored tx_hash is 409 unless <c>duplicate</c>.</item>
+/// <item><c>POST /_sim/deposits</c> <c>{"user_id" | "deposit_address", "amount", "currency"?, "comment"?, "source_address"?,
+/// "time"?, "tx_hash"?, "duplicate"?}</c>: one deposit to a simulator-generated address (the user's first one of the
+/// currency for <c>user_id</c>); <c>currency</c> is TON when not given, else one of <c>Simulator:Currencies</c> and, with
+/// <c>deposit_address</c>, that address's; <c>amount</c> in the currency's base units. Answers the income with
+/// <c>user_id</c>. A stored tx_hash is 409 unless <c>duplicate</c>.</item>
 /// <item><c>POST /_sim/deposits/batch</c> <c>{"deposits": [ … ]}</c>: the same, all or none; answers <c>{"count"}</c>.</item>
-/// <item><c>POST /_sim/deposits/raw</c> <c>{"user_id"?: "orders", "income": "&lt;text&gt;", "tx_hash"?, "webhook_body"?}</c>:
+/// <item><c>POST /_sim/deposits/raw</c> <c>{"user_id"?: "orders", "income": "&lt;text&gt;", "tx_hash"?, "webhook_body"?, "currency"?}</c>:
 /// a row the typed model cannot hold (amount <c>"-5"</c> or a number, <c>time</c> as a string, an invalid escape
 /// such as <c>\ud800</c>, missing fields, text that is not JSON at all). <c>income</c> is the text of ONE income
 /// object, served byte for byte inside the <c>incomes</c> array of GET /v1/deposit/history (a JSON value other
 /// than a string is taken as its own raw text); it takes its place in the user's history in injection order,
 /// dated the injection time for ordering, visibility and lag. With <c>tx_hash</c>, GET /v1/deposit/income?tx_hash=
-/// answers <c>{"currency":"TON","income":&lt;text&gt;}</c> (the first stored row with that hash wins). The webhook
+/// answers <c>{"currency":"TON","income":&lt;text&gt;}</c> (or the row's <c>currency</c>; the first stored row with that hash wins). The webhook
 /// pusher pushes <c>webhook_body</c>, else the income text, verbatim. Never validated (a repeated tx_hash is fine),
 /// never counted in /v1/income or /v1/balance. Unknown fields are rejected. Answers <c>{"sequence", "user_id", "time"}</c>.</item>
 /// <item><c>POST /_sim/deposits/raw/batch</c> <c>{"rows": [ … ]}</c>: the same, all or none, in order; answers
@@ -34,7 +36,7 @@ namespace TheOpenMoney.Simulators;
 /// </summary>
 internal static class SimControlApi
 {
-    private static readonly HashSet<string> RawFields = new(StringComparer.Ordinal) { "user_id", "income", "tx_hash", "webhook_body" };
+    private static readonly HashSet<string> RawFields = new(StringComparer.Ordinal) { "user_id", "income", "tx_hash", "webhook_body", "currency" };
 
     public static void Map(IEndpointRouteBuilder routes)
     {
@@ -107,6 +109,7 @@ internal static class SimControlApi
         {
             UserId = Json.OptionalString(body, "user_id"),
             DepositAddress = Json.OptionalString(body, "deposit_address"),
+            Currency = Json.OptionalString(body, "currency"),
             Amount = amount,
             Comment = Json.OptionalString(body, "comment"),
             SourceAddress = Json.OptionalString(body, "source_address"),
@@ -171,7 +174,7 @@ internal static class SimControlApi
         {
             if (!RawFields.Contains(property.Name))
             {
-                throw new SimulatorInputException($"unknown field '{property.Name}' (expected user_id, income, tx_hash, webhook_body)");
+                throw new SimulatorInputException($"unknown field '{property.Name}' (expected user_id, income, tx_hash, webhook_body, currency)");
             }
         }
 
@@ -188,6 +191,7 @@ internal static class SimControlApi
             Income = income.ValueKind == JsonValueKind.String ? Json.GetString(income, "income") : income.GetRawText(),
             TxHash = string.IsNullOrEmpty(txHash) ? null : txHash,
             WebhookBody = Json.OptionalString(body, "webhook_body"),
+            Currency = Json.OptionalString(body, "currency"),
         };
     }
 

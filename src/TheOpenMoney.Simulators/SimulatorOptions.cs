@@ -47,6 +47,13 @@ public sealed class SimulatorOptions
     public long HotWalletNanoton { get; set; } = 10_000_000_000_000;
 
     /// <summary>
+    /// The currencies the processor is configured with (bicycle: TON plus the jettons in its configuration): addresses,
+    /// deposits, history, income and balances are per currency; any other <c>currency</c> is "invalid currency type".
+    /// TON is always one of them.
+    /// </summary>
+    public string[] Currencies { get; set; } = [ProcessorCurrencies.Ton, ProcessorCurrencies.Usdt];
+
+    /// <summary>
     /// Seconds a deposit stays at its address (GET /v1/balance?address= shows it) before it is swept to the hot
     /// wallet (60 by default; 0 sweeps at once).
     /// </summary>
