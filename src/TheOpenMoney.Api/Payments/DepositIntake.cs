@@ -154,6 +154,12 @@ public sealed class DepositIntake(
             return (false, "no held quarantine entry with that id");
         }
 
+        if (held.Reason.StartsWith(ProcessorClient.ForeignCurrencyReason, StringComparison.Ordinal))
+        {
+            // Its amount counts another currency's units: reading it again as nanoTON would credit the wrong money.
+            return (false, "held for good: " + held.Reason);
+        }
+
         IncomingDeposit deposit;
         try
         {

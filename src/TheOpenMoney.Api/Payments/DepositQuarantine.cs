@@ -130,11 +130,11 @@ public sealed partial class DepositQuarantine(
     public async Task<QuarantinedDeposit?> FindHeldAsync(long id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT processor_user_id, received_via, raw FROM quarantined_deposits WHERE id = $1 AND released_at IS NULL");
+            "SELECT processor_user_id, received_via, raw, reason FROM quarantined_deposits WHERE id = $1 AND released_at IS NULL");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new QuarantinedDeposit { Id = id, ProcessorUserId = reader.GetString(0), ReceivedVia = reader.GetString(1), Raw = reader.GetFieldValue<byte[]>(2) }
+            ? new QuarantinedDeposit { Id = id, ProcessorUserId = reader.GetString(0), ReceivedVia = reader.GetString(1), Raw = reader.GetFieldValue<byte[]>(2), Reason = reader.GetString(3) }
             : null;
     }
 

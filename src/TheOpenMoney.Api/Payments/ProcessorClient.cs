@@ -134,9 +134,22 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
         }
 
         // The answer names no user_id: the deposit row takes it from our address table when it is stored.
-        return ProcessorIncome.TryRead(income, UnknownUserId, time.GetUtcNow(), out var deposit, out var rejected)
+        var read = ProcessorIncome.TryRead(income, UnknownUserId, time.GetUtcNow(), out var deposit, out var rejected)
             ? new IncomeRow(0, deposit, null)
             : new IncomeRow(0, null, rejected);
+
+        // The answer's currency is the processor's word for what the amount counts: a jetton's base units are not
+        // nanoTON (1,500 USDT would read as 1.5 TON). Anything but our currency is held for operators, never applied.
+        var currency = document.RootElement.TryGetProperty("currency", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString() : null;
+        if (string.Equals(currency, options.Value.Currency, StringComparison.Ordinal))
+        {
+            return read;
+        }
+
+        var reason = ForeignCurrencyReason + (currency is null
+            ? $"the processor's answer names none (expected {options.Value.Currency})"
+            : $"{Printable(currency)} is not {options.Value.Currency}: its amount is not in nanoTON");
+        return new IncomeRow(0, null, new RejectedIncome(Encoding.UTF8.GetBytes(income.GetRawText()), reason, deposit?.TxHash ?? rejected?.TxHash, null));
     }
 
     public async Task<ProcessorSync> SyncAsync(CancellationToken cancellationToken)
@@ -150,6 +163,13 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
 
         return new ProcessorSync(body.IsSynced, DateTimeOffset.FromUnixTimeSeconds(body.LastBlockGenUtime));
     }
+
+    /// <summary>How the reason of a deposit in another currency starts: such a row is never retried as ours.</summary>
+    public const string ForeignCurrencyReason = "currency: ";
+
+    /// <summary>A currency name as it may appear in a reason: short ASCII letters and digits, else a placeholder.</summary>
+    private static string Printable(string currency) =>
+        currency.Length is > 0 and <= 16 && currency.All(char.IsAsciiLetterOrDigit) ? currency : "(unreadable)";
 
     /// <summary>Stored when the processor did not say which user_id a deposit belongs to and the address is not ours.</summary>
     public const string UnknownUserId = "unknown";

@@ -1,6 +1,7 @@
 using TheOpenMoney.Api.Infrastructure.Cli;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using TheOpenMoney.Simulators;
 
 namespace TheOpenMoney.Tests.Payments;
 
@@ -120,6 +121,45 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
         Assert.Contains(factory.Logs.Lines, l => l.Contains("forged-1 is unknown to the processor", StringComparison.Ordinal));
 
         await factory.PollAsync();
+        Assert.Equal(0m, await partner.BalanceTonAsync());
+    }
+
+    [Fact]
+    public async Task A_push_of_a_jetton_deposit_is_never_taken_as_ton()
+    {
+        // USDT sent with an order's memo to a jetton address of the same processor: its 1,500,000,000 base units
+        // (1,500 USDT) read as nanoTON would be 1.5 TON, enough to pay the order, or to be refunded in TON.
+        var partner = await NewPartnerAsync();
+        var order = await partner.CreatedStarsOrderAsync();
+        var usdtAddress = factory.Processor.CreateAddress("orders", ProcessorCurrencies.Usdt);
+        var jetton = factory.Processor.InjectDeposit(new DepositInjection
+        {
+            DepositAddress = usdtAddress,
+            Currency = ProcessorCurrencies.Usdt,
+            Amount = 1_500_000_000,
+            Comment = order.GetProperty("payment_memo").GetString(),
+            SourceAddress = "UQAUuul9LdYcyJuBHernHo3JkbWTduH_FuEb2H8jCDdGeqzA",
+        });
+
+        var pushed = await PushAsync(new { deposit_address = usdtAddress, time = jetton.Time, amount = "1500000000", user_id = "orders", tx_hash = jetton.TxHash });
+        await factory.PollAsync();
+
+        Assert.Equal("quarantined", pushed.GetProperty("status").GetString());
+        Assert.Equal("pending_payment", await StatusAsync(partner, order.GetProperty("id").GetInt64()));
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
+        var held = await Db.ScalarAsync(factory, "SELECT id FROM quarantined_deposits WHERE tx_hash = $1 AND reason LIKE '%USDT is not TON%'", jetton.TxHash);
+        Assert.NotEqual(0, held);
+
+        // An operator's retry cannot turn it into TON either.
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var (released, message) = await scope.ServiceProvider.GetRequiredService<TheOpenMoney.Api.Payments.DepositIntake>().RetryAsync(held, CancellationToken.None);
+            Assert.False(released);
+            Assert.Contains("USDT", message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
+        Assert.Equal("pending_payment", await StatusAsync(partner, order.GetProperty("id").GetInt64()));
         Assert.Equal(0m, await partner.BalanceTonAsync());
     }
 
