@@ -44,7 +44,8 @@ public sealed partial class ProcessorState
     {
         ArgumentNullException.ThrowIfNull(options);
         Testnet = options.Testnet;
-        _currencies = [.. (options.Currencies ?? []).Append(ProcessorCurrencies.Ton).Distinct(StringComparer.Ordinal)];
+        string[] configured = options.Currencies is { Length: > 0 } given ? given : [ProcessorCurrencies.Ton, ProcessorCurrencies.Usdt];
+        _currencies = [.. configured.Prepend(ProcessorCurrencies.Ton).Distinct(StringComparer.Ordinal)];
         if (_currencies.Any(c => c.Length is 0 or > 16 || !c.All(char.IsAsciiLetterOrDigit)))
         {
             throw new ArgumentException("Simulator:Currencies are short names of ASCII letters and digits (TON, USDT)", nameof(options));

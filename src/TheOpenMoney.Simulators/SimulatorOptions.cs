@@ -49,9 +49,10 @@ public sealed class SimulatorOptions
     /// <summary>
     /// The currencies the processor is configured with (bicycle: TON plus the jettons in its configuration): addresses,
     /// deposits, history, income and balances are per currency; any other <c>currency</c> is "invalid currency type".
-    /// TON is always one of them.
+    /// TON is always one of them. Empty (the default) means TON and USDT: the configuration binder appends to an
+    /// array's initial items, so a default written here could never be narrowed to TON alone.
     /// </summary>
-    public string[] Currencies { get; set; } = [ProcessorCurrencies.Ton, ProcessorCurrencies.Usdt];
+    public string[] Currencies { get; set; } = [];
 
     /// <summary>
     /// Seconds a deposit stays at its address (GET /v1/balance?address= shows it) before it is swept to the hot

@@ -143,14 +143,12 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
 
     private static async Task<(WebApplication App, HttpClient Client)> StartWithStateFileAsync(string file, string[]? currencies)
     {
-        var app = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o =>
+        // Narrowed through configuration, as an operator would (Simulator__Currencies__0=TON).
+        string[] args = currencies is null ? ["--urls", "http://127.0.0.1:0"] : ["--urls", "http://127.0.0.1:0", .. currencies.Select((c, i) => $"--Simulator:Currencies:{i}={c}")];
+        var app = SimulatorApp.Create(args, o =>
         {
             o.ApiToken = Token;
             o.StateFile = file;
-            if (currencies is not null)
-            {
-                o.Currencies = currencies;
-            }
         });
         try
         {
