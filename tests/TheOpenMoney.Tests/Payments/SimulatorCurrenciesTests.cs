@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Builder;
 using TheOpenMoney.Simulators;
 
 namespace TheOpenMoney.Tests.Payments;
@@ -15,23 +13,13 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
 {
     private const string Token = "t0k";
 
-    private WebApplication _app = null!;
-    private HttpClient _client = null!;
+    private SimulatorHost _simulator = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o => o.ApiToken = Token);
-        await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri(_app.Urls.Single()) };
-        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-    }
+    private HttpClient Client => _simulator.Client;
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _simulator = await SimulatorHost.StartAsync(Token);
+
+    public async Task DisposeAsync() => await _simulator.DisposeAsync();
 
     [Fact]
     public async Task Each_currency_has_its_own_addresses_history_income_and_balance()
@@ -78,12 +66,12 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
     {
         var ton = await NewAddressAsync("mixed", "TON");
 
-        await AssertRefusedAsync(await _client.PostAsJsonAsync("/v1/address/new", new { user_id = "mixed", currency = "TGR" }), "invalid currency type");
-        await AssertRefusedAsync(await _client.GetAsync("/v1/deposit/history?user_id=mixed&currency=usdt&limit=10&offset=0"), "invalid currency type");
-        await AssertRefusedAsync(await _client.GetAsync("/v1/deposit/history?user_id=mixed&limit=10&offset=0"), "need to provide currency");
-        await AssertRefusedAsync(await _client.PostAsJsonAsync("/_sim/deposits", new { deposit_address = ton, currency = "USDT", amount = "5" }), "receives TON, not USDT");
-        await AssertRefusedAsync(await _client.PostAsJsonAsync("/_sim/deposits", new { user_id = "mixed", currency = "USDT", amount = "5" }), "no USDT deposit address");
-        await AssertRefusedAsync(await _client.PostAsJsonAsync("/_sim/deposits", new { user_id = "mixed", currency = "DOGE", amount = "5" }), "invalid currency type");
+        await AssertRefusedAsync(await Client.PostAsJsonAsync("/v1/address/new", new { user_id = "mixed", currency = "TGR" }), "invalid currency type");
+        await AssertRefusedAsync(await Client.GetAsync("/v1/deposit/history?user_id=mixed&currency=usdt&limit=10&offset=0"), "invalid currency type");
+        await AssertRefusedAsync(await Client.GetAsync("/v1/deposit/history?user_id=mixed&limit=10&offset=0"), "need to provide currency");
+        await AssertRefusedAsync(await Client.PostAsJsonAsync("/_sim/deposits", new { deposit_address = ton, currency = "USDT", amount = "5" }), "receives TON, not USDT");
+        await AssertRefusedAsync(await Client.PostAsJsonAsync("/_sim/deposits", new { user_id = "mixed", currency = "USDT", amount = "5" }), "no USDT deposit address");
+        await AssertRefusedAsync(await Client.PostAsJsonAsync("/_sim/deposits", new { user_id = "mixed", currency = "DOGE", amount = "5" }), "invalid currency type");
 
         // Nothing was stored by the refusals.
         Assert.Empty((await GetJsonAsync("/v1/deposit/history?user_id=mixed&currency=TON&limit=10&offset=0")).GetProperty("incomes").EnumerateArray());
@@ -93,12 +81,12 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
     [Fact]
     public async Task A_raw_row_is_in_the_history_of_its_currency_only()
     {
-        var response = await _client.PostAsJsonAsync("/_sim/deposits/raw", new { user_id = "rawcur", currency = "USDT", income = "{\"amount\":\"-1\"}", tx_hash = "raw-usdt-1" });
+        var response = await Client.PostAsJsonAsync("/_sim/deposits/raw", new { user_id = "rawcur", currency = "USDT", income = "{\"amount\":\"-1\"}", tx_hash = "raw-usdt-1" });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
 
-        Assert.Equal("{\"incomes\":[]}\n", await (await _client.GetAsync("/v1/deposit/history?user_id=rawcur&currency=TON&limit=10&offset=0")).Content.ReadAsStringAsync());
-        Assert.Equal("{\"incomes\":[{\"amount\":\"-1\"}]}\n", await (await _client.GetAsync("/v1/deposit/history?user_id=rawcur&currency=USDT&limit=10&offset=0")).Content.ReadAsStringAsync());
-        Assert.Equal("{\"currency\":\"USDT\",\"income\":{\"amount\":\"-1\"}}\n", await (await _client.GetAsync("/v1/deposit/income?tx_hash=raw-usdt-1")).Content.ReadAsStringAsync());
+        Assert.Equal("{\"incomes\":[]}\n", await (await Client.GetAsync("/v1/deposit/history?user_id=rawcur&currency=TON&limit=10&offset=0")).Content.ReadAsStringAsync());
+        Assert.Equal("{\"incomes\":[{\"amount\":\"-1\"}]}\n", await (await Client.GetAsync("/v1/deposit/history?user_id=rawcur&currency=USDT&limit=10&offset=0")).Content.ReadAsStringAsync());
+        Assert.Equal("{\"currency\":\"USDT\",\"income\":{\"amount\":\"-1\"}}\n", await (await Client.GetAsync("/v1/deposit/income?tx_hash=raw-usdt-1")).Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -108,68 +96,35 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
         var file = Path.Combine(folder.FullName, "processor.json");
         try
         {
-            var (first, client) = await StartWithStateFileAsync(file, null);
-            var ton = await NewAddressAsync(client, "orders", "TON");
-            var usdt = await NewAddressAsync(client, "orders", "USDT");
-            var tonHash = await DepositAsync(client, new { user_id = "orders", amount = "5" });
-            var usdtHash = await DepositAsync(client, new { deposit_address = usdt, amount = "7" });
-            await StopAsync(first, client);
+            string ton, usdt, tonHash, usdtHash;
+            await using (var first = await SimulatorHost.StartAsync(Token, o => o.StateFile = file))
+            {
+                ton = await NewAddressAsync(first.Client, "orders", "TON");
+                usdt = await NewAddressAsync(first.Client, "orders", "USDT");
+                tonHash = await DepositAsync(first.Client, new { user_id = "orders", amount = "5" });
+                usdtHash = await DepositAsync(first.Client, new { deposit_address = usdt, amount = "7" });
+            }
 
             var text = await File.ReadAllTextAsync(file);
             Assert.Equal(2, text.Split("\"currency\":\"USDT\"").Length - 1); // the USDT address and its deposit
             Assert.DoesNotContain("\"currency\":\"TON\"", text, StringComparison.Ordinal);
 
-            var (second, client2) = await StartWithStateFileAsync(file, null);
-            try
+            await using (var second = await SimulatorHost.StartAsync(Token, o => o.StateFile = file))
             {
-                var restored = second.Services.GetRequiredService<ProcessorState>();
+                var restored = second.Processor;
                 Assert.Equal([(ton, "TON"), (usdt, "USDT")], restored.GetAddressesWithCurrency("orders").ToArray());
                 Assert.Equal([usdtHash], restored.GetHistory("orders", 10, 0, ascending: true, ProcessorCurrencies.Usdt).Select(d => d.TxHash).ToArray());
                 Assert.Equal([tonHash], restored.GetHistory("orders", 10, 0, ascending: true).Select(d => d.TxHash).ToArray());
             }
-            finally
-            {
-                await StopAsync(second, client2);
-            }
 
             // A simulator configured without USDT refuses the file rather than serving USDT as something else.
-            await Assert.ThrowsAsync<SimulatorStateFileException>(() => StartWithStateFileAsync(file, ["TON"]));
+            // Narrowed through configuration, as an operator would (Simulator__Currencies__0=TON).
+            await Assert.ThrowsAsync<SimulatorStateFileException>(() => SimulatorHost.StartAsync(Token, o => o.StateFile = file, "Simulator:Currencies:0=TON"));
         }
         finally
         {
             folder.Delete(recursive: true);
         }
-    }
-
-    private static async Task<(WebApplication App, HttpClient Client)> StartWithStateFileAsync(string file, string[]? currencies)
-    {
-        // Narrowed through configuration, as an operator would (Simulator__Currencies__0=TON).
-        string[] args = currencies is null ? ["--urls", "http://127.0.0.1:0"] : ["--urls", "http://127.0.0.1:0", .. currencies.Select((c, i) => $"--Simulator:Currencies:{i}={c}")];
-        var app = SimulatorApp.Create(args, o =>
-        {
-            o.ApiToken = Token;
-            o.StateFile = file;
-        });
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        return (app, client);
-    }
-
-    private static async Task StopAsync(WebApplication app, HttpClient client)
-    {
-        client.Dispose();
-        await app.StopAsync();
-        await app.DisposeAsync();
     }
 
     private static (string?, string?, string?)[] Rows(JsonElement incomes) =>
@@ -182,7 +137,7 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
         Assert.Contains(error, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
-    private Task<string> NewAddressAsync(string userId, string currency) => NewAddressAsync(_client, userId, currency);
+    private Task<string> NewAddressAsync(string userId, string currency) => NewAddressAsync(Client, userId, currency);
 
     private static async Task<string> NewAddressAsync(HttpClient client, string userId, string currency)
     {
@@ -192,7 +147,7 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
         return JsonDocument.Parse(text).RootElement.GetProperty("address").GetString()!;
     }
 
-    private Task<string> DepositAsync(object body) => DepositAsync(_client, body);
+    private Task<string> DepositAsync(object body) => DepositAsync(Client, body);
 
     private static async Task<string> DepositAsync(HttpClient client, object body)
     {
@@ -204,7 +159,7 @@ public sealed class SimulatorCurrenciesTests : IAsyncLifetime
 
     private async Task<JsonElement> GetJsonAsync(string url)
     {
-        var response = await _client.GetAsync(url);
+        var response = await Client.GetAsync(url);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();

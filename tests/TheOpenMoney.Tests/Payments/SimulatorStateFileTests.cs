@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -189,9 +188,8 @@ public sealed class SimulatorStateFileTests : IAsyncLifetime
 
     private async Task<(WebApplication App, HttpClient Client)> StartAsync(string file)
     {
-        var app = SimulatorApp.Create(["--urls", "http://127.0.0.1:0"], o =>
+        var host = await SimulatorHost.StartAsync(Token, o =>
         {
-            o.ApiToken = Token;
             o.StateFile = file;
             o.WebhookEndpoint = _hook.Url + "/hook";
             o.WebhookToken = HookToken;
@@ -199,10 +197,7 @@ public sealed class SimulatorStateFileTests : IAsyncLifetime
             // (it would after 1 s, and a restart on a busy machine can take longer).
             o.WithdrawalStepSeconds = 3600;
         });
-        await app.StartAsync();
-        var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        return (app, client);
+        return (host.App, host.Client);
     }
 
     private static async Task StopAsync(WebApplication app, HttpClient client)
