@@ -38,7 +38,9 @@ public sealed partial class DepositPoller(
             {
                 try
                 {
-                    await PollUserAsync(userId, sync, cancellationToken);
+                    // Only our currency: a deposit row holds nanoTON, so a jetton's history is not read until deposits
+                    // carry their currency (issue 27).
+                    await PollUserAsync(userId, settings.Currency, sync, cancellationToken);
                 }
                 catch (DepositsNotSettledException ex)
                 {
@@ -61,15 +63,15 @@ public sealed partial class DepositPoller(
         return JobOutcome.Idle;
     }
 
-    private async Task PollUserAsync(string userId, ProcessorSync sync, CancellationToken cancellationToken)
+    private async Task PollUserAsync(string userId, string currency, ProcessorSync sync, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var cursor = await cursors.LoadAsync(userId, cancellationToken);
+        var cursor = await cursors.LoadAsync(userId, currency, cancellationToken);
         var fullScan = cursor.LastFullScanAt is null || now - cursor.LastFullScanAt >= settings.FullRescanInterval;
         var offset = fullScan ? 0 : Math.Max(0, cursor.NextOffset - settings.RescanOverlap);
         // The next page is fetched while this one is applied: a full page means there may be more.
-        var next = processor.HistoryAsync(userId, offset, settings.PageSize, cancellationToken);
+        var next = processor.HistoryAsync(userId, currency, offset, settings.PageSize, cancellationToken);
         try
         {
             while (next is not null)
@@ -77,7 +79,7 @@ public sealed partial class DepositPoller(
                 var waitStarted = Stopwatch.GetTimestamp();
                 var page = await next;
                 var waitMs = Stopwatch.GetElapsedTime(waitStarted).TotalMilliseconds;
-                next = page.Count < settings.PageSize ? null : processor.HistoryAsync(userId, offset + page.Count, settings.PageSize, cancellationToken);
+                next = page.Count < settings.PageSize ? null : processor.HistoryAsync(userId, currency, offset + page.Count, settings.PageSize, cancellationToken);
                 var applyStarted = Stopwatch.GetTimestamp();
                 var taken = await intake.TakePageAsync(page, offset, userId, cancellationToken);
                 var applyMs = Stopwatch.GetElapsedTime(applyStarted).TotalMilliseconds;
@@ -85,7 +87,7 @@ public sealed partial class DepositPoller(
                 // Only past what is settled (every deposit committed or held): a crash or a failure before this re-reads it (tx_hash dedupes).
                 if (taken.SettledUpTo > offset)
                 {
-                    await cursors.AdvanceAsync(userId, taken.SettledUpTo, cancellationToken);
+                    await cursors.AdvanceAsync(userId, currency, taken.SettledUpTo, cancellationToken);
                 }
 
                 if (taken.Unsettled > 0)
@@ -106,7 +108,7 @@ public sealed partial class DepositPoller(
             }
         }
 
-        await cursors.MarkReadAsync(userId, sync, fullScan, cancellationToken);
+        await cursors.MarkReadAsync(userId, currency, sync, fullScan, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "History of {UserId} at offset {Offset}: {Count} deposits, waited {WaitMs:F1} ms for the page (fetched while the previous one was applied), applied in {ApplyMs:F1} ms")]

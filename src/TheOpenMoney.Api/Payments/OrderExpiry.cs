@@ -19,7 +19,7 @@ public sealed class OrderExpiry(
 
     public async Task<JobOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        if (await cursors.SyncedToAsync(options.Value.OrdersUserId, cancellationToken) is not { } syncedTo)
+        if (await cursors.SyncedToAsync(options.Value.OrdersUserId, options.Value.Currency, cancellationToken) is not { } syncedTo)
         {
             return JobOutcome.Idle;
         }

@@ -102,6 +102,9 @@ public sealed class ProcessorCursor
 {
     public string ProcessorUserId { get; set; } = "";
 
+    /// <summary>The processor keeps a history per (user_id, currency): TON, or a jetton it is configured with.</summary>
+    public string Currency { get; set; } = "";
+
     public long NextOffset { get; set; }
 
     /// <summary>Every deposit dated up to this instant has been read (processor synced, history read to its end).</summary>
@@ -168,7 +171,8 @@ internal sealed class ProcessorCursorConfiguration : IEntityTypeConfiguration<Pr
     public void Configure(EntityTypeBuilder<ProcessorCursor> builder)
     {
         builder.ToTable("processor_cursors");
-        builder.HasKey(c => c.ProcessorUserId);
+        builder.HasKey(c => new { c.ProcessorUserId, c.Currency });
         builder.Property(c => c.ProcessorUserId).HasMaxLength(64);
+        builder.Property(c => c.Currency).HasMaxLength(16);
     }
 }

@@ -78,11 +78,11 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
     /// One page of deposit history, oldest first (<c>sort_order=asc</c> is always sent). Each row is read on
     /// its own; an answer that is not a JSON object with an <c>incomes</c> array fails the page.
     /// </summary>
-    public async Task<IReadOnlyList<IncomeRow>> HistoryAsync(string userId, long offset, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<IncomeRow>> HistoryAsync(string userId, string currency, long offset, int limit, CancellationToken cancellationToken)
     {
         var url = string.Create(
             CultureInfo.InvariantCulture,
-            $"v1/deposit/history?user_id={Uri.EscapeDataString(userId)}&currency={options.Value.Currency}&limit={limit}&offset={offset}&sort_order=asc");
+            $"v1/deposit/history?user_id={Uri.EscapeDataString(userId)}&currency={Uri.EscapeDataString(currency)}&limit={limit}&offset={offset}&sort_order=asc");
         using var response = await http.GetAsync(url, cancellationToken);
         using var document = await ReadDocumentAsync(response, cancellationToken);
         if (document.RootElement.ValueKind != JsonValueKind.Object)

@@ -41,7 +41,7 @@ public sealed class ProcessorHealthCheck(
 
         var poller = jobs.Get<DepositPoller>();
         var cursors = await db.ProcessorCursors.AsNoTracking().ToListAsync(cancellationToken);
-        var syncedTo = cursors.FirstOrDefault(c => c.ProcessorUserId == options.Value.OrdersUserId)?.SyncedTo;
+        var syncedTo = cursors.FirstOrDefault(c => c.ProcessorUserId == options.Value.OrdersUserId && c.Currency == options.Value.Currency)?.SyncedTo;
         data["poller"] = new Dictionary<string, object?>
         {
             ["leader"] = poller.IsLeader,

@@ -164,6 +164,28 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
     }
 
     [Fact]
+    public async Task The_poller_reads_the_ton_history_only_with_a_cursor_per_user_and_currency()
+    {
+        var partner = await NewPartnerAsync();
+        var order = await partner.CreatedStarsOrderAsync();
+        var usdtAddress = factory.Processor.CreateAddress("orders", ProcessorCurrencies.Usdt);
+        var jetton = factory.Processor.InjectDeposit(new DepositInjection
+        {
+            DepositAddress = usdtAddress,
+            Currency = ProcessorCurrencies.Usdt,
+            Amount = 1_500_000_000,
+            Comment = order.GetProperty("payment_memo").GetString(),
+        });
+
+        await factory.PollAsync();
+
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
+        Assert.Equal("pending_payment", await StatusAsync(partner, order.GetProperty("id").GetInt64()));
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM processor_cursors WHERE processor_user_id = 'orders' AND currency = 'TON'"));
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM processor_cursors WHERE currency <> 'TON'"));
+    }
+
+    [Fact]
     public async Task An_inflated_push_for_a_real_transaction_credits_the_processors_amount_once()
     {
         var partner = await NewPartnerAsync();
