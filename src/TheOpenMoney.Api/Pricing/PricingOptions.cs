@@ -22,6 +22,12 @@ public sealed class PricingOptions
     /// <summary><c>price_ton</c> is rounded up to a multiple of this.</summary>
     public decimal TonRoundingStep { get; set; } = 0.001m;
 
+    /// <summary>USDT per USD price (<c>price_usdt</c> = USD price × this); a USD-pegged coin, so 1.0 unless it drifts.</summary>
+    public decimal UsdtUsdRate { get; set; } = 1.0m;
+
+    /// <summary><c>price_usdt</c> is rounded up to whole cents.</summary>
+    public const decimal UsdtRoundingStep = 0.01m;
+
     public RateSourceOptions RateSource { get; set; } = new();
 }
 

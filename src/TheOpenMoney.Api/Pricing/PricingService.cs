@@ -1,3 +1,4 @@
+using TheOpenMoney.Api.Money;
 
 namespace TheOpenMoney.Api.Pricing;
 
@@ -11,11 +12,13 @@ public sealed record PriceQuote(
     decimal FeeUsd,
     decimal PriceUsd,
     TonRate Rate,
-    long PriceNanoton);
+    long PriceNanoton,
+    Amount<Usdt> PriceUsdt);
 
 /// <summary>
 /// Prices in exact decimal arithmetic: USD = stars × USD per star (or the Premium plan's price) plus
-/// the fee; TON = USD ÷ rate, rounded up to <see cref="PricingOptions.TonRoundingStep"/>.
+/// the fee; TON = USD ÷ rate, rounded up to <see cref="PricingOptions.TonRoundingStep"/>; USDT = USD ×
+/// <see cref="PricingOptions.UsdtUsdRate"/>, rounded up to <see cref="PricingOptions.UsdtRoundingStep"/> (0.01).
 /// </summary>
 public sealed class PricingService(ITonUsdRateSource rates, IOptions<PricingOptions> options)
 {
@@ -39,6 +42,7 @@ public sealed class PricingService(ITonUsdRateSource rates, IOptions<PricingOpti
         var feeUsd = decimal.Round(baseUsd * settings.FeePercent / 100m, 6, MidpointRounding.AwayFromZero);
         var priceUsd = baseUsd + feeUsd;
         var priceTon = TonAmount.CeilingTo(priceUsd / rate.TonUsd, settings.TonRoundingStep);
-        return new PriceQuote(type, stars, months, baseUsd, settings.FeePercent, feeUsd, priceUsd, rate, TonAmount.ToNano(priceTon));
+        var priceUsdt = Amount<Usdt>.CeilingOfCoins(priceUsd * settings.UsdtUsdRate, PricingOptions.UsdtRoundingStep);
+        return new PriceQuote(type, stars, months, baseUsd, settings.FeePercent, feeUsd, priceUsd, rate, TonAmount.ToNano(priceTon), priceUsdt);
     }
 }

@@ -14,7 +14,7 @@ public static class PricingSetup
                 "set Pricing:TonUsdRate (a fixed TON/USD rate) or Pricing:RateSource:Url (an HTTP JSON source)")
             .Validate(o => o.StarsMin > 0 && o.StarsMax >= o.StarsMin, "Pricing:StarsMin/StarsMax are invalid")
             .Validate(o => o.PremiumUsd.Count > 0 && o.PremiumUsd.All(p => p.Key > 0 && p.Value > 0), "Pricing:PremiumUsd is invalid")
-            .Validate(o => o.FeePercent is >= 0 and < 100 && o.StarUsd > 0 && o.TonRoundingStep > 0, "Pricing fee/price settings are invalid")
+            .Validate(o => o.FeePercent is >= 0 and < 100 && o.StarUsd > 0 && o.TonRoundingStep > 0 && o.UsdtUsdRate is > 0 and <= 10, "Pricing fee/price settings are invalid")
             .ValidateOnStart();
         services.AddSingleton<PricingService>();
         services.AddContractExamples<PricingContractExamples>();

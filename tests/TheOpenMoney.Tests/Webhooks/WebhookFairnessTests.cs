@@ -222,7 +222,11 @@ public sealed class WebhookFairnessTests(WebhookFairnessTests.Factory factory) :
         Assert.Equal(queuedBefore, await Db.ScalarAsync(factory, "SELECT extract(epoch FROM max(first_queued_at))::bigint FROM webhook_deliveries WHERE partner_id = $1", partner.PartnerId));
 
         // Redelivering a pending delivery does not give it a new age either.
-        var attempt = await Db.ScalarAsync(factory, "SELECT max(id) FROM webhook_attempts WHERE partner_id = $1", partner.PartnerId);
+        // An attempt row is written when its request ends (the probes hang until their timeout): wait for one.
+        var attempt = await Eventually.WaitAsync(
+            () => Db.ScalarAsync(factory, "SELECT coalesce(max(id), 0) FROM webhook_attempts WHERE partner_id = $1", partner.PartnerId),
+            id => id > 0,
+            "an attempt recorded");
         await (await partner.Client.PostAsync($"/api/v1/webhook/deliveries/{attempt}/redeliver", null)).AssertOkAsync();
         Assert.Equal(queuedBefore, await Db.ScalarAsync(factory, "SELECT extract(epoch FROM max(first_queued_at))::bigint FROM webhook_deliveries WHERE partner_id = $1", partner.PartnerId));
         await (await partner.Client.DeleteAsync("/api/v1/webhook")).AssertOkAsync();
