@@ -22,6 +22,11 @@ public sealed class PaymentProcessorOptions
     /// <summary>The processor user_id under which every partner's top-up address is generated.</summary>
     public string TopupsUserId { get; set; } = "topups";
 
+    /// <summary>
+    /// The processor currency the payment path reads and confirms: TON, the only one it accepts until deposits,
+    /// balances and matching carry a currency (issue 27). A deposit row holds nanoTON, so another value here would
+    /// credit a jetton's base units as nanoTON; start-up refuses it.
+    /// </summary>
     public string Currency { get; set; } = "TON";
 
     /// <summary>

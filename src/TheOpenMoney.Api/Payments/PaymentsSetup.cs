@@ -19,6 +19,7 @@ public static class PaymentsSetup
             .Bind(section)
             .Validate(o => !o.Enabled || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "PaymentProcessor:BaseUrl must be an absolute URL")
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0 && o.ApplyLanes is > 0 and <= 64 && o.MaxApplyFailures >= 1, "PaymentProcessor poll settings are invalid")
+            .Validate(o => o.Currency == "TON", "PaymentProcessor:Currency must be TON: deposits are counted in nanoTON (USDT comes with issue 27)")
             .ValidateOnStart();
         services.AddOptions<PaymentAddressOptions>()
             .Bind(configuration.GetSection(PaymentAddressOptions.Section))
