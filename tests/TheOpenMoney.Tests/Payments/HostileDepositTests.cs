@@ -124,24 +124,31 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
         Assert.Equal(0m, await partner.BalanceTonAsync());
     }
 
-    [Fact]
-    public async Task A_push_of_a_jetton_deposit_is_never_taken_as_ton()
+    /// <summary>
+    /// 1,500 USDT (1,500,000,000 base units) sent with a new order's memo to a USDT address of the same processor:
+    /// read as nanoTON it would be 1.5 TON, enough to pay the order, or to be refunded in TON.
+    /// </summary>
+    private async Task<(PartnerApi Partner, JsonElement Order, DepositRecord Jetton)> UsdtWithAnOrdersMemoAsync()
     {
-        // USDT sent with an order's memo to a jetton address of the same processor: its 1,500,000,000 base units
-        // (1,500 USDT) read as nanoTON would be 1.5 TON, enough to pay the order, or to be refunded in TON.
         var partner = await NewPartnerAsync();
         var order = await partner.CreatedStarsOrderAsync();
-        var usdtAddress = factory.Processor.CreateAddress("orders", ProcessorCurrencies.Usdt);
         var jetton = factory.Processor.InjectDeposit(new DepositInjection
         {
-            DepositAddress = usdtAddress,
+            DepositAddress = factory.Processor.CreateAddress("orders", ProcessorCurrencies.Usdt),
             Currency = ProcessorCurrencies.Usdt,
             Amount = 1_500_000_000,
             Comment = order.GetProperty("payment_memo").GetString(),
             SourceAddress = "UQAUuul9LdYcyJuBHernHo3JkbWTduH_FuEb2H8jCDdGeqzA",
         });
+        return (partner, order, jetton);
+    }
 
-        var pushed = await PushAsync(new { deposit_address = usdtAddress, time = jetton.Time, amount = "1500000000", user_id = "orders", tx_hash = jetton.TxHash });
+    [Fact]
+    public async Task A_push_of_a_jetton_deposit_is_never_taken_as_ton()
+    {
+        var (partner, order, jetton) = await UsdtWithAnOrdersMemoAsync();
+
+        var pushed = await PushAsync(new { deposit_address = jetton.DepositAddress, time = jetton.Time, amount = "1500000000", user_id = "orders", tx_hash = jetton.TxHash });
         await factory.PollAsync();
 
         Assert.Equal("quarantined", pushed.GetProperty("status").GetString());
@@ -166,16 +173,7 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
     [Fact]
     public async Task The_poller_reads_the_ton_history_only_with_a_cursor_per_user_and_currency()
     {
-        var partner = await NewPartnerAsync();
-        var order = await partner.CreatedStarsOrderAsync();
-        var usdtAddress = factory.Processor.CreateAddress("orders", ProcessorCurrencies.Usdt);
-        var jetton = factory.Processor.InjectDeposit(new DepositInjection
-        {
-            DepositAddress = usdtAddress,
-            Currency = ProcessorCurrencies.Usdt,
-            Amount = 1_500_000_000,
-            Comment = order.GetProperty("payment_memo").GetString(),
-        });
+        var (partner, order, jetton) = await UsdtWithAnOrdersMemoAsync();
 
         await factory.PollAsync();
 
