@@ -1,3 +1,4 @@
+
 namespace TheOpenMoney.Api.Money;
 
 /// <summary>
@@ -50,7 +51,7 @@ public readonly record struct Amount<TCurrency>(long Units) : IComparable<Amount
     public static Amount<TCurrency> Zero => default;
 
     /// <summary>The amount in whole coins, without trailing zeros (1.5, not 1.500000).</summary>
-    public decimal Coins => Units / (decimal)UnitsPerCoin / 1.000000000000000000000000000000000m;
+    public decimal Coins => TonAmount.Trim(Units / (decimal)UnitsPerCoin);
 
     /// <summary>The base units as a string of digits: the exact twin a JSON amount carries.</summary>
     public string UnitsText => Units.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,5 @@
+using TheOpenMoney.Api.Money;
+
 namespace TheOpenMoney.Api.Ton;
 
 /// <summary>TON amounts: stored and computed as nanoTON (<c>long</c>), shown as decimals with at most 9 fraction digits.</summary>
@@ -6,22 +8,13 @@ public static class TonAmount
     public const long NanoPerTon = 1_000_000_000;
 
     /// <summary>nanoTON → TON with no trailing zeros (<c>418000000</c> → <c>0.418</c>).</summary>
-    public static decimal FromNano(long nano) => Trim(nano / (decimal)NanoPerTon);
+    public static decimal FromNano(long nano) => new Amount<Money.Ton>(nano).Coins;
 
     /// <summary>The same value without trailing zeros (<c>1.500</c> → <c>1.5</c>), for JSON.</summary>
     public static decimal Trim(decimal value) => value / 1.000000000000000000000000000000000m;
 
     /// <summary>TON → nanoTON; throws when the amount has more than 9 fraction digits.</summary>
-    public static long ToNano(decimal ton)
-    {
-        var nano = ton * NanoPerTon;
-        if (nano != decimal.Truncate(nano))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ton), ton, "TON amounts have at most 9 fraction digits");
-        }
-
-        return (long)nano;
-    }
+    public static long ToNano(decimal ton) => Amount<Money.Ton>.OfCoins(ton).Units;
 
     /// <summary>
     /// The name of the exact twin of a TON amount's JSON name: the word <c>ton</c> becomes <c>nanoton</c>
