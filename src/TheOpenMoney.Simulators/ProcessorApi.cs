@@ -9,7 +9,6 @@ namespace TheOpenMoney.Simulators;
 /// <summary>The bicycle payment processor HTTP API (/v1/*).</summary>
 internal static class ProcessorApi
 {
-    private const string Ton = "TON";
     private const int MaxHistoryLimit = 1000;
 
     public static void Map(IEndpointRouteBuilder routes)
@@ -298,7 +297,7 @@ internal static class ProcessorApi
             throw new SimulatorInputException("need to provide query ID");
         }
 
-        if (!string.Equals(currency, Ton, StringComparison.Ordinal))
+        if (!string.Equals(currency, ProcessorCurrencies.Ton, StringComparison.Ordinal))
         {
             throw new SimulatorInputException("convert withdrawal err: invalid currency");
         }
@@ -418,7 +417,7 @@ internal static class ProcessorApi
         var currency = Query(context, "currency");
         state.RequireCurrency(currency);
         var address = Query(context, "address");
-        if (currency != Ton)
+        if (currency != ProcessorCurrencies.Ton)
         {
             // A jetton: what its addresses received and the hot wallet holds of it (this simulator sends no jettons out).
             var jetton = address.Length == 0 ? state.GetSweptJetton(currency) : Jetton(state, address, currency);
@@ -445,7 +444,7 @@ internal static class ProcessorApi
 
         ValidateAddress(state, address, "account");
         // A deposit address holds what was not swept to the hot wallet yet (Simulator:SweepDelaySeconds).
-        var balance = state.GetUnsweptBalance(address, Ton);
+        var balance = state.GetUnsweptBalance(address);
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["balance"] = Json.Format(balance),

@@ -17,8 +17,8 @@ public static class OrderRows
         ("livemode", (o, r, i) => o.Livemode = r.GetBoolean(i)),
         ("status", (o, r, i) => o.Status = EnumText<OrderStatus>.Parse(r.GetString(i))),
         ("order_type", (o, r, i) => o.OrderType = EnumText<OrderType>.Parse(r.GetString(i))),
-        ("stars_amount", (o, r, i) => o.StarsAmount = NullOr(r, i, r.GetInt32)),
-        ("premium_months", (o, r, i) => o.PremiumMonths = NullOr(r, i, r.GetInt32)),
+        ("stars_amount", (o, r, i) => o.StarsAmount = IntOrNull(r, i)),
+        ("premium_months", (o, r, i) => o.PremiumMonths = IntOrNull(r, i)),
         ("recipient_username", (o, r, i) => o.RecipientUsername = r.GetString(i)),
         ("recipient_check", (o, r, i) => o.RecipientCheck = r.GetString(i)),
         ("price_nanoton", (o, r, i) => o.PriceNanoton = r.GetInt64(i)),
@@ -77,7 +77,7 @@ public static class OrderRows
 
     private static string? TextOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    private static int? NullOr(NpgsqlDataReader reader, int ordinal, Func<int, int> read) => reader.IsDBNull(ordinal) ? null : read(ordinal);
+    private static int? IntOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 
     private static DateTimeOffset Time(NpgsqlDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
 
