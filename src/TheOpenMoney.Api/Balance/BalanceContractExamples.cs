@@ -17,7 +17,15 @@ public sealed class BalanceContractExamples : IContractExamples
 
     public IEnumerable<KeyValuePair<string, object>> Successes() =>
     [
-        new("getBalance", new BalanceResponse(6.657m, Nanoton.OfTon(6.657m), "TON", "UQBFJTkJhxZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAL8E")),
+        new("getBalance", new BalanceResponse(
+            6.657m,
+            Nanoton.OfTon(6.657m),
+            "TON",
+            "UQBFJTkJhxZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAL8E",
+            [
+                new CurrencyBalance("TON", 6.657m, new BaseUnits(6_657_000_000), "UQBFJTkJhxZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAL8E"),
+                new CurrencyBalance("USDT", 25.5m, new BaseUnits(25_500_000), "UQCD39VS5jcptHL8vMjEXrzGaRcCVYto7HUn4bpAOg8xqEBI"),
+            ])),
         new("listBalanceTransactions", new Page<LedgerEntryResponse>(Ledger, 2, 20, 0)),
     ];
 }

@@ -1,6 +1,6 @@
 namespace TheOpenMoney.Api.Balance;
 
-/// <summary>One change to a partner's balance, written as a ledger row.</summary>
+/// <summary>One change to a partner's balance in one currency (its amount in that currency's base units), written as a ledger row.</summary>
 public sealed record LedgerChange(
     long PartnerId,
     LedgerEntryType Type,
@@ -10,7 +10,8 @@ public sealed record LedgerChange(
     string? Description = null,
     string? OperatorRef = null,
     long? DepositId = null,
-    long? WithdrawalId = null);
+    long? WithdrawalId = null,
+    string Currency = PaymentCurrencies.Ton);
 
 /// <summary>
 /// The only writer of balances (through the database function <c>ledger_apply</c>, which
@@ -26,7 +27,7 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(change);
         await using var command = db.Command(
-            "SELECT ledger_apply($1::bigint, $2::text, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $8::timestamptz, $9::bigint, $10::bigint)",
+            "SELECT ledger_apply($1::bigint, $2::text, $3::bigint, $4::bigint, $5::text, $6::text, $7::text, $8::timestamptz, $9::bigint, $10::bigint, $11::text)",
             change.PartnerId,
             EnumText<LedgerEntryType>.ToText(change.Type),
             change.AmountNanoton,
@@ -36,22 +37,27 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
             change.Description,
             time.GetUtcNow(),
             change.DepositId,
-            change.WithdrawalId);
+            change.WithdrawalId,
+            change.Currency);
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return result is long balance ? balance : null;
     }
 
-    /// <summary>The partner's balance in nanoTON (0 before its balance row exists); a plain read, no transaction needed.</summary>
-    public async Task<long> GetBalanceAsync(long partnerId, CancellationToken cancellationToken) =>
+    /// <summary>The partner's TON balance in nanoTON (0 before its balance row exists); a plain read, no transaction needed.</summary>
+    public Task<long> GetBalanceAsync(long partnerId, CancellationToken cancellationToken) =>
+        GetBalanceAsync(partnerId, PaymentCurrencies.Ton, cancellationToken);
+
+    /// <summary>The partner's balance in <paramref name="currency"/>, in its base units (0 before that balance row exists).</summary>
+    public async Task<long> GetBalanceAsync(long partnerId, string currency, CancellationToken cancellationToken) =>
         await db.PartnerBalances.AsNoTracking()
-            .Where(b => b.PartnerId == partnerId)
+            .Where(b => b.PartnerId == partnerId && b.Currency == currency)
             .Select(b => (long?)b.BalanceNanoton)
             .FirstOrDefaultAsync(cancellationToken) ?? 0;
 
-    /// <summary>Makes sure the partner has a balance row (new partners start at zero).</summary>
+    /// <summary>Makes sure the partner has a TON balance row (new partners start at zero; other currencies' rows open with their first credit).</summary>
     public async Task EnsureAccountAsync(long partnerId, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(
-            "INSERT INTO partner_balances (partner_id, balance_nanoton, updated_at) VALUES ($1, 0, $2) ON CONFLICT (partner_id) DO NOTHING",
+            "INSERT INTO partner_balances (partner_id, currency, balance_nanoton, updated_at) VALUES ($1, 'TON', 0, $2) ON CONFLICT (partner_id, currency) DO NOTHING",
             cancellationToken,
             partnerId,
             time.GetUtcNow());
@@ -63,7 +69,7 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
     public async Task<(bool Applied, long Balance)> AdjustOnceAsync(long partnerId, long amountNanoton, string operatorRef, string description, CancellationToken cancellationToken)
     {
         await EnsureAccountAsync(partnerId, cancellationToken);
-        await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 FOR UPDATE", partnerId))
+        await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = 'TON' FOR UPDATE", partnerId))
         {
             var current = (long)(await locked.ExecuteScalarAsync(cancellationToken))!;
             await using var exists = db.Command("SELECT 1 FROM balance_ledger WHERE partner_id = $1 AND operator_ref = $2", partnerId, operatorRef);

@@ -24,6 +24,10 @@ public sealed class PartnerBalance
 {
     public long PartnerId { get; set; }
 
+    /// <summary><c>TON</c> or <c>USDT</c>: one balance per currency.</summary>
+    public string Currency { get; set; } = PaymentCurrencies.Ton;
+
+    /// <summary>In base units of <see cref="Currency"/> (nanoTON for TON).</summary>
     public long BalanceNanoton { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -37,6 +41,9 @@ public sealed class LedgerEntry
     public long PartnerId { get; set; }
 
     public LedgerEntryType Type { get; set; }
+
+    /// <summary><c>TON</c> or <c>USDT</c>: what the amount and the balance after count.</summary>
+    public string Currency { get; set; } = PaymentCurrencies.Ton;
 
     public long AmountNanoton { get; set; }
 
@@ -64,7 +71,8 @@ internal sealed class PartnerBalanceConfiguration : IEntityTypeConfiguration<Par
     public void Configure(EntityTypeBuilder<PartnerBalance> builder)
     {
         builder.ToTable("partner_balances");
-        builder.HasKey(b => b.PartnerId);
+        builder.HasKey(b => new { b.PartnerId, b.Currency });
+        builder.Property(b => b.Currency).HasMaxLength(8);
         builder.Property(b => b.PartnerId).ValueGeneratedNever();
         builder.Property(b => b.BalanceNanoton).HasDefaultValue(0L);
     }
@@ -80,6 +88,7 @@ internal sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<Ledger
         builder.Property(e => e.Type).HasConversion(EnumText<LedgerEntryType>.Converter).HasMaxLength(20);
         builder.Property(e => e.TxHash).HasMaxLength(128);
         builder.Property(e => e.OperatorRef).HasMaxLength(64);
+        builder.Property(e => e.Currency).HasMaxLength(8);
         builder.HasIndex(e => e.OrderId).IsUnique().HasFilter("type = 'order_payment'").HasDatabaseName("ux_balance_ledger_order_payment");
         builder.HasIndex(e => new { e.PartnerId, e.OperatorRef }).IsUnique().HasFilter("operator_ref IS NOT NULL");
         builder.HasIndex(e => e.DepositId).IsUnique().HasFilter("deposit_id IS NOT NULL");

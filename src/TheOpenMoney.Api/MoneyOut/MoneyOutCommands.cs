@@ -41,7 +41,7 @@ public sealed class DepositsRefundCommand : IOperatorCommand
         }
 
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
-        await using var find = dataSource.CreateCommand("SELECT id, source_address FROM deposits WHERE tx_hash = $1 AND kind = 'unmatched'");
+        await using var find = dataSource.CreateCommand("SELECT id, source_address FROM deposits WHERE tx_hash = $1 AND kind = 'unmatched' AND currency = 'TON'");
         find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = txHash });
         long depositId;
         string? source;

@@ -148,17 +148,18 @@ public sealed partial class Reconciler(
 
     /// <summary>
     /// Every partner balance, partner withdrawals not done (amount + fee: given back in full if they fail), unmatched
-    /// deposits, held quarantine: live ones only (test mode's simulated money is owed to nobody and never held).
+    /// deposits, held quarantine: live ones only (test mode's simulated money is owed to nobody and never held), and TON only
+    /// (the hot wallet's TON balance is what it is compared with; USDT is a jetton, held apart).
     /// </summary>
     private async Task<long> OwedAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT (SELECT coalesce(sum(b.balance_nanoton), 0) FROM partner_balances b JOIN partners p ON p.id = b.partner_id WHERE p.livemode)
+            SELECT (SELECT coalesce(sum(b.balance_nanoton), 0) FROM partner_balances b JOIN partners p ON p.id = b.partner_id WHERE p.livemode AND b.currency = 'TON')
                  + (SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND livemode AND status IN ('awaiting_confirmation', 'pending', 'sent'))
-                 + (SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched' AND livemode)
+                 + (SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched' AND livemode AND currency = 'TON')
                  + (SELECT coalesce(sum(q.amount_nanoton), 0) FROM quarantined_deposits q
-                     WHERE q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.received_via <> 'sandbox'
+                     WHERE q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.received_via <> 'sandbox' AND q.currency IS DISTINCT FROM 'USDT'
                        AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.tx_hash = q.tx_hash))
             """);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
@@ -169,7 +170,7 @@ public sealed partial class Reconciler(
     {
         var totals = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var command = dataSource.CreateCommand(
-            "SELECT deposit_address, sum(amount_nanoton)::bigint FROM deposits WHERE processor_user_id = $1 GROUP BY deposit_address"))
+            "SELECT deposit_address, sum(amount_nanoton)::bigint FROM deposits WHERE processor_user_id = $1 AND currency = 'TON' GROUP BY deposit_address"))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -182,7 +183,7 @@ public sealed partial class Reconciler(
         await using (var held = dataSource.CreateCommand(
             """
             SELECT q.raw, q.amount_nanoton FROM quarantined_deposits q
-             WHERE q.processor_user_id = $1 AND q.released_at IS NULL AND q.amount_nanoton IS NOT NULL
+             WHERE q.processor_user_id = $1 AND q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.currency IS DISTINCT FROM 'USDT'
                AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.tx_hash = q.tx_hash)
             """))
         {
@@ -224,7 +225,7 @@ public sealed partial class Reconciler(
     {
         var hot = await processor.HotWalletAsync(cancellationToken);
         var addresses = new List<string>();
-        await using (var command = dataSource.CreateCommand("SELECT address FROM deposit_addresses WHERE livemode"))
+        await using (var command = dataSource.CreateCommand("SELECT address FROM deposit_addresses WHERE livemode AND currency = 'TON'"))
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

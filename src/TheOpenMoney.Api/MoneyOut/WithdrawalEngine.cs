@@ -115,7 +115,7 @@ public sealed partial class WithdrawalEngine(
         await using (var command = dataSource.CreateCommand(
             """
             SELECT id, source_address, tx_hash FROM deposits
-             WHERE kind = 'unmatched' AND decision IS NULL AND source_address IS NOT NULL AND livemode
+             WHERE kind = 'unmatched' AND decision IS NULL AND source_address IS NOT NULL AND livemode AND currency = 'TON'
                AND unmatched_nanoton > $1 AND unmatched_nanoton > $2 AND applied_at <= $3
              ORDER BY applied_at LIMIT $4
             """))

@@ -42,7 +42,7 @@ public sealed class WithdrawalLifecycle(
                 await ledger.EnsureAccountAsync(partnerId, token);
                 // The balance row's lock queues this partner's requests: the limit and the hold are decided one at a time.
                 long balance;
-                await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 FOR UPDATE", partnerId))
+                await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = 'TON' FOR UPDATE", partnerId))
                 {
                     balance = (long)(await locked.ExecuteScalarAsync(token))!;
                 }

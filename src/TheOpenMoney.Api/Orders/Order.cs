@@ -55,7 +55,11 @@ public sealed class Order : IWrittenByStatementsOnly
 
     public string RecipientCheck { get; set; } = RecipientCheckOutcome.Eligible;
 
+    /// <summary>The price in base units of <see cref="PaymentCurrency"/> (nanoTON for TON, 10⁻⁶ for USDT): what is due.</summary>
     public long PriceNanoton { get; set; }
+
+    /// <summary>A USDT order's price in nanoTON at the rate it was quoted with (what <c>price_ton</c> shows; never due); null for TON orders.</summary>
+    public long? TonQuoteNanoton { get; set; }
 
     public decimal PriceUsd { get; set; }
 
@@ -67,7 +71,11 @@ public sealed class Order : IWrittenByStatementsOnly
 
     public PaymentMethod PaymentMethod { get; set; }
 
+    /// <summary><c>TON</c> or <c>USDT</c>: what every amount of the order counts (price, paid, refunded, late-paid).</summary>
     public string PaymentCurrency { get; set; } = "TON";
+
+    /// <summary>The jetton master a USDT order is paid in (locked at creation); null for TON orders.</summary>
+    public string? PaymentJetton { get; set; }
 
     public string? PaymentAddress { get; set; }
 

@@ -20,6 +20,7 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.Property(o => o.TonUsdRate).HasPrecision(20, 9);
         builder.Property(o => o.RateSource).HasMaxLength(64);
         builder.Property(o => o.PaymentCurrency).HasMaxLength(8);
+        builder.Property(o => o.PaymentJetton).HasMaxLength(64);
         builder.Property(o => o.PaymentAddress).HasMaxLength(64);
         builder.Property(o => o.PaymentMemo).HasMaxLength(32);
         builder.Property(o => o.ClientReference).HasMaxLength(128);

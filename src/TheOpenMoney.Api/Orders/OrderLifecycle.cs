@@ -49,12 +49,14 @@ public sealed class OrderLifecycle(
                 order.Id = await InsertWithUniqueMemoAsync(order, token);
                 if (paidFromBalance)
                 {
-                    var debit = new LedgerChange(order.PartnerId, LedgerEntryType.OrderPayment, -order.PriceNanoton, order.Id, Description: $"order {order.Id} ({order.PaymentMemo})");
+                    // From the balance in the order's currency: a USDT order is paid from the USDT balance, never from TON.
+                    var debit = new LedgerChange(
+                        order.PartnerId, LedgerEntryType.OrderPayment, -order.PriceNanoton, order.Id, Description: $"order {order.Id} ({order.PaymentMemo})", Currency: order.PaymentCurrency);
                     if (await ledger.TryApplyAsync(debit, token) is null)
                     {
                         throw ApiException.Conflict(
                             ErrorCodes.InsufficientBalance,
-                            $"balance is insufficient for this order (price {TonAmount.FromNano(order.PriceNanoton)} TON); top up or pay with ton_memo");
+                            $"balance is insufficient for this order (price {PaymentCurrencies.Coins(order.PaymentCurrency, order.PriceNanoton)} {order.PaymentCurrency}); top up or pay with ton_memo");
                     }
                 }
 
@@ -261,13 +263,14 @@ public sealed class OrderLifecycle(
             {
                 var now = time.GetUtcNow();
                 long partnerId, price;
+                string currency;
                 OrderTransition failure;
                 await using (var command = db.Command(
                     """
                     UPDATE orders
                        SET status = $4, failed_at = $2, updated_at = $2, failure_reason = $3, refunded_nanoton = price_nanoton
                      WHERE id = $1 AND status IN ($5, $6)
-                    RETURNING partner_id, price_nanoton, (SELECT o.status FROM orders o WHERE o.id = $1)
+                    RETURNING partner_id, price_nanoton, (SELECT o.status FROM orders o WHERE o.id = $1), payment_currency
                     """,
                     orderId,
                     now,
@@ -282,17 +285,18 @@ public sealed class OrderLifecycle(
                         return false;
                     }
 
-                    (partnerId, price) = (reader.GetInt64(0), reader.GetInt64(1));
+                    (partnerId, price, currency) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(3));
                     failure = EnumText<OrderStatus>.Parse(reader.GetString(2)) == OrderMachine.FailPaid.From ? OrderMachine.FailPaid : OrderMachine.FailProcessing;
                 }
 
-                var refund = new LedgerChange(partnerId, LedgerEntryType.Refund, price, orderId, Description: $"refund of order {orderId}: {reason}");
+                // In the currency the order was paid in.
+                var refund = new LedgerChange(partnerId, LedgerEntryType.Refund, price, orderId, Description: $"refund of order {orderId}: {reason}", Currency: currency);
                 _ = await ledger.TryApplyAsync(refund, token)
                     ?? throw new InvalidOperationException($"partner {partnerId} has no balance account");
                 unitOfWork.AfterCommit(() =>
                 {
                     metrics.Transition(failure);
-                    metrics.Refunded(price);
+                    metrics.Refunded(currency, price);
                 });
                 return true;
             },
@@ -320,7 +324,7 @@ public sealed class OrderLifecycle(
                      UPDATE orders SET status = $2, {closedAtColumn} = $3, updated_at = $3, refunded_nanoton = paid_nanoton
                       WHERE id = $1 AND status = $4 AND partner_id = coalesce($5, partner_id) AND expires_at < coalesce($6, 'infinity')
                         AND NOT (livemode AND $7)
-                     RETURNING partner_id, paid_nanoton
+                     RETURNING partner_id, paid_nanoton, payment_currency
                      """,
                     orderId,
                     Text(closedAs),
@@ -332,6 +336,7 @@ public sealed class OrderLifecycle(
                 command.Parameters[4].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
                 command.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
                 long owner, received;
+                string currency;
                 await using (var reader = await command.ExecuteReaderAsync(token))
                 {
                     if (!await reader.ReadAsync(token))
@@ -339,12 +344,13 @@ public sealed class OrderLifecycle(
                         return false;
                     }
 
-                    (owner, received) = (reader.GetInt64(0), reader.GetInt64(1));
+                    (owner, received, currency) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2));
                 }
 
                 if (received > 0)
                 {
-                    var credit = new LedgerChange(owner, LedgerEntryType.Underpayment, received, orderId, Description: $"short payment of {Text(closedAs)} order {orderId}");
+                    var credit = new LedgerChange(
+                        owner, LedgerEntryType.Underpayment, received, orderId, Description: $"short payment of {Text(closedAs)} order {orderId}", Currency: currency);
                     _ = await ledger.TryApplyAsync(credit, token) ?? throw new InvalidOperationException($"partner {owner} has no balance account");
                 }
 
@@ -362,8 +368,9 @@ public sealed class OrderLifecycle(
                 """
                 INSERT INTO orders (partner_id, status, order_type, stars_amount, premium_months, recipient_username, recipient_check,
                                     price_nanoton, price_usd, fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency,
-                                    payment_address, payment_memo, client_reference, expires_at, created_at, updated_at, paid_at, paid_nanoton, livemode)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
+                                    payment_address, payment_memo, client_reference, expires_at, created_at, updated_at, paid_at, paid_nanoton, livemode,
+                                    ton_quote_nanoton, payment_jetton)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22, $23, $24)
                 ON CONFLICT (payment_memo) DO NOTHING
                 RETURNING id
                 """,
@@ -388,7 +395,9 @@ public sealed class OrderLifecycle(
                 order.CreatedAt,
                 order.PaidAt,
                 order.PaidNanoton,
-                order.Livemode);
+                order.Livemode,
+                order.TonQuoteNanoton,
+                order.PaymentJetton);
             if (await command.ExecuteScalarAsync(cancellationToken) is long id)
             {
                 return id;

@@ -46,10 +46,14 @@ public sealed class OrderMetrics : IDisposable
     public void DeliveryFailed(bool permanent) =>
         _deliveryFailures.Add(1, new KeyValuePair<string, object?>("outcome", permanent ? "permanent" : "transient"));
 
-    public void Refunded(long nanoton)
+    /// <summary>A refund of <paramref name="units"/> of <paramref name="currency"/>; the nanoTON counter counts TON only.</summary>
+    public void Refunded(string currency, long units)
     {
         _refunds.Add(1);
-        _refundedNanoton.Add(nanoton);
+        if (currency == PaymentCurrencies.Ton)
+        {
+            _refundedNanoton.Add(units);
+        }
     }
 
     public void Dispose() => _meter.Dispose();

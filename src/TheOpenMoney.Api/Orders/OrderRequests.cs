@@ -11,26 +11,26 @@ namespace TheOpenMoney.Api.Orders;
 /// <param name="RecipientUsername">Telegram username of the recipient; a leading <c>@</c> is dropped.</param>
 /// <param name="Quantity">Stars to buy (default limits 50–10,000).</param>
 /// <param name="PaymentMethod"><c>ton_memo</c> (default), <c>balance</c> or <c>tonramp</c>.</param>
-/// <param name="PaymentCurrency"><c>TON</c> (the default and only value).</param>
+/// <param name="PaymentCurrency"><c>TON</c> (the default) or <c>USDT</c> (Tether USD on TON: priced in USDT, paid to the USDT orders address or from the USDT balance; not with <c>tonramp</c>).</param>
 /// <param name="ClientReference">Your own id for the order (≤ 128 characters), for <c>GET /orders/by-reference/{ref}</c>.</param>
 public sealed record CreateStarsOrderRequest(
     [property: ContractRequired] string? RecipientUsername,
     [property: ContractRequired] int? Quantity,
     [property: TextValues(typeof(PaymentMethod))] string? PaymentMethod,
-    [property: TextValues("TON")] string? PaymentCurrency,
+    [property: TextValues(PaymentCurrencies.Ton, PaymentCurrencies.Usdt)] string? PaymentCurrency,
     string? ClientReference);
 
 /// <summary>Create a Premium gift order.</summary>
 /// <param name="RecipientUsername">Telegram username of the recipient; a leading <c>@</c> is dropped.</param>
 /// <param name="Months">Plan length: 3, 6 or 12.</param>
 /// <param name="PaymentMethod"><c>ton_memo</c> (default), <c>balance</c> or <c>tonramp</c>.</param>
-/// <param name="PaymentCurrency"><c>TON</c> (the default and only value).</param>
+/// <param name="PaymentCurrency"><c>TON</c> (the default) or <c>USDT</c> (Tether USD on TON: priced in USDT, paid to the USDT orders address or from the USDT balance; not with <c>tonramp</c>).</param>
 /// <param name="ClientReference">Your own id for the order (≤ 128 characters).</param>
 public sealed record CreatePremiumOrderRequest(
     [property: ContractRequired] string? RecipientUsername,
     [property: ContractRequired] int? Months,
     [property: TextValues(typeof(PaymentMethod))] string? PaymentMethod,
-    [property: TextValues("TON")] string? PaymentCurrency,
+    [property: TextValues(PaymentCurrencies.Ton, PaymentCurrencies.Usdt)] string? PaymentCurrency,
     string? ClientReference);
 
 /// <summary>Filters and paging for <c>GET /orders</c>.</summary>
@@ -79,6 +79,7 @@ internal sealed class CreateStarsOrderRequestValidator : AbstractValidator<Creat
         RuleFor(r => r.Quantity).StarsQuantity(pricing.Value);
         RuleFor(r => r.PaymentMethod).PaymentMethod();
         RuleFor(r => r.PaymentCurrency).PaymentCurrency();
+        RuleFor(r => r.PaymentMethod).PaidInTonOnlyThroughTonRamp(r => r.PaymentCurrency);
         RuleFor(r => r.ClientReference).ClientReference();
     }
 }
@@ -91,6 +92,7 @@ internal sealed class CreatePremiumOrderRequestValidator : AbstractValidator<Cre
         RuleFor(r => r.Months).PremiumMonths(pricing.Value);
         RuleFor(r => r.PaymentMethod).PaymentMethod();
         RuleFor(r => r.PaymentCurrency).PaymentCurrency();
+        RuleFor(r => r.PaymentMethod).PaidInTonOnlyThroughTonRamp(r => r.PaymentCurrency);
         RuleFor(r => r.ClientReference).ClientReference();
     }
 }
@@ -123,7 +125,12 @@ public static class OrderRules
             .WithMessage($"payment_method must be one of {string.Join(", ", EnumText<Orders.PaymentMethod>.All)}");
 
     public static IRuleBuilderOptions<T, string?> PaymentCurrency<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(c => c is null or "TON").WithMessage("payment_currency must be TON");
+        rule.Must(c => c is null || PaymentCurrencies.IsKnown(c)).WithMessage($"payment_currency must be one of {string.Join(", ", PaymentCurrencies.All)}");
+
+    /// <summary>TonRamp sells TON: a <c>tonramp</c> order is a TON order.</summary>
+    public static IRuleBuilderOptions<T, string?> PaidInTonOnlyThroughTonRamp<T>(this IRuleBuilder<T, string?> rule, Func<T, string?> currency) =>
+        rule.Must((request, method) => method != "tonramp" || currency(request) is null or PaymentCurrencies.Ton)
+            .WithMessage("payment_method tonramp is paid in TON only; use payment_currency TON, or ton_memo or balance for USDT");
 
     /// <summary>A <c>client_reference</c> has no control characters (<see cref="char.IsControl(char)"/>: U+0000–U+001F, U+007F–U+009F).</summary>
     public const string ClientReferencePattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";

@@ -44,6 +44,8 @@ public static class OrderRows
         ("failure_reason", (o, r, i) => o.FailureReason = TextOrNull(r, i)),
         ("refunded_nanoton", (o, r, i) => o.RefundedNanoton = r.GetInt64(i)),
         ("late_paid_nanoton", (o, r, i) => o.LatePaidNanoton = r.GetInt64(i)),
+        ("ton_quote_nanoton", (o, r, i) => o.TonQuoteNanoton = r.IsDBNull(i) ? null : r.GetInt64(i)),
+        ("payment_jetton", (o, r, i) => o.PaymentJetton = TextOrNull(r, i)),
         ("delivery_attempts", (o, r, i) => o.DeliveryAttempts = r.GetInt32(i)),
         ("delivery_lease_until", (o, r, i) => o.DeliveryLeaseUntil = TimeOrNull(r, i)),
         ("processing_at", (o, r, i) => o.ProcessingAt = TimeOrNull(r, i)),

@@ -3,8 +3,10 @@ using TheOpenMoney.Api.Recipients;
 
 namespace TheOpenMoney.Api.Orders;
 
-/// <summary>What a partner asked for, validated and normalised.</summary>
-public sealed record NewOrder(OrderType Type, string RecipientUsername, int? StarsAmount, int? PremiumMonths, PaymentMethod PaymentMethod, string? ClientReference);
+/// <summary>What a partner asked for, validated and normalised; <c>PaymentCurrency</c> is <c>TON</c> or <c>USDT</c>.</summary>
+public sealed record NewOrder(
+    OrderType Type, string RecipientUsername, int? StarsAmount, int? PremiumMonths, PaymentMethod PaymentMethod, string? ClientReference,
+    string PaymentCurrency = PaymentCurrencies.Ton);
 
 /// <summary>
 /// Creating and cancelling orders (the reads are <see cref="OrderReads"/>). Everything a partner can touch is
@@ -17,7 +19,8 @@ public sealed class OrderService(
     PricingService pricing,
     ForMode<IRecipientDirectory> recipients,
     ForMode<IOrderPaymentAddress> addresses,
-    ForMode<ITonRampGateway> tonRamp)
+    ForMode<ITonRampGateway> tonRamp,
+    IOptions<UsdtOptions> usdt)
 {
     /// <summary>
     /// Prices the order, checks the recipient, and then, in one transaction, creates it
@@ -29,6 +32,12 @@ public sealed class OrderService(
     public async Task<OrderResponse> CreateAsync(long partnerId, bool livemode, NewOrder request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var inUsdt = request.PaymentCurrency == PaymentCurrencies.Usdt;
+        if (inUsdt && !usdt.Value.Enabled)
+        {
+            throw ApiException.Validation("payment_currency USDT is not offered here (Payments:UsdtMaster is not set); pay in TON");
+        }
+
         var quote = request.Type == OrderType.Stars
             ? await pricing.QuoteStarsAsync(request.StarsAmount!.Value, cancellationToken)
             : await pricing.QuotePremiumAsync(request.PremiumMonths!.Value, cancellationToken);
@@ -42,7 +51,9 @@ public sealed class OrderService(
                 $"@{request.RecipientUsername} cannot receive {(product == RecipientProduct.Stars ? "Stars" : "Premium")}: {recipient.Reason}");
         }
 
-        var paymentAddress = request.PaymentMethod == PaymentMethod.Balance ? null : await addresses.Get(livemode).GetOrdersAddressAsync(cancellationToken);
+        var paymentAddress = request.PaymentMethod == PaymentMethod.Balance
+            ? null
+            : await addresses.Get(livemode).GetOrdersAddressAsync(request.PaymentCurrency, cancellationToken);
         var draft = new Order
         {
             PartnerId = partnerId,
@@ -52,13 +63,16 @@ public sealed class OrderService(
             PremiumMonths = request.PremiumMonths,
             RecipientUsername = request.RecipientUsername,
             RecipientCheck = recipient.CanReceive == true ? RecipientCheckOutcome.Eligible : RecipientCheckOutcome.Unknown,
-            PriceNanoton = quote.PriceNanoton,
+            // What is due, in the order's currency; a USDT order keeps its TON equivalent for reference only.
+            PriceNanoton = inUsdt ? quote.PriceUsdt.Units : quote.PriceNanoton,
+            TonQuoteNanoton = inUsdt ? quote.PriceNanoton : null,
             PriceUsd = quote.PriceUsd,
             FeePercent = quote.FeePercent,
             TonUsdRate = quote.Rate.TonUsd,
             RateSource = quote.Rate.Source,
             PaymentMethod = request.PaymentMethod,
-            PaymentCurrency = "TON",
+            PaymentCurrency = request.PaymentCurrency,
+            PaymentJetton = inUsdt ? usdt.Value.UsdtMaster : null,
             PaymentAddress = paymentAddress,
             ClientReference = request.ClientReference,
         };

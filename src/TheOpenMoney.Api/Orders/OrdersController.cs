@@ -42,7 +42,8 @@ public sealed class OrdersController(OrderReads reads) : ControllerBase
             request.Quantity,
             null,
             ParseMethod(request.PaymentMethod),
-            request.ClientReference);
+            request.ClientReference,
+            request.PaymentCurrency ?? PaymentCurrencies.Ton);
         return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), User.IsLivemode(), order, cancellationToken)));
     }
 
@@ -65,7 +66,8 @@ public sealed class OrdersController(OrderReads reads) : ControllerBase
             null,
             request.Months,
             ParseMethod(request.PaymentMethod),
-            request.ClientReference);
+            request.ClientReference,
+            request.PaymentCurrency ?? PaymentCurrencies.Ton);
         return Ok(ApiResponse.Of(await orders.CreateAsync(User.GetPartnerId(), User.IsLivemode(), order, cancellationToken)));
     }
 

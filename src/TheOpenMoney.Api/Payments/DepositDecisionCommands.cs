@@ -20,7 +20,7 @@ public sealed class DepositsUnmatchedCommand : IOperatorCommand
         var limit = line.TryPositive("limit", out var n) ? (int)Math.Min(n, 100_000) : 100;
         await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand(
             """
-            SELECT id, tx_hash, unmatched_nanoton, source_address, applied_at, coalesce(decision, 'none'), coalesce(comment, '')
+            SELECT id, tx_hash, unmatched_nanoton, source_address, applied_at, coalesce(decision, 'none'), coalesce(comment, ''), currency
               FROM deposits WHERE kind = 'unmatched' AND unmatched_nanoton > 0 AND livemode ORDER BY applied_at, id LIMIT $1
             """);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
@@ -29,7 +29,7 @@ public sealed class DepositsUnmatchedCommand : IOperatorCommand
         {
             await stdout.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{reader.GetInt64(0)}\t{reader.GetString(1)}\t{TonAmount.FromNano(reader.GetInt64(2))} TON\tfrom {(reader.IsDBNull(3) ? "-" : reader.GetString(3))}\tsince {reader.GetFieldValue<DateTimeOffset>(4):yyyy-MM-ddTHH:mm:ssZ}\t{reader.GetString(5)}\t{DepositQuarantine.Preview(Encoding.UTF8.GetBytes(reader.GetString(6)))}"));
+                $"{reader.GetInt64(0)}\t{reader.GetString(1)}\t{PaymentCurrencies.Coins(reader.GetString(7), reader.GetInt64(2))} {reader.GetString(7)}\tfrom {(reader.IsDBNull(3) ? "-" : reader.GetString(3))}\tsince {reader.GetFieldValue<DateTimeOffset>(4):yyyy-MM-ddTHH:mm:ssZ}\t{reader.GetString(5)}\t{DepositQuarantine.Preview(Encoding.UTF8.GetBytes(reader.GetString(6)))}"));
         }
 
         return 0;

@@ -103,7 +103,7 @@ public sealed class DepositIntake(
         await using (var select = dataSource.CreateCommand(
             """
             SELECT d.tx_hash, d.deposit_address, d.comment, d.processor_user_id,
-                   d.source_address, d.amount_nanoton, d.chain_time, d.comment_original, d.livemode
+                   d.source_address, d.amount_nanoton, d.chain_time, d.comment_original, d.livemode, d.currency
               FROM deposits d
              WHERE d.applied_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM quarantined_deposits q WHERE q.tx_hash = d.tx_hash AND q.released_at IS NULL)
@@ -127,7 +127,8 @@ public sealed class DepositIntake(
                         reader.IsDBNull(4) ? null : reader.GetString(4),
                         reader.GetInt64(5),
                         comment,
-                        reader.GetFieldValue<DateTimeOffset>(6))));
+                        reader.GetFieldValue<DateTimeOffset>(6),
+                        reader.GetString(9))));
             }
         }
 
@@ -156,7 +157,7 @@ public sealed class DepositIntake(
 
         if (held.Reason.StartsWith(ProcessorClient.ForeignCurrencyReason, StringComparison.Ordinal))
         {
-            // Its amount counts another currency's units: reading it again as nanoTON would credit the wrong money.
+            // Its amount counts a currency we do not take: reading it again as one we do would credit the wrong money.
             return (false, "held for good: " + held.Reason);
         }
 
@@ -164,7 +165,8 @@ public sealed class DepositIntake(
         try
         {
             using var document = System.Text.Json.JsonDocument.Parse(held.Raw);
-            if (!ProcessorIncome.TryRead(document.RootElement, held.ProcessorUserId, time.GetUtcNow(), out deposit, out var rejected))
+            // Read again in the currency it was read in (rows held before USDT existed were all TON's).
+            if (!ProcessorIncome.TryRead(document.RootElement, held.ProcessorUserId, held.Currency ?? PaymentCurrencies.Ton, time.GetUtcNow(), out deposit, out var rejected))
             {
                 return (false, "still unreadable: " + rejected.Reason);
             }

@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace TheOpenMoney.Api.Payments;
 
 /// <summary>
-/// Reads the processor's deposit history of the orders and top-ups user_ids, oldest first, from a
-/// cursor kept in the database (<see cref="ProcessorCursors"/>; re-reading some rows before it, and the
+/// Reads the processor's deposit history of the orders and top-ups user_ids in each currency we take (TON, and USDT
+/// while it is on), oldest first, from a cursor per (user_id, currency) kept in the database (<see cref="ProcessorCursors"/>; re-reading some rows before it, and the
 /// whole history now and then, because offsets can shift), and hands each page to
 /// <see cref="DepositIntake"/>, which applies it on a few connections at once. The cursor moves once
 /// the page is settled. One user_id's deposits that cannot be applied yet hold back only that
@@ -14,6 +14,7 @@ namespace TheOpenMoney.Api.Payments;
 public sealed partial class DepositPoller(
     ProcessorClient processor,
     ProcessorPaymentAddresses addresses,
+    ProcessorCurrencyNames currencies,
     DepositIntake intake,
     ProcessorCursors cursors,
     IOptions<PaymentProcessorOptions> options,
@@ -29,22 +30,32 @@ public sealed partial class DepositPoller(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            // Provisions the orders address at the processor the first time, so its history exists.
+            // Provisions the TON orders address at the processor the first time, so its history exists. Another currency's
+            // addresses are provisioned when first needed (a USDT order, a partner's USDT top-up address); a history is
+            // read once we have an address in it.
             _ = await addresses.GetOrdersAddressAsync(cancellationToken);
+            var held = await addresses.UserCurrenciesAsync(cancellationToken);
             var sync = await processor.SyncAsync(cancellationToken);
             var settings = options.Value;
             DepositsNotSettledException? unsettled = null;
-            foreach (var userId in new[] { settings.OrdersUserId, settings.TopupsUserId })
+            foreach (var currency in currencies.Codes)
             {
-                try
+                foreach (var userId in new[] { settings.OrdersUserId, settings.TopupsUserId })
                 {
-                    // Only our currency: a deposit row holds nanoTON, so a jetton's history is not read until deposits
-                    // carry their currency (issue 27).
-                    await PollUserAsync(userId, settings.Currency, sync, cancellationToken);
-                }
-                catch (DepositsNotSettledException ex)
-                {
-                    unsettled = ex;
+                    if (currency != PaymentCurrencies.Ton && !held.Contains((userId, currency)))
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        // Each history is read in its currency, so every row of it is a deposit in that currency.
+                        await PollUserAsync(userId, currency, sync, cancellationToken);
+                    }
+                    catch (DepositsNotSettledException ex)
+                    {
+                        unsettled = ex;
+                    }
                 }
             }
 

@@ -52,8 +52,8 @@ public sealed partial class DepositProcessor(
 
     private const string RecordSql =
         """
-        INSERT INTO deposits (tx_hash, processor_user_id, deposit_address, source_address, amount_nanoton, comment, comment_original, chain_time, received_via, received_at)
-        VALUES ($1, coalesce((SELECT a.processor_user_id FROM deposit_addresses a WHERE a.address = $3), $2), $3, $4, $5, $6, $7, $8, $9, $10)
+        INSERT INTO deposits (tx_hash, processor_user_id, deposit_address, source_address, amount_nanoton, comment, comment_original, chain_time, received_via, received_at, currency)
+        VALUES ($1, coalesce((SELECT a.processor_user_id FROM deposit_addresses a WHERE a.address = $3), $2), $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (tx_hash) DO NOTHING
         RETURNING id
         """;
@@ -248,6 +248,7 @@ public sealed partial class DepositProcessor(
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = deposit.ChainTime });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = via });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deposit.Currency });
         return command;
     }
 

@@ -19,8 +19,8 @@ public sealed partial class DepositQuarantine(
 {
     private const string HoldSql =
         """
-        INSERT INTO quarantined_deposits (fingerprint, tx_hash, processor_user_id, received_via, raw, reason, amount_nanoton, first_seen_at, last_seen_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+        INSERT INTO quarantined_deposits (fingerprint, tx_hash, processor_user_id, received_via, raw, reason, amount_nanoton, first_seen_at, last_seen_at, currency)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
         ON CONFLICT (fingerprint) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, seen_count = quarantined_deposits.seen_count + 1
         RETURNING id, xmax = 0
         """;
@@ -38,7 +38,7 @@ public sealed partial class DepositQuarantine(
         var now = time.GetUtcNow();
         foreach (var row in rows)
         {
-            batch.BatchCommands.Add(HoldCommand(row.Raw, row.TxHash, userId, via, row.Reason, row.AmountNanoton, now));
+            batch.BatchCommands.Add(HoldCommand(row.Raw, row.TxHash, userId, via, row.Reason, row.AmountNanoton, row.Currency, now));
         }
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -88,7 +88,7 @@ public sealed partial class DepositQuarantine(
         // again fails once more and is held again at once (the same entry), rather than stalling the cursor anew.
         var reason = $"the database refused it {limit} times in a row ({kind})";
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(HoldCommand(Serialize(deposit), deposit.TxHash, deposit.ProcessorUserId, via, reason, deposit.AmountNanoton, now));
+        batch.BatchCommands.Add(HoldCommand(Serialize(deposit), deposit.TxHash, deposit.ProcessorUserId, via, reason, deposit.AmountNanoton, deposit.Currency, now));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         ReportHeld(reader.GetInt64(0), reader.GetBoolean(1), deposit.TxHash, deposit.AmountNanoton, reason);
@@ -130,11 +130,19 @@ public sealed partial class DepositQuarantine(
     public async Task<QuarantinedDeposit?> FindHeldAsync(long id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT processor_user_id, received_via, raw, reason FROM quarantined_deposits WHERE id = $1 AND released_at IS NULL");
+            "SELECT processor_user_id, received_via, raw, reason, currency FROM quarantined_deposits WHERE id = $1 AND released_at IS NULL");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new QuarantinedDeposit { Id = id, ProcessorUserId = reader.GetString(0), ReceivedVia = reader.GetString(1), Raw = reader.GetFieldValue<byte[]>(2), Reason = reader.GetString(3) }
+            ? new QuarantinedDeposit
+            {
+                Id = id,
+                ProcessorUserId = reader.GetString(0),
+                ReceivedVia = reader.GetString(1),
+                Raw = reader.GetFieldValue<byte[]>(2),
+                Reason = reader.GetString(3),
+                Currency = reader.IsDBNull(4) ? null : reader.GetString(4),
+            }
             : null;
     }
 
@@ -171,10 +179,14 @@ public sealed partial class DepositQuarantine(
         ["time"] = deposit.ChainTime.ToUnixTimeSeconds(),
     });
 
-    private static NpgsqlBatchCommand HoldCommand(byte[] raw, string? txHash, string userId, string via, string reason, long? amount, DateTimeOffset now)
+    private static NpgsqlBatchCommand HoldCommand(byte[] raw, string? txHash, string userId, string via, string reason, long? amount, string? currency, DateTimeOffset now)
     {
         var command = new NpgsqlBatchCommand(HoldSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = SHA256.HashData(raw) });
+        // The same bytes in two currencies' histories are two rows (TON's fingerprint is what it always was).
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = currency is null or PaymentCurrencies.Ton ? SHA256.HashData(raw) : SHA256.HashData([.. Encoding.UTF8.GetBytes(currency + "\0"), .. raw]),
+        });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)txHash ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
         command.Parameters.Add(new NpgsqlParameter { Value = Truncate(userId, 64) });
         command.Parameters.Add(new NpgsqlParameter { Value = via });
@@ -182,6 +194,7 @@ public sealed partial class DepositQuarantine(
         command.Parameters.Add(new NpgsqlParameter { Value = reason });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)amount ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)currency ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
         return command;
     }
 

@@ -16,6 +16,9 @@ public sealed class DepositAddress
 
     public string Address { get; set; } = "";
 
+    /// <summary><c>TON</c> or <c>USDT</c>: what the address receives (the processor generates each currency's apart).</summary>
+    public string Currency { get; set; } = PaymentCurrencies.Ton;
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 
@@ -32,7 +35,11 @@ public sealed class Deposit
 
     public string? SourceAddress { get; set; }
 
+    /// <summary>The amount in base units of <see cref="Currency"/> (nanoTON for TON).</summary>
     public long AmountNanoton { get; set; }
+
+    /// <summary><c>TON</c> or <c>USDT</c>: what every amount of the row counts.</summary>
+    public string Currency { get; set; } = PaymentCurrencies.Ton;
 
     /// <summary>The comment as PostgreSQL text can hold it (NUL shown as U+FFFD).</summary>
     public string? Comment { get; set; }
@@ -84,6 +91,9 @@ public sealed class QuarantinedDeposit
     public string Reason { get; set; } = "";
 
     public long? AmountNanoton { get; set; }
+
+    /// <summary>The currency the row was read in; null when unknown (held before USDT, when only TON was read, or the currency was the problem).</summary>
+    public string? Currency { get; set; }
 
     public DateTimeOffset FirstSeenAt { get; set; }
 

@@ -19,8 +19,16 @@ public static class PaymentsSetup
             .Bind(section)
             .Validate(o => !o.Enabled || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _), "PaymentProcessor:BaseUrl must be an absolute URL")
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.PageSize is > 0 and <= 1000 && o.RescanOverlap >= 0 && o.ApplyLanes is > 0 and <= 64 && o.MaxApplyFailures >= 1, "PaymentProcessor poll settings are invalid")
-            .Validate(o => o.Currency == "TON", "PaymentProcessor:Currency must be TON: deposits are counted in nanoTON (USDT comes with issue 27)")
+            .Validate(o => o.Currency == "TON", "PaymentProcessor:Currency must be TON: it is the processor's name for TON, whose deposits are counted in nanoTON")
             .ValidateOnStart();
+        services.AddOptions<UsdtOptions>()
+            .Bind(configuration.GetSection(UsdtOptions.Section))
+            .Validate(o => !o.Enabled || TonAddress.IsValid(o.UsdtMaster!), "Payments:UsdtMaster is not a valid TON address")
+            .Validate(
+                o => o.UsdtCurrency is { Length: > 0 and <= 16 } name && name.All(char.IsAsciiLetterOrDigit) && name != "TON",
+                "Payments:UsdtCurrency must be 1-16 ASCII letters or digits, and not TON")
+            .ValidateOnStart();
+        services.AddSingleton<ProcessorCurrencyNames>();
         services.AddOptions<PaymentAddressOptions>()
             .Bind(configuration.GetSection(PaymentAddressOptions.Section))
             .Validate(o => o.OrdersAddress is null || TonAddress.IsValid(o.OrdersAddress), "Payments:OrdersAddress is not a valid TON address")

@@ -12,7 +12,8 @@ public sealed record IncomingDeposit(
     string? SourceAddress,
     long AmountNanoton,
     string? Comment,
-    DateTimeOffset ChainTime);
+    DateTimeOffset ChainTime,
+    string Currency = Money.PaymentCurrencies.Ton);
 
 /// <summary>One row of a history page: a deposit, or why the row could not be read. <see cref="Offset"/> is its place in the history.</summary>
 public sealed record IncomeRow(long Offset, IncomingDeposit? Deposit, RejectedIncome? Rejected);
@@ -39,7 +40,7 @@ public sealed class ProcessorException(string message, int? status = null, strin
 /// by <see cref="ProcessorIncome"/>: a row that cannot be read comes back rejected, never as an
 /// exception for the whole page.
 /// </summary>
-public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOptions> options, TimeProvider time)
+public sealed class ProcessorClient(HttpClient http, ProcessorCurrencyNames currencies, TimeProvider time)
 {
     /// <summary>The most a processor answer may hold (a page of 1,000 rows with long comments fits many times over).</summary>
     internal const long MaxAnswerBytes = 64L * 1024 * 1024;
@@ -56,33 +57,37 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
         }
     }
 
-    public async Task<string> NewAddressAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>A new deposit address for <paramref name="currency"/> (our code: <c>TON</c>, <c>USDT</c>) under <paramref name="userId"/>.</summary>
+    public async Task<string> NewAddressAsync(string userId, string currency, CancellationToken cancellationToken)
     {
-        using var content = JsonContent.Create(new { user_id = userId, currency = options.Value.Currency });
+        using var content = JsonContent.Create(new { user_id = userId, currency = currencies.ProcessorName(currency) });
         using var response = await http.PostAsync("v1/address/new", content, cancellationToken);
         var body = await ReadAsync<AddressBody>(response, cancellationToken);
         return body.Address ?? throw new ProcessorException("address/new answered without an address");
     }
 
-    public async Task<IReadOnlyList<string>> AllAddressesAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>The addresses the processor has for <paramref name="userId"/> in <paramref name="currency"/> (our code).</summary>
+    public async Task<IReadOnlyList<string>> AllAddressesAsync(string userId, string currency, CancellationToken cancellationToken)
     {
+        var name = currencies.ProcessorName(currency);
         using var response = await http.GetAsync($"v1/address/all?user_id={Uri.EscapeDataString(userId)}", cancellationToken);
         var body = await ReadAsync<AddressesBody>(response, cancellationToken);
         return (body.Addresses ?? [])
-            .Where(a => string.Equals(a.Currency, options.Value.Currency, StringComparison.Ordinal) && a.Address is not null)
+            .Where(a => string.Equals(a.Currency, name, StringComparison.Ordinal) && a.Address is not null)
             .Select(a => a.Address!)
             .ToList();
     }
 
     /// <summary>
-    /// One page of deposit history, oldest first (<c>sort_order=asc</c> is always sent). Each row is read on
-    /// its own; an answer that is not a JSON object with an <c>incomes</c> array fails the page.
+    /// One page of deposit history in <paramref name="currency"/> (our code), oldest first (<c>sort_order=asc</c> is always
+    /// sent). Each row is read on its own, as a deposit in that currency; an answer that is not a JSON object with an
+    /// <c>incomes</c> array fails the page.
     /// </summary>
     public async Task<IReadOnlyList<IncomeRow>> HistoryAsync(string userId, string currency, long offset, int limit, CancellationToken cancellationToken)
     {
         var url = string.Create(
             CultureInfo.InvariantCulture,
-            $"v1/deposit/history?user_id={Uri.EscapeDataString(userId)}&currency={Uri.EscapeDataString(currency)}&limit={limit}&offset={offset}&sort_order=asc");
+            $"v1/deposit/history?user_id={Uri.EscapeDataString(userId)}&currency={Uri.EscapeDataString(currencies.ProcessorName(currency))}&limit={limit}&offset={offset}&sort_order=asc");
         using var response = await http.GetAsync(url, cancellationToken);
         using var document = await ReadDocumentAsync(response, cancellationToken);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -105,7 +110,7 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
         foreach (var row in incomes.EnumerateArray())
         {
             var at = offset + rows.Count;
-            rows.Add(ProcessorIncome.TryRead(row, userId, now, out var deposit, out var rejected)
+            rows.Add(ProcessorIncome.TryRead(row, userId, currency, now, out var deposit, out var rejected)
                 ? new IncomeRow(at, deposit, null)
                 : new IncomeRow(at, null, rejected));
         }
@@ -133,23 +138,24 @@ public sealed class ProcessorClient(HttpClient http, IOptions<PaymentProcessorOp
             throw new ProcessorException("income answer has no income");
         }
 
-        // The answer names no user_id: the deposit row takes it from our address table when it is stored.
-        var read = ProcessorIncome.TryRead(income, UnknownUserId, time.GetUtcNow(), out var deposit, out var rejected)
-            ? new IncomeRow(0, deposit, null)
-            : new IncomeRow(0, null, rejected);
-
         // The answer's currency is the processor's word for what the amount counts: a jetton's base units are not
-        // nanoTON (1,500 USDT would read as 1.5 TON). Anything but our currency is held for operators, never applied.
-        var currency = document.RootElement.TryGetProperty("currency", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString() : null;
-        if (string.Equals(currency, options.Value.Currency, StringComparison.Ordinal))
+        // nanoTON (1,500 USDT would read as 1.5 TON). A currency we do not take is held for operators, never applied.
+        var named = document.RootElement.TryGetProperty("currency", out var field) && field.ValueKind == JsonValueKind.String ? field.GetString() : null;
+        var currency = currencies.CodeOf(named);
+
+        // The answer names no user_id: the deposit row takes it from our address table when it is stored.
+        if (currency is not null)
         {
-            return read;
+            return ProcessorIncome.TryRead(income, UnknownUserId, currency, time.GetUtcNow(), out var deposit, out var rejected)
+                ? new IncomeRow(0, deposit, null)
+                : new IncomeRow(0, null, rejected);
         }
 
-        var reason = ForeignCurrencyReason + (currency is null
-            ? $"the processor's answer names none (expected {options.Value.Currency})"
-            : $"{Printable(currency)} is not {options.Value.Currency}: its amount is not in nanoTON");
-        return new IncomeRow(0, null, new RejectedIncome(Encoding.UTF8.GetBytes(income.GetRawText()), reason, deposit?.TxHash ?? rejected?.TxHash, null));
+        var readable = ProcessorIncome.TryRead(income, UnknownUserId, time.GetUtcNow(), out var unread, out var unreadable);
+        var reason = ForeignCurrencyReason + (named is null
+            ? $"the processor's answer names none (expected one of {string.Join(", ", currencies.ProcessorNames)})"
+            : $"{Printable(named)} is not one of {string.Join(", ", currencies.ProcessorNames)}: its amount counts units we do not hold");
+        return new IncomeRow(0, null, new RejectedIncome(Encoding.UTF8.GetBytes(income.GetRawText()), reason, readable ? unread.TxHash : unreadable.TxHash, null));
     }
 
     public async Task<ProcessorSync> SyncAsync(CancellationToken cancellationToken)

@@ -2,9 +2,10 @@ namespace TheOpenMoney.Api.Payments;
 
 /// <summary>
 /// A processor row that could not be read as a deposit: its raw JSON (exact bytes), why, and what
-/// could be read of it (tx_hash, amount) for operators. Never applied; quarantined.
+/// could be read of it (tx_hash, amount) for operators, and the currency it was read in (asked for, or named by the
+/// processor; null when that is what is wrong with it). Never applied; quarantined.
 /// </summary>
-public sealed record RejectedIncome(byte[] Raw, string Reason, string? TxHash, long? AmountNanoton);
+public sealed record RejectedIncome(byte[] Raw, string Reason, string? TxHash, long? AmountNanoton, string? Currency = null);
 
 /// <summary>
 /// Reads one income object of the processor (a history row, the answer of
@@ -38,7 +39,14 @@ public static class ProcessorIncome
     /// The row as a deposit (<paramref name="deposit"/>), or why not (<paramref name="rejected"/>).
     /// <paramref name="userId"/> is the processor user_id the row was listed under (ours, not the row's).
     /// </summary>
-    public static bool TryRead(JsonElement row, string userId, DateTimeOffset now, out IncomingDeposit deposit, out RejectedIncome rejected)
+    public static bool TryRead(JsonElement row, string userId, DateTimeOffset now, out IncomingDeposit deposit, out RejectedIncome rejected) =>
+        TryRead(row, userId, Money.PaymentCurrencies.Ton, now, out deposit, out rejected);
+
+    /// <summary>
+    /// The row as a deposit in <paramref name="currency"/> (our code: the currency the history was asked for, or the one
+    /// the processor's answer names), or why not.
+    /// </summary>
+    public static bool TryRead(JsonElement row, string userId, string currency, DateTimeOffset now, out IncomingDeposit deposit, out RejectedIncome rejected)
     {
         deposit = null!;
         rejected = null!;
@@ -78,12 +86,13 @@ public static class ProcessorIncome
                     source is not null && IsPrintableAscii(source, MaxAddressLength) ? source : null,
                     amount!.Value,
                     comment,
-                    time!.Value);
+                    time!.Value,
+                    currency);
                 return true;
             }
         }
 
-        rejected = new RejectedIncome(Encoding.UTF8.GetBytes(row.GetRawText()), problem, txHash, amount);
+        rejected = new RejectedIncome(Encoding.UTF8.GetBytes(row.GetRawText()), problem, txHash, amount, currency);
         return false;
     }
 

@@ -26,11 +26,11 @@ public sealed class PricingContractExamples : IContractExamples
                 [new PremiumPlan(3, 12m), new PremiumPlan(6, 16m), new PremiumPlan(12, 29m)],
                 900,
                 ["ton_memo", "balance", "tonramp"],
-                ["TON"],
+                ["TON", "USDT"],
                 0.001m,
                 Nanoton.OfTon(0.001m))),
-            new("estimateStars", new EstimateResponse("stars", 100, null, 1.5m, 0m, 0m, 1.5m, 0.418m, Nanoton.OfTon(0.418m), 3.59m, "fixed", at)),
-            new("estimatePremium", new EstimateResponse("premium", null, 3, 12m, 0m, 0m, 12m, 3.343m, Nanoton.OfTon(3.343m), 3.59m, "fixed", at)),
+            new("estimateStars", new EstimateResponse("stars", 100, null, 1.5m, 0m, 0m, 1.5m, 0.418m, Nanoton.OfTon(0.418m), 3.59m, "fixed", at, 1.5m, new BaseUnits(1_500_000))),
+            new("estimatePremium", new EstimateResponse("premium", null, 3, 12m, 0m, 0m, 12m, 3.343m, Nanoton.OfTon(3.343m), 3.59m, "fixed", at, 12m, new BaseUnits(12_000_000))),
         ];
     }
 }

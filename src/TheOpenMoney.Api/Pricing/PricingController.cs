@@ -10,7 +10,7 @@ namespace TheOpenMoney.Api.Pricing;
 [Route("api/v1/pricing")]
 [Tags("Pricing")]
 [Produces("application/json")]
-public sealed class PricingController(PricingService pricing, ITonUsdRateSource rates, IOptions<OrderOptions> orders) : ControllerBase
+public sealed class PricingController(PricingService pricing, ITonUsdRateSource rates, IOptions<OrderOptions> orders, IOptions<UsdtOptions> usdt) : ControllerBase
 {
     /// <summary>Current TON/USD rate.</summary>
     [HttpGet("ton-rate", Name = "getTonRate")]
@@ -32,7 +32,7 @@ public sealed class PricingController(PricingService pricing, ITonUsdRateSource 
             settings.PremiumUsd.OrderBy(p => p.Key).Select(p => new PremiumPlan(p.Key, p.Value)).ToList(),
             (int)orders.Value.Ttl.TotalSeconds,
             EnumText<PaymentMethod>.All.ToList(),
-            ["TON"],
+            usdt.Value.Enabled ? [.. PaymentCurrencies.All] : [PaymentCurrencies.Ton],
             TonAmount.Trim(settings.TonRoundingStep),
             new Nanoton(TonAmount.ToNano(settings.TonRoundingStep)))));
     }
@@ -145,6 +145,8 @@ public sealed record PremiumPlan(int Months, decimal PriceUsd);
 /// <param name="TonUsdRate">Rate used.</param>
 /// <param name="RateSource">Where the rate came from.</param>
 /// <param name="RateUpdatedAt">When the rate was fetched.</param>
+/// <param name="PriceUsdt">Price in USDT (<c>price_usd</c> × the USDT/USD rate, rounded up to a cent): what a <c>payment_currency: USDT</c> order would cost.</param>
+/// <param name="PriceUsdtUnits"><c>price_usdt</c> in base units (1 USDT = 10⁶), exact, as a string.</param>
 public sealed record EstimateResponse(
     [property: TextValues(typeof(OrderType))] string OrderType,
     int? StarsAmount,
@@ -157,7 +159,9 @@ public sealed record EstimateResponse(
     Nanoton PriceNanoton,
     decimal TonUsdRate,
     string RateSource,
-    DateTimeOffset RateUpdatedAt)
+    DateTimeOffset RateUpdatedAt,
+    decimal PriceUsdt,
+    BaseUnits PriceUsdtUnits)
 {
     public static EstimateResponse From(PriceQuote quote)
     {
@@ -174,6 +178,8 @@ public sealed record EstimateResponse(
             new Nanoton(quote.PriceNanoton),
             TonAmount.Trim(quote.Rate.TonUsd),
             quote.Rate.Source,
-            quote.Rate.UpdatedAt);
+            quote.Rate.UpdatedAt,
+            quote.PriceUsdt.Coins,
+            new BaseUnits(quote.PriceUsdt.Units));
     }
 }

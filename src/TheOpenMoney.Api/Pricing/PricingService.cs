@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Money;
-
 namespace TheOpenMoney.Api.Pricing;
 
 /// <summary>A price, with everything it was computed from; locked into an order when the order is created.</summary>

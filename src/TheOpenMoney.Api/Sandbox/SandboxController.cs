@@ -49,7 +49,11 @@ public sealed class SandboxController(SandboxPayments sandbox, WithdrawalService
     [RequestSizeLimit(MaxBodyBytes)]
     [Fails(StatusCodes.Status403Forbidden, StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<SandboxTopupResponse>>> TopUp([FromBody] SandboxTopupRequest request, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of(await sandbox.TopUpAsync(User.GetPartnerId(), TonAmount.ToNano(request.AmountTon!.Value), cancellationToken)));
+        Ok(ApiResponse.Of(await sandbox.TopUpAsync(
+            User.GetPartnerId(),
+            request.AmountUsdt is { } usdt ? PaymentCurrencies.Usdt : PaymentCurrencies.Ton,
+            request.AmountUsdt is { } units ? Amount<Usdt>.OfCoins(units).Units : TonAmount.ToNano(request.AmountTon!.Value),
+            cancellationToken)));
 
     /// <summary>Expire a pending test order now.</summary>
     /// <remarks>As if its time ran out: <c>expired</c>, with what it had received credited back (underpayment). An expired order expires again with 200; any other state is 409 <c>INVALID_STATE</c>.</remarks>

@@ -41,25 +41,45 @@ public sealed class SandboxPayments(
             throw ApiException.Validation("memo is another order's memo; pay that order through its own route");
         }
 
+        // Paid in the order's currency unless the payer sends the other one (which the order never takes).
+        var currency = request.Currency ?? order.PaymentCurrency;
+        if (currency == PaymentCurrencies.Ton ? request.AmountUsdt is not null : request.AmountTon is not null)
+        {
+            throw ApiException.Validation($"a {currency} payment takes amount_{currency.ToLowerInvariant()}");
+        }
+
         var due = order.PriceNanoton - order.PaidNanoton;
-        var amount = request.AmountTon is { } ton
-            ? TonAmount.ToNano(ton)
+        var dueInPaidCurrency = currency == order.PaymentCurrency;
+        var amount = request.AmountTon is { } ton ? TonAmount.ToNano(ton)
+            : request.AmountUsdt is { } usdt ? Amount<Usdt>.OfCoins(usdt).Units
+            : !dueInPaidCurrency ? PaymentCurrencies.Units(currency, 1m)
             : order.Status == OrderStatus.PendingPayment && due > 0 ? due : order.PriceNanoton;
         var now = time.GetUtcNow();
         var chainTime = request.Late == true && now <= order.ExpiresAt ? order.ExpiresAt.AddSeconds(1) : now;
-        var address = order.PaymentAddress ?? await addresses.GetOrdersAddressAsync(cancellationToken);
-        var (txHash, appliedAs) = await DepositAsync(address, amount, string.IsNullOrEmpty(memo) ? null : memo, chainTime, cancellationToken);
+        // The orders address of the currency sent: a USDT transfer lands on the USDT orders address, whatever the order's is.
+        var address = dueInPaidCurrency && order.PaymentAddress is { } own ? own : await addresses.GetOrdersAddressAsync(currency, cancellationToken);
+        var (txHash, appliedAs) = await DepositAsync(address, currency, amount, string.IsNullOrEmpty(memo) ? null : memo, chainTime, cancellationToken);
         var after = await orders.FindAsync(partnerId, orderId, cancellationToken);
-        return new SandboxPaymentResponse(txHash, TonAmount.FromNano(amount), new Nanoton(amount), appliedAs, chainTime, after.ToResponse());
+        return currency == PaymentCurrencies.Ton
+            ? new SandboxPaymentResponse(txHash, TonAmount.FromNano(amount), new Nanoton(amount), appliedAs, chainTime, after.ToResponse())
+            : new SandboxPaymentResponse(txHash, 0, default, appliedAs, chainTime, after.ToResponse(), new Amount<Usdt>(amount).Coins, new BaseUnits(amount));
     }
 
-    /// <summary>A simulated top-up of the partner's test balance (ledger <c>topup</c>).</summary>
-    public async Task<SandboxTopupResponse> TopUpAsync(long partnerId, long amountNanoton, CancellationToken cancellationToken)
+    /// <summary>A simulated top-up of the partner's test balance in <paramref name="currency"/> (ledger <c>topup</c>).</summary>
+    public async Task<SandboxTopupResponse> TopUpAsync(long partnerId, string currency, long units, CancellationToken cancellationToken)
     {
-        var address = await addresses.GetTopupAddressAsync(partnerId, cancellationToken);
-        var (txHash, appliedAs) = await DepositAsync(address!, amountNanoton, comment: null, time.GetUtcNow(), cancellationToken);
+        var address = await addresses.GetTopupAddressAsync(partnerId, currency, cancellationToken);
+        var (txHash, appliedAs) = await DepositAsync(address!, currency, units, comment: null, time.GetUtcNow(), cancellationToken);
         var balance = await ledger.GetBalanceAsync(partnerId, cancellationToken);
-        return new SandboxTopupResponse(txHash, TonAmount.FromNano(amountNanoton), new Nanoton(amountNanoton), appliedAs, TonAmount.FromNano(balance), new Nanoton(balance));
+        if (currency == PaymentCurrencies.Ton)
+        {
+            return new SandboxTopupResponse(txHash, TonAmount.FromNano(units), new Nanoton(units), appliedAs, TonAmount.FromNano(balance), new Nanoton(balance));
+        }
+
+        var usdtBalance = await ledger.GetBalanceAsync(partnerId, currency, cancellationToken);
+        return new SandboxTopupResponse(
+            txHash, 0, default, appliedAs, TonAmount.FromNano(balance), new Nanoton(balance),
+            new Amount<Usdt>(units).Coins, new BaseUnits(units), new Amount<Usdt>(usdtBalance).Coins, new BaseUnits(usdtBalance));
     }
 
     /// <summary><c>pending_payment → expired</c> now for the partner's test order; 404 for anything else, 409 when it is not pending.</summary>
@@ -77,10 +97,10 @@ public sealed class SandboxPayments(
     }
 
     private async Task<(string TxHash, string AppliedAs)> DepositAsync(
-        string address, long amountNanoton, string? comment, DateTimeOffset chainTime, CancellationToken cancellationToken)
+        string address, string currency, long units, string? comment, DateTimeOffset chainTime, CancellationToken cancellationToken)
     {
         var txHash = "sandbox-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(28));
-        var deposit = new IncomingDeposit(txHash, SandboxAddresses.UserId, address, PayerAddress, amountNanoton, comment, chainTime);
+        var deposit = new IncomingDeposit(txHash, SandboxAddresses.UserId, address, PayerAddress, units, comment, chainTime, currency);
         var settled = await intake.TakeSimulatedAsync(deposit, cancellationToken);
         if (settled is not { Fate: RowFate.Applied, Outcome: { } outcome })
         {

@@ -8,8 +8,27 @@ namespace TheOpenMoney.Api.Ton;
 /// </summary>
 /// <param name="Link"><c>ton://transfer/&lt;address&gt;?amount=&lt;nanoTON&gt;&amp;text=&lt;memo&gt;</c>.</param>
 /// <param name="Request">The TON Connect request.</param>
-public sealed record PaymentInstruction(string Link, PaymentRequest Request)
+public sealed record PaymentInstruction(string Link, PaymentRequest? Request)
 {
+    /// <summary>
+    /// A jetton transfer of <paramref name="unitsDue"/> base units of <paramref name="jettonMaster"/> to
+    /// <paramref name="address"/> (the owner; the payer's wallet finds both jetton wallets) with <paramref name="memo"/> as
+    /// the comment: <c>ton://transfer/&lt;address&gt;?jetton=&lt;master&gt;&amp;amount=&lt;units&gt;&amp;text=&lt;memo&gt;</c>.
+    /// No TON Connect request: its message goes to the payer's own jetton wallet, which only the payer's wallet knows.
+    /// </summary>
+    public static PaymentInstruction ForJetton(string address, string jettonMaster, long unitsDue, string memo)
+    {
+        Validate(address, unitsDue, memo);
+        if (!TonAddress.IsValid(jettonMaster))
+        {
+            throw new ArgumentException("not a valid user-friendly TON address", nameof(jettonMaster));
+        }
+
+        return new PaymentInstruction(
+            string.Create(CultureInfo.InvariantCulture, $"ton://transfer/{address}?jetton={jettonMaster}&amount={unitsDue}&text={Uri.EscapeDataString(memo)}"),
+            null);
+    }
+
     /// <summary>
     /// The link and the request for sending <paramref name="nanotonDue"/> to <paramref name="address"/>
     /// with <paramref name="memo"/> as the comment, the request valid until <paramref name="expiresAt"/>.

@@ -1,5 +1,3 @@
-using TheOpenMoney.Api.Money;
-
 namespace TheOpenMoney.Api.Ton;
 
 /// <summary>TON amounts: stored and computed as nanoTON (<c>long</c>), shown as decimals with at most 9 fraction digits.</summary>

@@ -39,7 +39,8 @@ public sealed class OrderRowsTests(ApiFactory factory) : IClassFixture<ApiFactor
                        refunded_nanoton = 7, late_paid_nanoton = 11, delivery_attempts = 3, delivery_lease_until = '2026-01-02T03:04:10Z',
                        processing_at = '2026-01-02T03:04:11Z', supplier_reference = 'sup-1', last_delivery_error = 'timeout',
                        tonramp_payload = 'p', tonramp_deep_link = 'https://d', tonramp_telegram_link = 'https://t', tonramp_status = 'paid',
-                       tonramp_checked_at = '2026-01-02T03:04:12Z', price_usd = 1.123456, fee_percent = 2.5, ton_usd_rate = 3.123456789
+                       tonramp_checked_at = '2026-01-02T03:04:12Z', price_usd = 1.123456, fee_percent = 2.5, ton_usd_rate = 3.123456789,
+                       payment_currency = 'USDT', ton_quote_nanoton = 13, payment_jetton = 'EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs'
                  WHERE id = $1
                 """,
                 connection);

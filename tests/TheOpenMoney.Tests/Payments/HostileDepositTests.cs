@@ -128,13 +128,16 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
     /// 1,500 USDT (1,500,000,000 base units) sent with a new order's memo to a USDT address of the same processor:
     /// read as nanoTON it would be 1.5 TON, enough to pay the order, or to be refunded in TON.
     /// </summary>
+    /// <summary>A TON order, and a USDT deposit of 1,500 USDT (1,500,000,000 base units: "1.5 TON" read the wrong way) with its memo on our USDT orders address.</summary>
     private async Task<(PartnerApi Partner, JsonElement Order, DepositRecord Jetton)> UsdtWithAnOrdersMemoAsync()
     {
         var partner = await NewPartnerAsync();
         var order = await partner.CreatedStarsOrderAsync();
+        // A USDT order provisions our USDT orders address at the processor.
+        await (await partner.PostJsonAsync("/api/v1/orders/stars", """{"recipient_username":"pandus","quantity":100,"payment_currency":"USDT"}""")).AssertOkAsync();
         var jetton = factory.Processor.InjectDeposit(new DepositInjection
         {
-            DepositAddress = factory.Processor.CreateAddress("orders", ProcessorCurrencies.Usdt),
+            UserId = "orders",
             Currency = ProcessorCurrencies.Usdt,
             Amount = 1_500_000_000,
             Comment = order.GetProperty("payment_memo").GetString(),
@@ -148,39 +151,29 @@ public sealed class HostileDepositTests(HostileDepositTests.Factory factory) : I
     {
         var (partner, order, jetton) = await UsdtWithAnOrdersMemoAsync();
 
+        // The push names no currency and claims TON-like numbers; the processor's own answer says USDT.
         var pushed = await PushAsync(new { deposit_address = jetton.DepositAddress, time = jetton.Time, amount = "1500000000", user_id = "orders", tx_hash = jetton.TxHash });
         await factory.PollAsync();
 
-        Assert.Equal("quarantined", pushed.GetProperty("status").GetString());
+        Assert.Equal("applied", pushed.GetProperty("status").GetString());
         Assert.Equal("pending_payment", await StatusAsync(partner, order.GetProperty("id").GetInt64()));
-        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
-        var held = await Db.ScalarAsync(factory, "SELECT id FROM quarantined_deposits WHERE tx_hash = $1 AND reason LIKE '%USDT is not TON%'", jetton.TxHash);
-        Assert.NotEqual(0, held);
-
-        // An operator's retry cannot turn it into TON either.
-        await using (var scope = factory.Services.CreateAsyncScope())
-        {
-            var (released, message) = await scope.ServiceProvider.GetRequiredService<TheOpenMoney.Api.Payments.DepositIntake>().RetryAsync(held, CancellationToken.None);
-            Assert.False(released);
-            Assert.Contains("USDT", message, StringComparison.Ordinal);
-        }
-
-        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
-        Assert.Equal("pending_payment", await StatusAsync(partner, order.GetProperty("id").GetInt64()));
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1 AND currency = 'USDT' AND order_nanoton = 0", jetton.TxHash));
         Assert.Equal(0m, await partner.BalanceTonAsync());
+        Assert.Equal(1_500_000_000, await Db.ScalarAsync(factory, "SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = 'USDT'", partner.PartnerId));
+        await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
     }
 
     [Fact]
-    public async Task The_poller_reads_the_ton_history_only_with_a_cursor_per_user_and_currency()
+    public async Task The_poller_reads_each_currencys_history_with_a_cursor_per_user_and_currency()
     {
         var (partner, order, jetton) = await UsdtWithAnOrdersMemoAsync();
 
         await factory.PollAsync();
 
-        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1 AND currency = 'USDT' AND kind = 'late_payment'", jetton.TxHash));
         Assert.Equal("pending_payment", await StatusAsync(partner, order.GetProperty("id").GetInt64()));
         Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM processor_cursors WHERE processor_user_id = 'orders' AND currency = 'TON'"));
-        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM processor_cursors WHERE currency <> 'TON'"));
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM processor_cursors WHERE processor_user_id = 'orders' AND currency = 'USDT'"));
     }
 
     [Fact]

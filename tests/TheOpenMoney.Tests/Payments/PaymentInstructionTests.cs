@@ -234,7 +234,7 @@ public sealed partial class PaymentInstructionTests
 
         var instruction = PaymentInstruction.For(Address, 42, vector.Memo, DateTimeOffset.UnixEpoch.AddSeconds(10));
 
-        var message = Assert.Single(instruction.Request.Messages);
+        var message = Assert.Single(instruction.Request!.Messages);
         Assert.Equal(vector.BocBase64, message.Payload);
         Assert.Equal("42", message.Amount);
         Assert.Equal(10, instruction.Request.ValidUntil);

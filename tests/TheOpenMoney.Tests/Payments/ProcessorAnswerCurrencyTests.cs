@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TheOpenMoney.Api.Money;
 using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Tests.Payments;
@@ -6,8 +7,9 @@ namespace TheOpenMoney.Tests.Payments;
 /// <summary>
 /// The processor's answer for one transaction (<c>GET /v1/deposit/income</c>) names the currency its amount counts.
 /// Whatever that field holds (missing, another currency, the wrong case, a number, control characters, a megabyte),
-/// only exactly our currency is read as a deposit; everything else is a rejected row for the quarantine, with a
-/// reason that never echoes unreadable text. A real HTTP server on 127.0.0.1 plays the processor.
+/// only exactly a currency we take (TON, and USDT while it is on) is read as a deposit, in that currency; everything
+/// else is a rejected row for the quarantine, with a reason that never echoes unreadable text. A real HTTP server on
+/// 127.0.0.1 plays the processor.
 /// </summary>
 public sealed class ProcessorAnswerCurrencyTests : IAsyncLifetime
 {
@@ -21,8 +23,11 @@ public sealed class ProcessorAnswerCurrencyTests : IAsyncLifetime
     {
         _processor = await FakeHttpServer.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri(_processor.Url + "/") };
-        _client = new ProcessorClient(_http, Options.Create(new PaymentProcessorOptions()), TimeProvider.System);
+        _client = Client(new UsdtOptions());
     }
+
+    private ProcessorClient Client(UsdtOptions usdt) =>
+        new(_http, new ProcessorCurrencyNames(Options.Create(new PaymentProcessorOptions()), Options.Create(usdt)), TimeProvider.System);
 
     public async Task DisposeAsync()
     {
@@ -39,17 +44,47 @@ public sealed class ProcessorAnswerCurrencyTests : IAsyncLifetime
 
         Assert.NotNull(row?.Deposit);
         Assert.Equal(417_000_000, row.Deposit.AmountNanoton);
+        Assert.Equal("TON", row.Deposit.Currency);
         Assert.Null(row.Rejected);
+    }
+
+    [Fact]
+    public async Task Usdt_is_read_as_a_usdt_deposit_while_it_is_on_and_held_when_it_is_off()
+    {
+        _processor.RespondJson(200, "{\"currency\":\"USDT\",\"income\":" + Income + "}");
+
+        var on = await _client.IncomeAsync("aa11", CancellationToken.None);
+        var off = await Client(new UsdtOptions { UsdtMaster = "" }).IncomeAsync("aa11", CancellationToken.None);
+
+        Assert.Equal("USDT", on?.Deposit?.Currency);
+        Assert.Equal(417_000_000, on?.Deposit?.AmountNanoton);
+        Assert.Null(off?.Deposit);
+        Assert.StartsWith(ProcessorClient.ForeignCurrencyReason + "USDT is not one of TON", off?.Rejected?.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_processor_name_of_usdt_is_configurable_and_ours_is_not_taken_then()
+    {
+        _processor.RespondJson(200, "{\"currency\":\"USDT\",\"income\":" + Income + "}");
+        var renamed = Client(new UsdtOptions { UsdtCurrency = "jUSDT" });
+
+        var usdtNamedOurWay = await renamed.IncomeAsync("aa11", CancellationToken.None);
+        _processor.RespondJson(200, "{\"currency\":\"jUSDT\",\"income\":" + Income + "}");
+        var usdtNamedTheirWay = await renamed.IncomeAsync("aa11", CancellationToken.None);
+
+        Assert.Null(usdtNamedOurWay?.Deposit);
+        Assert.Equal("USDT", usdtNamedTheirWay?.Deposit?.Currency);
     }
 
     public static TheoryData<string, string> Foreign => new()
     {
-        { "\"USDT\"", "USDT is not TON" },
-        { "\"ton\"", "ton is not TON" },
-        { "\"TON \"", "(unreadable) is not TON" },
-        { "\"TON\\u0000\"", "(unreadable) is not TON" },
-        { "\"U\\r\\nSDT\"", "(unreadable) is not TON" },
-        { "\"" + new string('T', 1_000_000) + "\"", "(unreadable) is not TON" },
+        { "\"JETTON\"", "JETTON is not one of TON, USDT" },
+        { "\"ton\"", "ton is not one of TON, USDT" },
+        { "\"usdt\"", "usdt is not one of TON, USDT" },
+        { "\"TON \"", "(unreadable) is not one of TON, USDT" },
+        { "\"TON\\u0000\"", "(unreadable) is not one of TON, USDT" },
+        { "\"U\\r\\nSDT\"", "(unreadable) is not one of TON, USDT" },
+        { "\"" + new string('T', 1_000_000) + "\"", "(unreadable) is not one of TON, USDT" },
         { "5", "names none" },
         { "null", "names none" },
         { "[\"TON\"]", "names none" },

@@ -90,7 +90,7 @@ public sealed class PartnerApi(ApiFactory factory, long partnerId, string key)
         await using var command = new NpgsqlCommand(
             """
             WITH updated AS (
-                UPDATE partner_balances SET balance_nanoton = balance_nanoton + $2, updated_at = now() WHERE partner_id = $1 RETURNING balance_nanoton)
+                UPDATE partner_balances SET balance_nanoton = balance_nanoton + $2, updated_at = now() WHERE partner_id = $1 AND currency = 'TON' RETURNING balance_nanoton)
             INSERT INTO balance_ledger (partner_id, type, amount_nanoton, balance_after_nanoton, operator_ref, description, created_at)
             SELECT $1, 'adjustment', $2, balance_nanoton, $3, 'test credit', now() FROM updated
             """,
@@ -135,14 +135,24 @@ public static class Db
     public static Task<long> OrderCountAsync(ApiFactory factory, long partnerId) =>
         ScalarAsync(factory, "SELECT count(*) FROM orders WHERE partner_id = $1", partnerId);
 
-    /// <summary>The invariant: the balance row equals the sum of the ledger, and the last row's balance_after.</summary>
+    /// <summary>
+    /// The invariant, per currency: each balance row equals the sum of the ledger rows of its currency, and the last such
+    /// row's balance_after; never negative; no ledger row without its currency's balance row.
+    /// </summary>
     public static async Task AssertBalanceMatchesLedgerAsync(ApiFactory factory, long partnerId)
     {
-        var balance = await ScalarAsync(factory, "SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1", partnerId);
-        var sum = await ScalarAsync(factory, "SELECT coalesce(sum(amount_nanoton), 0) FROM balance_ledger WHERE partner_id = $1", partnerId);
-        var last = await ScalarAsync(factory, "SELECT coalesce((SELECT balance_after_nanoton FROM balance_ledger WHERE partner_id = $1 ORDER BY id DESC LIMIT 1), 0)", partnerId);
-        Assert.Equal(sum, balance);
-        Assert.Equal(balance, last);
-        Assert.True(balance >= 0);
+        foreach (var currency in new[] { "TON", "USDT" })
+        {
+            var rows = await ScalarAsync(factory, "SELECT count(*) FROM balance_ledger WHERE partner_id = $1 AND currency = $2", partnerId, currency);
+            var accounts = await ScalarAsync(factory, "SELECT count(*) FROM partner_balances WHERE partner_id = $1 AND currency = $2", partnerId, currency);
+            Assert.True(rows == 0 || accounts == 1, $"{currency}: {rows} ledger rows and {accounts} balance rows");
+            var balance = await ScalarAsync(factory, "SELECT coalesce((SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = $2), 0)", partnerId, currency);
+            var sum = await ScalarAsync(factory, "SELECT coalesce(sum(amount_nanoton), 0) FROM balance_ledger WHERE partner_id = $1 AND currency = $2", partnerId, currency);
+            var last = await ScalarAsync(
+                factory, "SELECT coalesce((SELECT balance_after_nanoton FROM balance_ledger WHERE partner_id = $1 AND currency = $2 ORDER BY id DESC LIMIT 1), 0)", partnerId, currency);
+            Assert.Equal(sum, balance);
+            Assert.Equal(balance, last);
+            Assert.True(balance >= 0);
+        }
     }
 }

@@ -87,6 +87,11 @@ internal sealed class ContractSchemaFilter(DocumentedLimits limits) : ISchemaFil
             {
                 amount.MultipleOf = NanotonStep;
             }
+            else if (propertySchema is OpenApiSchema usdt && name.EndsWith("_usdt", StringComparison.Ordinal) && properties.ContainsKey(name + "_units"))
+            {
+                // A USDT amount has at most 6 fraction digits, with its exact twin in base units beside it.
+                usdt.MultipleOf = 0.000001m;
+            }
 
             // What the validators check, stated in the schema of a request body's property.
             propertySchema = properties[name] = limits.Apply(propertySchema, type, property, repository);

@@ -57,6 +57,7 @@ public static class SwaggerSetup
             // and each TON amount has its exact nanoTON twin as a string (ContractSchemaFilter adds multipleOf).
             options.MapType<decimal>(() => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "decimal" });
             options.MapType<Nanoton>(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = Nanoton.Pattern });
+            options.MapType<BaseUnits>(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = Nanoton.Pattern });
             options.CustomSchemaIds(SchemaId);
         });
         return services;

@@ -1,0 +1,294 @@
+using System.Net.Http.Headers;
+using TheOpenMoney.Simulators;
+
+namespace TheOpenMoney.Tests.Payments;
+
+/// <summary>
+/// USDT on TON, end to end on a real PostgreSQL with the real processor simulator (which keeps TON and USDT apart, as
+/// the processor does): a USDT order is quoted in USDT and paid by a USDT deposit with its memo (poller and webhook);
+/// short, over and late USDT payments credit the USDT balance; a USDT top-up funds a USDT balance order; USDT sent with
+/// a TON order's memo never pays it (nor TON a USDT order's); and money never crosses currencies in the ledger.
+/// </summary>
+public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassFixture<UsdtPaymentTests.Factory>
+{
+    private const string Master = "EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs";
+
+    public sealed class Factory : PaymentsFactory;
+
+    private Task<PartnerApi> NewPartnerAsync() => PartnerApi.CreateAsync(factory);
+
+    private static async Task<JsonElement> CreateAsync(PartnerApi partner, string currency, string method = "ton_memo", int quantity = 100) =>
+        await (await partner.PostJsonAsync(
+            "/api/v1/orders/stars",
+            JsonSerializer.Serialize(new { recipient_username = "pandus", quantity, payment_method = method, payment_currency = currency }))).AssertOkAsync();
+
+    private static async Task<JsonElement> GetOrderAsync(PartnerApi partner, long id) =>
+        await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();
+
+    private static async Task<JsonElement> BalanceOfAsync(PartnerApi partner, string currency) =>
+        (await (await partner.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balances").EnumerateArray()
+        .Single(b => b.GetProperty("currency").GetString() == currency);
+
+    private static long Units(JsonElement element, string name) => long.Parse(element.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+    private DepositRecord Usdt(long units, string? comment, string userId = "orders", string? address = null) =>
+        factory.Processor.InjectDeposit(new DepositInjection
+        {
+            UserId = address is null ? userId : null,
+            DepositAddress = address,
+            Currency = ProcessorCurrencies.Usdt,
+            Amount = units,
+            Comment = comment,
+            SourceAddress = "UQAUuul9LdYcyJuBHernHo3JkbWTduH_FuEb2H8jCDdGeqzA",
+        });
+
+    private async Task<JsonElement> PushAsync(DepositRecord deposit, string userId = "orders")
+    {
+        var body = JsonSerializer.Serialize(new { deposit_address = deposit.DepositAddress, time = deposit.Time, amount = deposit.Amount.ToString(), user_id = userId, tx_hash = deposit.TxHash, comment = deposit.Comment });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/internal/processor/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PaymentsFactory.WebhookToken);
+        return await (await factory.CreateClient().SendAsync(request)).AssertOkAsync();
+    }
+
+    [Fact]
+    public async Task A_usdt_order_is_quoted_in_usdt_with_a_jetton_link_and_no_ton_connect_request()
+    {
+        var partner = await NewPartnerAsync();
+        var ton = await CreateAsync(partner, "TON");
+
+        var order = await CreateAsync(partner, "USDT");
+
+        Assert.Equal("USDT", order.GetProperty("payment_currency").GetString());
+        var priceUsd = order.GetProperty("price_usd").GetDecimal();
+        var priceUsdt = order.GetProperty("price_usdt").GetDecimal();
+        Assert.Equal(decimal.Ceiling(priceUsd * 100m) / 100m, priceUsdt);
+        Assert.Equal((long)(priceUsdt * 1_000_000m), Units(order, "price_usdt_units"));
+        Assert.Equal(ton.GetProperty("price_ton").GetDecimal(), order.GetProperty("price_ton").GetDecimal());
+        Assert.Equal("0", order.GetProperty("paid_usdt_units").GetString());
+        Assert.Equal(0m, order.GetProperty("paid_ton").GetDecimal());
+        var address = order.GetProperty("payment_address").GetString()!;
+        Assert.NotEqual(ton.GetProperty("payment_address").GetString(), address);
+        Assert.Contains((address, ProcessorCurrencies.Usdt), factory.Processor.GetAddressesWithCurrency("orders"));
+        Assert.Equal(
+            $"ton://transfer/{address}?jetton={Master}&amount={Units(order, "price_usdt_units")}&text={order.GetProperty("payment_memo").GetString()}",
+            order.GetProperty("payment_link").GetString());
+        Assert.Equal(JsonValueKind.Null, order.GetProperty("payment_request").ValueKind);
+        // A TON order carries none of the USDT fields: its answer is what it always was.
+        Assert.False(ton.TryGetProperty("price_usdt", out _));
+        Assert.False(ton.TryGetProperty("paid_usdt_units", out _));
+
+        var qr = await partner.Client.GetAsync($"/api/v1/orders/{order.GetProperty("id").GetInt64()}/payment-qr");
+        Assert.Equal(System.Net.HttpStatusCode.OK, qr.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_usdt_deposit_with_the_memo_pays_the_order_through_the_poller_and_it_completes()
+    {
+        var partner = await NewPartnerAsync();
+        var order = await CreateAsync(partner, "USDT");
+        var id = order.GetProperty("id").GetInt64();
+
+        var deposit = Usdt(Units(order, "price_usdt_units"), order.GetProperty("payment_memo").GetString());
+        await factory.PollAsync();
+
+        var paid = await GetOrderAsync(partner, id);
+        Assert.Equal("paid", paid.GetProperty("status").GetString());
+        Assert.Equal(order.GetProperty("price_usdt_units").GetString(), paid.GetProperty("paid_usdt_units").GetString());
+        Assert.Equal(deposit.TxHash, paid.GetProperty("payment_tx_hash").GetString());
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1 AND currency = 'USDT' AND kind = 'order_payment'", deposit.TxHash));
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM processor_cursors WHERE processor_user_id = 'orders' AND currency = 'USDT'"));
+        var completed = await Delivery.DeliverAsync(factory, partner, id);
+        Assert.Equal("completed", completed.GetProperty("status").GetString());
+        Assert.Equal(0m, await partner.BalanceTonAsync());
+    }
+
+    [Fact]
+    public async Task A_usdt_deposit_pushed_by_the_webhook_pays_the_order_once()
+    {
+        var partner = await NewPartnerAsync();
+        var order = await CreateAsync(partner, "USDT", quantity: 250);
+        var deposit = Usdt(Units(order, "price_usdt_units"), order.GetProperty("payment_memo").GetString());
+
+        var pushed = await PushAsync(deposit);
+        var again = await PushAsync(deposit);
+        await factory.PollAsync();
+
+        Assert.Equal("applied", pushed.GetProperty("status").GetString());
+        Assert.Equal("order_payment", pushed.GetProperty("kind").GetString());
+        Assert.Equal("known", again.GetProperty("status").GetString());
+        Assert.Equal("paid", (await GetOrderAsync(partner, order.GetProperty("id").GetInt64())).GetProperty("status").GetString());
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1 AND currency = 'USDT'", deposit.TxHash));
+    }
+
+    [Fact]
+    public async Task Short_over_and_late_usdt_payments_credit_the_usdt_balance_and_never_the_ton_one()
+    {
+        var partner = await NewPartnerAsync();
+        var shortOrder = await CreateAsync(partner, "USDT");
+        var overOrder = await CreateAsync(partner, "USDT");
+        var lateOrder = await CreateAsync(partner, "USDT");
+        var price = Units(shortOrder, "price_usdt_units");
+
+        Usdt(price - 10_000, shortOrder.GetProperty("payment_memo").GetString());
+        Usdt(price + 2_500_000, overOrder.GetProperty("payment_memo").GetString());
+        await (await partner.CancelAsync(lateOrder.GetProperty("id").GetInt64())).AssertOkAsync();
+        Usdt(3_000_000, lateOrder.GetProperty("payment_memo").GetString());
+        await factory.PollAsync();
+        var cancelled = await (await partner.CancelAsync(shortOrder.GetProperty("id").GetInt64())).AssertOkAsync();
+
+        Assert.Equal((price - 10_000).ToString(System.Globalization.CultureInfo.InvariantCulture), cancelled.GetProperty("refunded_usdt_units").GetString());
+        Assert.Equal("paid", (await GetOrderAsync(partner, overOrder.GetProperty("id").GetInt64())).GetProperty("status").GetString());
+        Assert.Equal("3000000", (await GetOrderAsync(partner, lateOrder.GetProperty("id").GetInt64())).GetProperty("late_paid_usdt_units").GetString());
+        var usdt = await BalanceOfAsync(partner, "USDT");
+        Assert.Equal(price - 10_000 + 2_500_000 + 3_000_000, Units(usdt, "amount_units"));
+        Assert.Equal(0m, await partner.BalanceTonAsync());
+        var ledger = await (await partner.Client.GetAsync("/api/v1/balance/transactions?currency=USDT")).AssertOkAsync();
+        Assert.Equal(["underpayment", "overpayment", "late_payment"], ledger.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("type").GetString()!).Order().Reverse().ToArray());
+        Assert.All(ledger.GetProperty("items").EnumerateArray(), r =>
+        {
+            Assert.Equal("USDT", r.GetProperty("currency").GetString());
+            Assert.Equal("0", r.GetProperty("amount_nanoton").GetString());
+        });
+        await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
+    }
+
+    [Fact]
+    public async Task A_usdt_top_up_funds_a_usdt_balance_order_and_leaves_ton_alone()
+    {
+        var partner = await NewPartnerAsync();
+        await partner.CreditAsync(5m, "usdt-test-ton");
+        var topup = (await BalanceOfAsync(partner, "USDT")).GetProperty("topup_address").GetString()!;
+        Assert.NotEqual((await BalanceOfAsync(partner, "TON")).GetProperty("topup_address").GetString(), topup);
+        Assert.Equal(409, (int)(await partner.PostJsonAsync(
+            "/api/v1/orders/stars", """{"recipient_username":"pandus","quantity":100,"payment_method":"balance","payment_currency":"USDT"}""")).StatusCode);
+
+        Usdt(50_000_000, comment: null, address: topup);
+        await factory.PollAsync();
+        var order = await CreateAsync(partner, "USDT", method: "balance");
+
+        Assert.Equal("paid", order.GetProperty("status").GetString());
+        Assert.Equal(50_000_000 - Units(order, "price_usdt_units"), Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(5m, await partner.BalanceTonAsync());
+        await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
+    }
+
+    [Fact]
+    public async Task Usdt_with_a_ton_orders_memo_never_pays_it_and_ton_never_pays_a_usdt_order()
+    {
+        var partner = await NewPartnerAsync();
+        var tonOrder = await CreateAsync(partner, "TON");
+        var usdtOrder = await CreateAsync(partner, "USDT");
+
+        // USDT as large as the TON price in nanoTON (1,500 USDT would be "1.5 TON" read the wrong way).
+        var usdt = Usdt(Units(tonOrder, "price_nanoton"), tonOrder.GetProperty("payment_memo").GetString());
+        var pushed = await PushAsync(usdt);
+        var ton = await factory.DepositAsync(100m, usdtOrder.GetProperty("payment_memo").GetString());
+        await factory.PollAsync();
+
+        Assert.Equal("late_payment", pushed.GetProperty("kind").GetString());
+        Assert.Equal("pending_payment", (await GetOrderAsync(partner, tonOrder.GetProperty("id").GetInt64())).GetProperty("status").GetString());
+        var usdtAfter = await GetOrderAsync(partner, usdtOrder.GetProperty("id").GetInt64());
+        Assert.Equal("pending_payment", usdtAfter.GetProperty("status").GetString());
+        Assert.Equal("0", usdtAfter.GetProperty("paid_usdt_units").GetString());
+        Assert.Equal(Units(tonOrder, "price_nanoton"), Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(100m, await partner.BalanceTonAsync());
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT late_paid_nanoton + paid_nanoton FROM orders WHERE id = $1", tonOrder.GetProperty("id").GetInt64()));
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM balance_ledger WHERE tx_hash = $1 AND currency = 'TON' AND type = 'late_payment'", ton));
+        Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM balance_ledger WHERE tx_hash = $1 AND currency = 'USDT' AND type = 'late_payment'", usdt.TxHash));
+        await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
+    }
+
+    [Theory]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"usdt"}""", "payment_currency must be one of TON, USDT")]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USDT "}""", "payment_currency must be one of TON, USDT")]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USD\u0000T"}""", "payment_currency must be one of TON, USDT")]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":7}""", null)]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USDT","payment_method":"tonramp"}""", "payment_method tonramp is paid in TON only")]
+    public async Task A_bad_payment_currency_is_422_and_makes_no_order(string body, string? message)
+    {
+        var partner = await NewPartnerAsync();
+
+        var response = await partner.PostJsonAsync("/api/v1/orders/stars", body);
+
+        var error = await response.AssertErrorAsync(422, "VALIDATION_ERROR");
+        if (message is not null)
+        {
+            Assert.Contains(message, error.GetProperty("error_message").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
+    }
+
+    [Fact]
+    public async Task A_usdt_deposit_is_never_refunded_in_ton()
+    {
+        var unmatched = Usdt(7_000_000, "no such memo");
+        await PushAsync(unmatched);
+        var depositId = await Db.ScalarAsync(factory, "SELECT id FROM deposits WHERE tx_hash = $1 AND kind = 'unmatched' AND currency = 'USDT'", unmatched.TxHash);
+        Assert.NotEqual(0, depositId);
+
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Db.ExecuteAsync(
+            factory,
+            """
+            INSERT INTO withdrawals (kind, deposit_id, status, amount_nanoton, fee_nanoton, destination, query_id, created_at, updated_at)
+            VALUES ('refund', $1, 'pending', 1000, 0, 'UQAUuul9LdYcyJuBHernHo3JkbWTduH_FuEb2H8jCDdGeqzA', 'refund-usdt-test', now(), now())
+            """,
+            depositId));
+        Assert.Equal("23514", refused.SqlState);
+    }
+}
+
+/// <summary>
+/// With USDT off (<c>Payments:UsdtMaster</c> empty), USDT is a currency we do not take: no USDT order, no USDT balance,
+/// and a pushed USDT deposit with an order's memo is held for operators, never applied as TON, and a retry refuses it.
+/// </summary>
+public sealed class UsdtOffTests(UsdtOffTests.Factory factory) : IClassFixture<UsdtOffTests.Factory>
+{
+    public sealed class Factory : PaymentsFactory
+    {
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            base.Configure(settings);
+            settings["Payments:UsdtMaster"] = "";
+        }
+    }
+
+    [Fact]
+    public async Task A_usdt_push_is_held_for_good_and_usdt_orders_are_refused()
+    {
+        var partner = await PartnerApi.CreateAsync(factory);
+        var order = await partner.CreatedStarsOrderAsync();
+        await (await partner.PostJsonAsync("/api/v1/orders/stars", """{"recipient_username":"pandus","quantity":100,"payment_currency":"USDT"}"""))
+            .AssertErrorAsync(422, "VALIDATION_ERROR");
+        var balance = await (await partner.Client.GetAsync("/api/v1/balance")).AssertOkAsync();
+        Assert.Equal(["TON"], balance.GetProperty("balances").EnumerateArray().Select(b => b.GetProperty("currency").GetString()!).ToArray());
+        var jetton = factory.Processor.InjectDeposit(new DepositInjection
+        {
+            DepositAddress = factory.Processor.CreateAddress("orders", ProcessorCurrencies.Usdt),
+            Currency = ProcessorCurrencies.Usdt,
+            Amount = 1_500_000_000,
+            Comment = order.GetProperty("payment_memo").GetString(),
+        });
+
+        var body = JsonSerializer.Serialize(new { deposit_address = jetton.DepositAddress, time = jetton.Time, amount = "1500000000", user_id = "orders", tx_hash = jetton.TxHash });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/internal/processor/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PaymentsFactory.WebhookToken);
+        var pushed = await (await factory.CreateClient().SendAsync(request)).AssertOkAsync();
+        await factory.PollAsync();
+
+        Assert.Equal("quarantined", pushed.GetProperty("status").GetString());
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
+        var held = await Db.ScalarAsync(factory, "SELECT id FROM quarantined_deposits WHERE tx_hash = $1 AND reason LIKE '%USDT is not one of TON%'", jetton.TxHash);
+        Assert.NotEqual(0, held);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var (released, message) = await scope.ServiceProvider.GetRequiredService<TheOpenMoney.Api.Payments.DepositIntake>().RetryAsync(held, CancellationToken.None);
+            Assert.False(released);
+            Assert.Contains("held for good", message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE tx_hash = $1", jetton.TxHash));
+        Assert.Equal("pending_payment", (await (await partner.Client.GetAsync($"/api/v1/orders/{order.GetProperty("id").GetInt64()}")).AssertOkAsync()).GetProperty("status").GetString());
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM processor_cursors WHERE currency = 'USDT'"));
+    }
+}
