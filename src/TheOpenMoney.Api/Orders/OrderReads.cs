@@ -104,7 +104,7 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
         return new Page<OrderResponse>(items, checked((int)total), query.PageSize(), query.RowsToSkip());
     }
 
-    /// <summary>Counts and sums over the partner's orders created in [from, to).</summary>
+    /// <summary>Counts and sums over the partner's orders created in [from, to); the TON sums count TON orders only (a USDT order's amounts are USDT).</summary>
     public async Task<OrderStatsResponse> StatsAsync(long partnerId, StatsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -113,9 +113,9 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
             SELECT status, order_type, payment_method, count(*),
                    coalesce(sum(stars_amount) FILTER (WHERE status = $4), 0),
                    coalesce(sum(premium_months) FILTER (WHERE status = $4), 0),
-                   coalesce(sum(paid_nanoton + late_paid_nanoton) FILTER (WHERE payment_method <> 'balance'), 0),
-                   coalesce(sum(price_nanoton) FILTER (WHERE status = ANY ($5)), 0),
-                   coalesce(sum(refunded_nanoton), 0)
+                   coalesce(sum(paid_nanoton + late_paid_nanoton) FILTER (WHERE payment_method <> 'balance' AND payment_currency = 'TON'), 0),
+                   coalesce(sum(price_nanoton) FILTER (WHERE status = ANY ($5) AND payment_currency = 'TON'), 0),
+                   coalesce(sum(refunded_nanoton) FILTER (WHERE payment_currency = 'TON'), 0)
               FROM orders
              WHERE partner_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
              GROUP BY status, order_type, payment_method

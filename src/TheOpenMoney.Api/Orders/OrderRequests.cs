@@ -125,7 +125,7 @@ public static class OrderRules
             .WithMessage($"payment_method must be one of {string.Join(", ", EnumText<Orders.PaymentMethod>.All)}");
 
     public static IRuleBuilderOptions<T, string?> PaymentCurrency<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(c => c is null || PaymentCurrencies.IsKnown(c)).WithMessage($"payment_currency must be one of {string.Join(", ", PaymentCurrencies.All)}");
+        rule.Must(c => c is null || PaymentCurrencies.IsKnown(c)).WithMessage($"payment_currency must be {string.Join(" or ", PaymentCurrencies.All)}");
 
     /// <summary>TonRamp sells TON: a <c>tonramp</c> order is a TON order.</summary>
     public static IRuleBuilderOptions<T, string?> PaidInTonOnlyThroughTonRamp<T>(this IRuleBuilder<T, string?> rule, Func<T, string?> currency) =>

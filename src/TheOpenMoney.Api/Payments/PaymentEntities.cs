@@ -137,6 +137,7 @@ internal sealed class DepositAddressConfiguration : IEntityTypeConfiguration<Dep
         builder.Property(a => a.Purpose).HasMaxLength(16);
         builder.Property(a => a.ProcessorUserId).HasMaxLength(64);
         builder.Property(a => a.Address).HasMaxLength(64);
+        builder.Property(a => a.Currency).HasMaxLength(8);
         builder.HasIndex(a => a.Address).IsUnique();
     }
 }
@@ -154,6 +155,7 @@ internal sealed class DepositConfiguration : IEntityTypeConfiguration<Deposit>
         builder.Property(d => d.SourceAddress).HasMaxLength(64);
         builder.Property(d => d.ReceivedVia).HasMaxLength(8);
         builder.Property(d => d.Kind).HasMaxLength(20);
+        builder.Property(d => d.Currency).HasMaxLength(8);
         builder.Property(d => d.OrderNanoton).HasDefaultValue(0L);
         builder.Property(d => d.CreditedNanoton).HasDefaultValue(0L);
         builder.Property(d => d.UnmatchedNanoton).HasDefaultValue(0L);
@@ -169,6 +171,7 @@ internal sealed class QuarantinedDepositConfiguration : IEntityTypeConfiguration
         builder.HasKey(q => q.Id);
         builder.Property(q => q.Id).UseIdentityAlwaysColumn();
         builder.Property(q => q.TxHash).HasMaxLength(128);
+        builder.Property(q => q.Currency).HasMaxLength(8);
         builder.Property(q => q.ProcessorUserId).HasMaxLength(64);
         builder.Property(q => q.ReceivedVia).HasMaxLength(8);
         builder.Property(q => q.SeenCount).HasDefaultValue(1);

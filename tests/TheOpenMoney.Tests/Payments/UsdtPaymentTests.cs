@@ -199,9 +199,9 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
     }
 
     [Theory]
-    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"usdt"}""", "payment_currency must be one of TON, USDT")]
-    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USDT "}""", "payment_currency must be one of TON, USDT")]
-    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USD\u0000T"}""", "payment_currency must be one of TON, USDT")]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"usdt"}""", "payment_currency must be TON or USDT")]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USDT "}""", "payment_currency must be TON or USDT")]
+    [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USD\u0000T"}""", "payment_currency must be TON or USDT")]
     [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":7}""", null)]
     [InlineData("""{"recipient_username":"pandus","quantity":100,"payment_currency":"USDT","payment_method":"tonramp"}""", "payment_method tonramp is paid in TON only")]
     public async Task A_bad_payment_currency_is_422_and_makes_no_order(string body, string? message)
@@ -217,6 +217,94 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         }
 
         Assert.Equal(0, await Db.OrderCountAsync(factory, partner.PartnerId));
+    }
+
+    [Fact]
+    public async Task A_seeded_mix_of_ton_and_usdt_deposits_keeps_every_base_unit_in_its_own_currency()
+    {
+        var random = new Random(20_261_207);
+        var partners = new List<PartnerApi>();
+        var topups = new List<(string Currency, string Address)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var partner = await NewPartnerAsync();
+            partners.Add(partner);
+            topups.Add(("TON", (await BalanceOfAsync(partner, "TON")).GetProperty("topup_address").GetString()!));
+            topups.Add(("USDT", (await BalanceOfAsync(partner, "USDT")).GetProperty("topup_address").GetString()!));
+        }
+
+        var orders = new List<(string Currency, string Memo, long Price)>();
+        for (var i = 0; i < 24; i++)
+        {
+            var currency = random.Next(2) == 0 ? "TON" : "USDT";
+            var order = await CreateAsync(partners[random.Next(partners.Count)], currency, quantity: random.Next(50, 2000));
+            orders.Add((currency, order.GetProperty("payment_memo").GetString()!, Units(order, currency == "TON" ? "price_nanoton" : "price_usdt_units")));
+        }
+
+        for (var i = 0; i < 90; i++)
+        {
+            var inUsdt = random.Next(2) == 0;
+            var (_, memo, price) = orders[random.Next(orders.Count)];
+            var units = random.Next(4) switch
+            {
+                0 => price,
+                1 => Math.Max(1, price / 2),
+                2 => price + random.Next(1, 1_000_000),
+                _ => random.Next(1, 5_000_000),
+            };
+            string? comment = random.Next(6) == 0 ? "NO-SUCH-MEMO" : memo;
+            if (random.Next(5) == 0)
+            {
+                var (currency, address) = topups[random.Next(topups.Count)];
+                inUsdt = currency == "USDT";
+                if (inUsdt)
+                {
+                    Usdt(units, null, address: address);
+                }
+                else
+                {
+                    await factory.DepositAsync(units / 1_000_000_000m, address: address);
+                }
+            }
+            else if (inUsdt)
+            {
+                Usdt(units, comment);
+            }
+            else
+            {
+                // TON amounts to the nanoTON, so a USDT-sized price is a small TON payment.
+                await factory.DepositAsync(units / 1_000_000_000m, comment);
+            }
+        }
+
+        await factory.PollAsync();
+
+        // Every base unit of every deposit is in exactly one place, in the deposit's own currency.
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE applied_at IS NULL"));
+        Assert.Equal(0, await Db.ScalarAsync(
+            factory,
+            "SELECT count(*) FROM (SELECT currency, sum(amount_nanoton) a, sum(order_nanoton + credited_nanoton + unmatched_nanoton + refunded_nanoton + refund_fee_nanoton) s FROM deposits GROUP BY currency) t WHERE a <> s"));
+        // An order is paid only by deposits of its currency, and exactly by them.
+        Assert.Equal(0, await Db.ScalarAsync(
+            factory,
+            "SELECT count(*) FROM deposits d JOIN orders o ON o.id = d.order_id WHERE d.currency <> o.payment_currency AND d.order_nanoton <> 0"));
+        Assert.Equal(0, await Db.ScalarAsync(
+            factory,
+            """
+            SELECT count(*) FROM orders o
+             WHERE o.payment_method = 'ton_memo'
+               AND o.paid_nanoton <> (SELECT coalesce(sum(d.order_nanoton), 0) FROM deposits d WHERE d.order_id = o.id AND d.currency = o.payment_currency)
+            """));
+        // A deposit's credit is a ledger row of its currency, of exactly what it credited.
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM balance_ledger l JOIN deposits d ON d.id = l.deposit_id WHERE l.currency <> d.currency"));
+        Assert.Equal(0, await Db.ScalarAsync(
+            factory,
+            "SELECT count(*) FROM deposits d WHERE d.credited_nanoton <> (SELECT coalesce(sum(l.amount_nanoton), 0) FROM balance_ledger l WHERE l.deposit_id = d.id)"));
+        Assert.True(await Db.ScalarAsync(factory, "SELECT count(DISTINCT currency) FROM deposits WHERE kind = 'late_payment'") == 2);
+        foreach (var partner in partners)
+        {
+            await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
+        }
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public class AppDbContext : DbContext
         // Foreign keys between the tables of different features, declared here so that each feature's
         // entity configuration names only its own types (the features do not import each other for it).
         modelBuilder.Entity<Order>().HasOne<Partner>().WithMany().HasForeignKey(o => o.PartnerId).OnDelete(DeleteBehavior.Restrict);
-        modelBuilder.Entity<PartnerBalance>().HasOne<Partner>().WithOne().HasForeignKey<PartnerBalance>(b => b.PartnerId).OnDelete(DeleteBehavior.Restrict);
+        modelBuilder.Entity<PartnerBalance>().HasOne<Partner>().WithMany().HasForeignKey(b => b.PartnerId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<LedgerEntry>(ledger =>
         {
             ledger.HasOne<Partner>().WithMany().HasForeignKey(e => e.PartnerId).OnDelete(DeleteBehavior.Restrict);
