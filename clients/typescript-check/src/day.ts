@@ -130,7 +130,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Injects a deposit at the processor simulator (not part of the partner API: plain fetch). */
-async function deposit(body: { amount: string; user_id?: string; deposit_address?: string; comment?: string }): Promise<void> {
+async function deposit(body: { amount: string; user_id?: string; deposit_address?: string; comment?: string; currency?: string }): Promise<void> {
   const response = await fetch(`${simUrl}/_sim/deposits`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -138,7 +138,7 @@ async function deposit(body: { amount: string; user_id?: string; deposit_address
   });
   const text = await response.text();
   check(response.ok, `simulator refused the deposit: HTTP ${response.status} ${text}`);
-  console.log(`   simulator: deposit ${body.amount} nanoTON ${body.comment ?? body.deposit_address ?? ""}`);
+  console.log(`   simulator: deposit ${body.amount} ${body.currency === "USDT" ? "USDT units" : "nanoTON"} ${body.comment ?? body.deposit_address ?? ""}`);
 }
 
 /**
@@ -277,6 +277,29 @@ async function day(): Promise<void> {
     409,
     "ORDER_NOT_PAYABLE",
   );
+
+  step("a USDT order: priced in USDT, a jetton payment_link and no payment_request; paid in USDT, polled to completed");
+  const usdtOrder = ok(
+    "POST /orders/stars (USDT)",
+    await api.POST("/api/v1/orders/stars", {
+      body: { recipient_username: "pandus", quantity: 100, payment_method: "ton_memo", payment_currency: "USDT" },
+    }),
+  );
+  const usdtUnits = usdtOrder.price_usdt_units;
+  check(usdtOrder.payment_currency === "USDT", `payment_currency ${usdtOrder.payment_currency}`);
+  check(typeof usdtUnits === "string" && /^[1-9][0-9]*$/.test(usdtUnits), `price_usdt_units ${usdtUnits}`);
+  check(BigInt(usdtUnits) === BigInt(Math.round((usdtOrder.price_usdt ?? 0) * 1_000_000)), `price_usdt ${usdtOrder.price_usdt} vs ${usdtUnits} units`);
+  check(usdtOrder.payment_request === null, "a USDT order has no TON Connect request (the payer's jetton wallet is the payer's)");
+  check(
+    usdtOrder.payment_link !== null && usdtOrder.payment_link.startsWith(`ton://transfer/${usdtOrder.payment_address}?jetton=`)
+      && usdtOrder.payment_link.includes(`&amount=${usdtUnits}&text=${usdtOrder.payment_memo}`),
+    `jetton payment_link ${usdtOrder.payment_link}`,
+  );
+  check(usdtOrder.payment_address !== order.payment_address, "USDT is paid to the USDT orders address, not TON's");
+  console.log(`   order ${usdtOrder.id}: ${usdtOrder.price_usdt} USDT to ${usdtOrder.payment_address} memo ${usdtOrder.payment_memo}`);
+  await deposit({ user_id: "orders", currency: "USDT", amount: usdtUnits ?? "0", comment: usdtOrder.payment_memo });
+  const usdtDone = await pollOrder(usdtOrder.id, "completed");
+  check(usdtDone.paid_usdt_units === usdtUnits && usdtDone.paid_nanoton === "0", `paid_usdt_units ${usdtDone.paid_usdt_units}, paid_nanoton ${usdtDone.paid_nanoton}`);
 
   step("top up the balance through the simulator");
   const before = ok("GET /balance", await api.GET("/api/v1/balance"));
