@@ -5,12 +5,6 @@ public sealed class OrdersAddressCache
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _byCurrency = new(StringComparer.Ordinal);
 
-    public string? Value
-    {
-        get => Get(PaymentCurrencies.Ton);
-        set => Set(PaymentCurrencies.Ton, value);
-    }
-
     public string? Get(string currency) => _byCurrency.TryGetValue(currency, out var address) ? address : null;
 
     public void Set(string currency, string? address)

@@ -42,9 +42,12 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
             SourceAddress = "UQAUuul9LdYcyJuBHernHo3JkbWTduH_FuEb2H8jCDdGeqzA",
         });
 
-    private async Task<JsonElement> PushAsync(DepositRecord deposit, string userId = "orders")
+    private Task<JsonElement> PushAsync(DepositRecord deposit) => PushAsync(factory, deposit);
+
+    /// <summary>The processor's webhook push of <paramref name="deposit"/> (with the right token), answered 200.</summary>
+    internal static async Task<JsonElement> PushAsync(PaymentsFactory factory, DepositRecord deposit)
     {
-        var body = JsonSerializer.Serialize(new { deposit_address = deposit.DepositAddress, time = deposit.Time, amount = deposit.Amount.ToString(), user_id = userId, tx_hash = deposit.TxHash, comment = deposit.Comment });
+        var body = JsonSerializer.Serialize(new { deposit_address = deposit.DepositAddress, time = deposit.Time, amount = deposit.Amount.ToString(), user_id = "orders", tx_hash = deposit.TxHash, comment = deposit.Comment });
         var request = new HttpRequestMessage(HttpMethod.Post, "/internal/processor/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PaymentsFactory.WebhookToken);
         return await (await factory.CreateClient().SendAsync(request)).AssertOkAsync();
@@ -307,6 +310,23 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         }
     }
 
+    [Theory]
+    [InlineData("usdt")]
+    [InlineData("USDT%00")]
+    [InlineData("%0D%0AUSDT")]
+    [InlineData("7")]
+    [InlineData("BTC")]
+    public async Task A_bad_ledger_currency_filter_is_422(string currency)
+    {
+        var partner = await NewPartnerAsync();
+
+        var error = await (await partner.Client.GetAsync($"/api/v1/balance/transactions?currency={currency}")).AssertErrorAsync(422, "VALIDATION_ERROR");
+
+        Assert.Contains("currency must be one of TON, USDT", error.GetProperty("error_message").GetString(), StringComparison.Ordinal);
+        var oversize = await partner.Client.GetAsync("/api/v1/balance/transactions?currency=" + new string('U', 5000));
+        Assert.True((int)oversize.StatusCode is >= 400 and < 500, $"oversize currency answered {(int)oversize.StatusCode}");
+    }
+
     [Fact]
     public async Task A_usdt_deposit_is_never_refunded_in_ton()
     {
@@ -358,10 +378,7 @@ public sealed class UsdtOffTests(UsdtOffTests.Factory factory) : IClassFixture<U
             Comment = order.GetProperty("payment_memo").GetString(),
         });
 
-        var body = JsonSerializer.Serialize(new { deposit_address = jetton.DepositAddress, time = jetton.Time, amount = "1500000000", user_id = "orders", tx_hash = jetton.TxHash });
-        var request = new HttpRequestMessage(HttpMethod.Post, "/internal/processor/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PaymentsFactory.WebhookToken);
-        var pushed = await (await factory.CreateClient().SendAsync(request)).AssertOkAsync();
+        var pushed = await UsdtPaymentTests.PushAsync(factory, jetton);
         await factory.PollAsync();
 
         Assert.Equal("quarantined", pushed.GetProperty("status").GetString());
