@@ -53,6 +53,14 @@ set -e
 # One plain closing line: "N passed, N failed, N skipped".
 count() { grep -E "^\s*$1:\s*[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
 sort -u "$TOM_TEST_REPORT_FILE"
+# A failure scrolls far above the end of a long run, and CI keeps only the tail: each failed test's
+# name and the first lines of its message and stack are printed again here.
+if grep -qE '^\s*Failed [A-Za-z]' "$log"; then
+  echo "== failed tests (again, from above) =="
+  awk '/^[[:space:]]*Failed [A-Za-z]/ { on = 1; n = 0 }
+       on && /^[[:space:]]*(Passed|Skipped) [A-Za-z]/ { on = 0 }
+       on && n < 30 { print; n++ }' "$log"
+fi
 if grep -qE '^\s*Total tests:' "$log"; then
   echo "$(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 fi
