@@ -91,9 +91,16 @@ def render(results, notes):
             "|---|---|---|---|---|---|---|",
             burst_row("poller, burst", d["poll_burst"]),
             burst_row("webhook, burst", d["webhook_burst"]),
+            *([burst_row("poller, burst half USDT", d["poll_burst_half_usdt"]),
+               burst_row("webhook, burst half USDT", d["webhook_burst_half_usdt"])] if "poll_burst_half_usdt" in d else []),
             f"| poller, trickle {d['poll_trickle']['rate_per_second']}/s | {d['poll_trickle']['deposits']} | — | — | — | {d['poll_trickle']['p50_ms']} | {d['poll_trickle']['p99_ms']} (target ≤ {d['poll_interval_s'] * 1000 + 1000}: {mark((d['poll_trickle']['p99_ms'] or 1e9) <= d['poll_interval_s'] * 1000 + 1000)}) |",
             f"| webhook, trickle {d['webhook_trickle']['rate_per_second']}/s | {d['webhook_trickle']['deposits']} | — | — | — | {d['webhook_trickle']['p50_ms']} | {d['webhook_trickle']['p99_ms']} (target ≤ 200: {mark((d['webhook_trickle']['p99_ms'] or 1e9) <= 200)}) |",
         ]
+        if "half_usdt_vs_ton_only" in d:
+            r = d["half_usdt_vs_ton_only"]
+            lines += ["", "Half TON, half USDT (interleaved, two histories each with its own cursor) against TON only, all "
+                      f"paid, medians of runs alternated with the TON-only ones: poller {r['poll']}×, webhook {r['webhook']}× "
+                      f"(target within 10 %: {mark(r['poll'] <= 1.1 and r['webhook'] <= 1.1)})."]
     lines += ["", "## Memory", "", "Peak resident set of the API process (sampled every 100 ms; target < 300 MB).", "",
               "| run | peak RSS MB |", "|---|---|"]
     for size, f in sizes.items():

@@ -10,6 +10,7 @@ Side by side in one run on this machine:
   4. peak RSS of the API during each run;
 at several sizes of the orders table.
 """
+import itertools
 import json
 import os
 import pathlib
@@ -36,6 +37,8 @@ CONNECTIONS = 32
 THREADS = 2
 PG_BIN = os.environ["PG_BIN"]
 AS_ROOT = os.geteuid() == 0
+# The jetton master of the USDT the bench pays in (the API's default, set explicitly).
+USDT_MASTER = "EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs"
 PEPPER = "bench-pepper-" + "x" * 40
 PROCESSES = []
 
@@ -253,55 +256,76 @@ def fill_orders(pg, target, filler_partners):
     return int(pg.sql("SELECT count(*) FROM orders"))
 
 
-def pending_orders(pg, sim_url, api, partner_id, kind, count, webhook, webhook_token):
-    """Inserts `count` pending orders with memos <memo prefix>1..count, points the simulator's webhook at the API
-    (or turns it off), and returns the memo prefix."""
+def pending_orders(pg, sim_url, api, partner_id, kind, count, webhook, webhook_token, currency="TON"):
+    """Inserts `count` pending orders with memos <memo prefix>1..count, priced and paid in `currency` (TON: 0.417;
+    USDT: 1.5, at the orders' address of that currency), points the simulator's webhook at the API (or turns it
+    off), and returns the memo prefix."""
     memo = f"{kind}-{uuid.uuid4().hex[:6]}"
+    price, quote, jetton = ("417000000", "NULL", "NULL") if currency == "TON" else ("1500000", "417000000", f"'{USDT_MASTER}'")
     pg.sql(f"""
         INSERT INTO orders (partner_id, status, order_type, stars_amount, recipient_username, recipient_check, price_nanoton, price_usd,
-                            fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency, payment_address, payment_memo,
-                            expires_at, created_at, updated_at)
-        SELECT {partner_id}, 'pending_payment', 'stars', 100, 'pandus', 'ELIGIBLE', 417000000, 1.5, 0, 3.6, 'fixed', 'ton_memo', 'TON',
-               (SELECT address FROM deposit_addresses WHERE purpose = 'orders'), '{memo}' || g, now() + interval '1 hour', now(), now()
+                            fee_percent, ton_usd_rate, rate_source, payment_method, payment_currency, ton_quote_nanoton, payment_jetton,
+                            payment_address, payment_memo, expires_at, created_at, updated_at)
+        SELECT {partner_id}, 'pending_payment', 'stars', 100, 'pandus', 'ELIGIBLE', {price}, 1.5, 0, 3.6, 'fixed', 'ton_memo', '{currency}',
+               {quote}, {jetton},
+               (SELECT address FROM deposit_addresses WHERE purpose = 'orders' AND livemode AND currency = '{currency}'),
+               '{memo}' || g, now() + interval '1 hour', now(), now()
           FROM generate_series(1, {count}) g""")
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": f"{api}/internal/processor/webhook" if webhook else None, "token": webhook_token})
     return memo
 
 
-def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token):
-    """Inserts `count` pending orders, injects one exact deposit per order at once, waits until all are paid."""
-    memo = pending_orders(pg, sim_url, api, partner_id, "DET", count, webhook, webhook_token)
-    deposits = [{"user_id": "orders", "amount": "417000000", "comment": f"{memo}{i}"} for i in range(1, count + 1)]
+def detection(pg, api, sim_url, partner_id, count, webhook, webhook_token, usdt_share=0.0):
+    """Inserts `count` pending orders, injects one exact deposit per order at once, waits until all are paid.
+    With `usdt_share`, that share of the orders is priced and paid in USDT, their deposits interleaved with
+    the TON ones: the poller reads the (orders, TON) and (orders, USDT) histories, each with its own cursor."""
+    usdt = int(count * usdt_share)
+    memos = [(pending_orders(pg, sim_url, api, partner_id, "DET", count - usdt, webhook, webhook_token), count - usdt, "TON", "417000000")]
+    if usdt:
+        memos.append((pending_orders(pg, sim_url, api, partner_id, "DEU", usdt, webhook, webhook_token, "USDT"), usdt, "USDT", "1500000"))
+    per_currency = [[{"user_id": "orders", "currency": currency, "amount": amount, "comment": f"{memo}{i}"} for i in range(1, n + 1)]
+                    for memo, n, currency, amount in memos]
+    deposits = [d for group in itertools.zip_longest(*per_currency) for d in group if d is not None]
+    like = " OR ".join(f"payment_memo LIKE '{memo}%'" for memo, *_ in memos)
     injected = time.time()
     http("POST", f"{sim_url}/_sim/deposits/batch", {"deposits": deposits})
     deadline = injected + 300
     while time.time() < deadline:
-        paid = int(pg.sql(f"SELECT count(*) FROM orders WHERE payment_memo LIKE '{memo}%' AND status = 'paid'"))
+        paid = int(pg.sql(f"SELECT count(*) FROM orders WHERE ({like}) AND status = 'paid'"))
         if paid == count:
             break
         time.sleep(0.05)
     total = time.time() - injected
-    rows = pg.sql(f"SELECT extract(epoch FROM d.applied_at) FROM deposits d WHERE d.comment LIKE '{memo}%' AND d.applied_at IS NOT NULL")
+    comment_like = " OR ".join(f"d.comment LIKE '{memo}%'" for memo, *_ in memos)
+    rows = pg.sql(f"SELECT extract(epoch FROM d.applied_at) FROM deposits d WHERE ({comment_like}) AND d.applied_at IS NOT NULL")
     latencies = sorted((float(v) - injected) * 1000 for v in rows.split())
     drained = drain_pushes(sim_url, injected) if webhook else None
     http("POST", f"{sim_url}/_sim/webhook", {"endpoint": None})
     # The first deposit applied marks the poll (or webhook) that picked the burst up; from there to the last is the applying.
     first = latencies[0] if latencies else None
-    return {"deposits": count, "all_paid_seconds": round(total, 2), "pushed_seconds": drained, "paid": len(latencies), "first_ms": round(first, 1) if first is not None else None,
+    return {"deposits": count, "usdt_deposits": usdt, "all_paid_seconds": round(total, 2), "pushed_seconds": drained, "paid": len(latencies),
+            "first_ms": round(first, 1) if first is not None else None,
             "applying_seconds": round(total - first / 1000, 2) if first is not None else None, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
 
 
 BURST_REPEATS = int(os.environ.get("BENCH_BURST_REPEATS", "3"))
 
 
-def repeated_burst(pg, api, sim_url, partner_id, webhook, webhook_token):
-    """A 10,000-deposit burst BURST_REPEATS times; the median run is reported, every run is kept. One burst
-    varied 2-3x from run to run (where the poller's 5 s tick falls, what else the two cores do), so a
-    single one compares nothing."""
-    runs = [detection(pg, api, sim_url, partner_id, 10_000, webhook, webhook_token) for _ in range(BURST_REPEATS)]
+def median_burst(runs, webhook):
     median = sorted(runs, key=lambda r: r["all_paid_seconds"])[len(runs) // 2]
     return {**median, "runs_all_paid_seconds": [r["all_paid_seconds"] for r in runs],
             "runs_pushed_seconds": [r["pushed_seconds"] for r in runs] if webhook else None}
+
+
+def ton_and_mixed_bursts(pg, api, sim_url, partner_id, webhook, webhook_token):
+    """10,000-deposit bursts, TON only and half TON half USDT, alternated BURST_REPEATS times each (ABAB: drift
+    over the phase falls on both alike); the medians and their ratio (mixed / TON only, all paid)."""
+    ton, mixed = [], []
+    for _ in range(BURST_REPEATS):
+        ton.append(detection(pg, api, sim_url, partner_id, 10_000, webhook, webhook_token))
+        mixed.append(detection(pg, api, sim_url, partner_id, 10_000, webhook, webhook_token, 0.5))
+    ton_median, mixed_median = median_burst(ton, webhook), median_burst(mixed, webhook)
+    return ton_median, mixed_median, round(mixed_median["all_paid_seconds"] / ton_median["all_paid_seconds"], 3)
 
 
 def drain_pushes(sim_url, since):
@@ -616,7 +640,7 @@ def main():
         sim_url, api_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{api_port}"
         webhook_token = "bench-webhook"
         env = {**os.environ, "ASPNETCORE_ENVIRONMENT": "Production", "ConnectionStrings__Postgres": pg.dsn, "ApiKeys__Pepper": PEPPER, "Webhooks__SecretKey": "YmVuY2gtd2ViaG9vay1zZWNyZXQta2V5LTMyLWJ5dGU=",
-               "Pricing__TonUsdRate": "3.6", "PaymentProcessor__BaseUrl": sim_url, "PaymentProcessor__ApiToken": "bench-token",
+               "Pricing__TonUsdRate": "3.6", "Pricing__UsdtUsdRate": "1", "Payments__UsdtMaster": USDT_MASTER, "PaymentProcessor__BaseUrl": sim_url, "PaymentProcessor__ApiToken": "bench-token",
                "PaymentProcessor__WebhookToken": webhook_token, "RateLimiting__PerKeyPerMinute": "1000000000",
                "RateLimiting__OrderCreationPerKeyPerMinute": "1000000000", "Fulfillment__Enabled": "false", "Bench__Enabled": "true",
                "Logging__Json": "true", "Webhooks__AllowInsecureUrls": "true", "Webhooks__AllowPrivateNetworks": "true",
@@ -693,16 +717,23 @@ def main():
                 # for the same code in one session).
                 # Poll first: the webhook warm-up then pushes what the poll warm-up left unpushed, so the measured
                 # webhook phases start with nothing queued at the simulator.
+                # One USDT order through the API makes the USDT orders address (at the processor and in
+                # deposit_addresses), so the poller reads the (orders, USDT) history from here on.
+                http("POST", f"{api_url}/api/v1/orders/stars", {"recipient_username": "pandus", "quantity": 100, "payment_currency": "USDT"},
+                     {"Authorization": f"Bearer {key}"})
                 for webhook in (False, True):
-                    detection(pg, api_url, sim_url, det_partner, 2_000, webhook, webhook_token)
+                    detection(pg, api_url, sim_url, det_partner, 2_000, webhook, webhook_token, 0.5)
                 rss.reset()
                 # Webhook phases first: the simulator pushes every not-yet-pushed deposit in order, so
                 # deposits injected while the webhook was off would be replayed ahead of new ones.
+                webhook_trickle = trickle(pg, sim_url, api_url, det_partner, 100, True, webhook_token)
+                webhook_burst, webhook_mixed, webhook_ratio = ton_and_mixed_bursts(pg, api_url, sim_url, det_partner, True, webhook_token)
+                poll_trickle = trickle(pg, sim_url, api_url, det_partner, 100, False, webhook_token)
+                poll_burst, poll_mixed, poll_ratio = ton_and_mixed_bursts(pg, api_url, sim_url, det_partner, False, webhook_token)
                 detection_results = {
-                    "webhook_trickle": trickle(pg, sim_url, api_url, det_partner, 100, True, webhook_token),
-                    "webhook_burst": repeated_burst(pg, api_url, sim_url, det_partner, True, webhook_token),
-                    "poll_trickle": trickle(pg, sim_url, api_url, det_partner, 100, False, webhook_token),
-                    "poll_burst": repeated_burst(pg, api_url, sim_url, det_partner, False, webhook_token),
+                    "webhook_trickle": webhook_trickle, "webhook_burst": webhook_burst, "webhook_burst_half_usdt": webhook_mixed,
+                    "poll_trickle": poll_trickle, "poll_burst": poll_burst, "poll_burst_half_usdt": poll_mixed,
+                    "half_usdt_vs_ton_only": {"webhook": webhook_ratio, "poll": poll_ratio},
                 }
                 results["detection"] = {**detection_results, "poll_interval_s": 5, "peak_rss_mb": rss.peak_mb()}
                 log(f"detection: {json.dumps(results['detection'])}")

@@ -242,6 +242,49 @@ return await day.RunAsync(async day =>
         Note($"422 {e.ErrorCode}: {e.ErrorMessage}");
     }
 
+    day.Step("a USDT order: priced in USDT, a jetton payment_link and no payment_request; paid in USDT through the simulator, to completed");
+    var usdtOrder = Present((await api.Orders.Stars.PostAsync(
+        new CreateStarsOrderRequest { RecipientUsername = "pandus", Quantity = 100, PaymentMethod = PaymentMethod.Ton_memo, PaymentCurrency = CreateStarsOrderRequest_payment_currency.USDT },
+        r => r.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString())))?.Data, "USDT order");
+    var usdtId = Present(usdtOrder.Id, "USDT order id");
+    Check(usdtOrder.PaymentCurrency == OrderResponse_payment_currency.USDT, $"payment_currency {usdtOrder.PaymentCurrency}");
+    var usdtPrice = Money.ExactUsdt(usdtOrder.PriceUsdt, usdtOrder.PriceUsdtUnits, "price_usdt");
+    Check(usdtPrice > 0 && usdtOrder.PaymentRequest is null, "a USDT order has a price and no TON Connect request (the payer's jetton wallet is the payer's)");
+    Check(usdtOrder.PaymentAddress != order.PaymentAddress, "USDT is paid to the USDT orders address, not TON's");
+    var usdtLink = Present(usdtOrder.PaymentLink, "USDT payment_link");
+    Check(
+        usdtLink.StartsWith($"ton://transfer/{usdtOrder.PaymentAddress}?jetton=", StringComparison.Ordinal)
+            && usdtLink.EndsWith($"&amount={usdtOrder.PriceUsdtUnits}&text={usdtOrder.PaymentMemo}", StringComparison.Ordinal),
+        $"jetton payment_link {usdtLink}");
+    await using (var png = Present(await api.Orders[usdtId].PaymentQr.GetAsync(r => r.QueryParameters.Format = PaymentQrFormat.Png), "png"))
+    {
+        Check(QrCodes.FromPng(await ReadAllAsync(png)) == usdtLink, "the PNG QR code reads as the jetton link");
+    }
+
+    Note($"order {usdtId}: {usdtOrder.PriceUsdt} USDT ({usdtOrder.PriceUsdtUnits} units) to {usdtOrder.PaymentAddress}, memo {usdtOrder.PaymentMemo}");
+    await simulator.PayOrderInUsdtAsync(Present(usdtOrder.PriceUsdtUnits, "price_usdt_units"), Present(usdtOrder.PaymentMemo, "USDT payment_memo"));
+    var usdtDone = await WaitForAsync(api, usdtId, OrderStatus.Completed);
+    Check(Money.ExactUsdt(usdtDone.PaidUsdt, usdtDone.PaidUsdtUnits, "paid_usdt") == usdtPrice, "paid exactly the USDT price");
+    Check(Money.Exact(usdtDone.PaidTon, usdtDone.PaidNanoton, "paid_ton") == 0, "no TON was paid");
+
+    day.Step("balances per currency: a USDT top-up credits the USDT balance only");
+    var balancesBefore = Present((await api.Balance.GetAsync())?.Data, "balance");
+    var currencies = Present(balancesBefore.Balances, "balances");
+    var usdtBalance = currencies.Single(b => b.Currency == CurrencyBalance_currency.USDT);
+    var tonBalance = currencies.Single(b => b.Currency == CurrencyBalance_currency.TON);
+    Check(tonBalance.TopupAddress == balancesBefore.TopupAddress && usdtBalance.TopupAddress is not null && usdtBalance.TopupAddress != tonBalance.TopupAddress,
+        "TON and USDT each have their own top-up address");
+    var usdtBefore = Money.ExactUsdt(usdtBalance.Amount, usdtBalance.AmountUnits, "USDT balance");
+    await simulator.TopUpInUsdtAsync(Present(usdtBalance.TopupAddress, "USDT topup_address"), "2500000");
+    var usdtAfter = await WaitForUsdtBalanceAsync(api, usdtBefore + 2_500_000);
+    Check(usdtAfter.BalanceNanoton == balancesBefore.BalanceNanoton, "the TON balance did not move");
+    var usdtRows = Present((await api.Balance.Transactions.GetAsync(r => { r.QueryParameters.Limit = 5; r.QueryParameters.Currency = Currency.USDT; }))?.Data?.Items, "USDT ledger items");
+    var usdtTopUp = usdtRows.First();
+    Check(usdtTopUp.Type == LedgerEntryType.Topup && usdtTopUp.Currency == LedgerEntryResponse_currency.USDT && Money.ExactUsdt(usdtTopUp.AmountUsdt, usdtTopUp.AmountUsdtUnits, "ledger amount_usdt") == 2_500_000,
+        "the newest USDT ledger row is the 2.5 USDT top-up");
+    Check(usdtRows.All(r => r.Currency == LedgerEntryResponse_currency.USDT), "?currency=USDT lists USDT rows only");
+    Note($"USDT balance {usdtBalance.Amount} -> {usdtBefore + 2_500_000} units; TON {usdtAfter.BalanceTon} unchanged");
+
     await TestModeDayAsync(day, api, receiver);
 });
 
@@ -404,6 +447,23 @@ static async Task<OrderResponse> WaitForAsync(TheOpenMoney.ClientCheck.Kiota.Cli
 
         Check(order.Status is not (OrderStatus.Failed or OrderStatus.Expired or OrderStatus.Cancelled), $"order {id} ended {order.Status}: {order.FailureReason}");
         Check(DateTimeOffset.UtcNow < deadline, $"order {id} is still {order.Status} after 60 s");
+        await Task.Delay(500);
+    }
+}
+
+static async Task<BalanceResponse> WaitForUsdtBalanceAsync(TheOpenMoney.ClientCheck.Kiota.Client.Api.V1.V1RequestBuilder api, long units)
+{
+    var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+    while (true)
+    {
+        var balance = Present((await api.Balance.GetAsync())?.Data, "balance");
+        var usdt = Present(balance.Balances, "balances").Single(b => b.Currency == CurrencyBalance_currency.USDT);
+        if (Money.ExactUsdt(usdt.Amount, usdt.AmountUnits, "USDT balance") == units)
+        {
+            return balance;
+        }
+
+        Check(DateTimeOffset.UtcNow < deadline, $"the USDT balance is still {usdt.AmountUnits} units, expected {units}");
         await Task.Delay(500);
     }
 }

@@ -223,6 +223,47 @@ return await day.RunAsync(async day =>
         PartnerDay.Note($"422 {e.Result.Error_code}: {e.Result.Error_message}");
     }
 
+    day.Step("a USDT order: priced in USDT, a jetton payment_link and no payment_request; paid in USDT through the simulator, to completed");
+    var usdtOrder = (await api.CreateStarsOrderAsync(
+        new CreateStarsOrderRequest { Recipient_username = "pandus", Quantity = 100, Payment_method = PaymentMethod.Ton_memo, Payment_currency = CreateStarsOrderRequestPayment_currency.USDT },
+        Guid.NewGuid().ToString())).Data;
+    PartnerDay.Check(usdtOrder.Payment_currency == OrderResponsePayment_currency.USDT, $"payment_currency {usdtOrder.Payment_currency}");
+    var usdtPrice = Money.ExactUsdt(usdtOrder.Price_usdt, usdtOrder.Price_usdt_units, "price_usdt");
+    PartnerDay.Check(usdtPrice > 0 && usdtOrder.Payment_request is null, "a USDT order has a price and no TON Connect request (the payer's jetton wallet is the payer's)");
+    PartnerDay.Check(usdtOrder.Payment_address != order.Payment_address, "USDT is paid to the USDT orders address, not TON's");
+    var usdtLink = PartnerDay.Present(usdtOrder.Payment_link, "USDT payment_link");
+    PartnerDay.Check(
+        usdtLink.StartsWith($"ton://transfer/{usdtOrder.Payment_address}?jetton=", StringComparison.Ordinal)
+            && usdtLink.EndsWith($"&amount={usdtOrder.Price_usdt_units}&text={usdtOrder.Payment_memo}", StringComparison.Ordinal),
+        $"jetton payment_link {usdtLink}");
+    using (var png = await api.GetOrderPaymentQrAsync(usdtOrder.Id, PaymentQrFormat.Png))
+    {
+        PartnerDay.Check(QrCodes.FromPng(await ReadAllAsync(png.Stream)) == usdtLink, "the PNG QR code reads as the jetton link");
+    }
+
+    PartnerDay.Note($"order {usdtOrder.Id}: {usdtOrder.Price_usdt} USDT ({usdtOrder.Price_usdt_units} units) to {usdtOrder.Payment_address}, memo {usdtOrder.Payment_memo}");
+    await simulator.PayOrderInUsdtAsync(PartnerDay.Present(usdtOrder.Price_usdt_units, "price_usdt_units"), usdtOrder.Payment_memo);
+    var usdtDone = await WaitForAsync(api, usdtOrder.Id, OrderStatus.Completed);
+    PartnerDay.Check(Money.ExactUsdt(usdtDone.Paid_usdt, usdtDone.Paid_usdt_units, "paid_usdt") == usdtPrice, "paid exactly the USDT price");
+    PartnerDay.Check(Money.Exact(usdtDone.Paid_ton, usdtDone.Paid_nanoton, "paid_ton") == 0, "no TON was paid");
+
+    day.Step("balances per currency: a USDT top-up credits the USDT balance only");
+    var balancesBefore = (await api.GetBalanceAsync()).Data;
+    var usdtBalance = balancesBefore.Balances.Single(b => b.Currency == CurrencyBalanceCurrency.USDT);
+    var tonBalance = balancesBefore.Balances.Single(b => b.Currency == CurrencyBalanceCurrency.TON);
+    PartnerDay.Check(tonBalance.Topup_address == balancesBefore.Topup_address && usdtBalance.Topup_address is not null && usdtBalance.Topup_address != tonBalance.Topup_address,
+        "TON and USDT each have their own top-up address");
+    var usdtBefore = Money.ExactUsdt(usdtBalance.Amount, usdtBalance.Amount_units, "USDT balance");
+    await simulator.TopUpInUsdtAsync(PartnerDay.Present(usdtBalance.Topup_address, "USDT topup_address"), "2500000");
+    var usdtAfter = await WaitForUsdtBalanceAsync(api, usdtBefore + 2_500_000);
+    PartnerDay.Check(usdtAfter.Balance_nanoton == balancesBefore.Balance_nanoton, "the TON balance did not move");
+    var usdtRows = (await api.ListBalanceTransactionsAsync(limit: 5, currency: Currency.USDT)).Data;
+    var usdtTopUp = usdtRows.Items.First();
+    PartnerDay.Check(usdtTopUp.Type == LedgerEntryType.Topup && usdtTopUp.Currency == LedgerEntryResponseCurrency.USDT && Money.ExactUsdt(usdtTopUp.Amount_usdt, usdtTopUp.Amount_usdt_units, "ledger amount_usdt") == 2_500_000,
+        "the newest USDT ledger row is the 2.5 USDT top-up");
+    PartnerDay.Check(usdtRows.Items.All(r => r.Currency == LedgerEntryResponseCurrency.USDT), "?currency=USDT lists USDT rows only");
+    PartnerDay.Note($"USDT balance {usdtBalance.Amount} -> {usdtAfter.Balances.Single(b => b.Currency == CurrencyBalanceCurrency.USDT).Amount}; TON {usdtAfter.Balance_ton} unchanged");
+
     await TestModeDayAsync(day, api, receiver);
 });
 
@@ -377,6 +418,23 @@ static async Task<OrderResponse> WaitForAsync(TheOpenMoneyClient api, long id, O
 
         PartnerDay.Check(order.Status is not (OrderStatus.Failed or OrderStatus.Expired or OrderStatus.Cancelled), $"order {id} ended {order.Status}: {order.Failure_reason}");
         PartnerDay.Check(DateTimeOffset.UtcNow < deadline, $"order {id} is still {order.Status} after 60 s");
+        await Task.Delay(500);
+    }
+}
+
+static async Task<BalanceResponse> WaitForUsdtBalanceAsync(TheOpenMoneyClient api, long units)
+{
+    var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+    while (true)
+    {
+        var balance = (await api.GetBalanceAsync()).Data;
+        var usdt = balance.Balances.Single(b => b.Currency == CurrencyBalanceCurrency.USDT);
+        if (Money.ExactUsdt(usdt.Amount, usdt.Amount_units, "USDT balance") == units)
+        {
+            return balance;
+        }
+
+        PartnerDay.Check(DateTimeOffset.UtcNow < deadline, $"the USDT balance is still {usdt.Amount_units} units, expected {units}");
         await Task.Delay(500);
     }
 }

@@ -224,6 +224,48 @@ public sealed class SandboxTests(SandboxTests.Factory factory) : IClassFixture<S
         Assert.Empty(liveIds.Intersect(testIds));
     }
 
+    public static TheoryData<string, string> HostileUsdtBodies => new()
+    {
+        { "topup", """{"amount_usdt": 0}""" },
+        { "topup", """{"amount_usdt": -1}""" },
+        { "topup", """{"amount_usdt": 1000.5}""" },
+        { "topup", """{"amount_usdt": 0.0000001}""" },
+        { "topup", """{"amount_usdt": 1e30}""" },
+        { "topup", """{"amount_usdt": "1"}""" },
+        { "topup", """{"amount_usdt": null}""" },
+        { "topup", """{"amount_usdt": 1, "amount_ton": 1}""" },
+        { "topup", """{"amount_usdt": 1, "currency": "USDT"}""" },
+        { "pay", """{"currency": "usdt"}""" },
+        { "pay", """{"currency": "USD\u0000T"}""" },
+        { "pay", """{"currency": "USDT\r\nX-Injected: 1"}""" },
+        { "pay", """{"currency": 7}""" },
+        { "pay", """{"currency": ["USDT"]}""" },
+        { "pay", "{\"currency\": \"" + new string('U', 5000) + "\"}" },
+        { "pay", """{"amount_usdt": 0}""" },
+        { "pay", """{"amount_usdt": 100000.000001}""" },
+        { "pay", """{"amount_usdt": 0.0000001}""" },
+        { "pay", """{"amount_usdt": 1.5, "amount_ton": 0.5}""" },
+        { "pay", """{"amount_usdt": "1.5"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileUsdtBodies))]
+    public async Task A_hostile_usdt_amount_or_currency_in_the_sandbox_is_4xx_and_moves_nothing(string route, string body)
+    {
+        var (_, test) = await PartnerInBothModesAsync();
+        var order = await (await test.Client.PostAsync("/api/v1/orders/stars", new StringContent(
+            """{"recipient_username": "pandus", "quantity": 100, "payment_currency": "USDT"}""", Encoding.UTF8, "application/json"))).AssertOkAsync();
+        var orderId = order.GetProperty("id").GetInt64();
+
+        var response = await PostAsync(test, route == "topup" ? "/api/v1/sandbox/balance/topup" : $"/api/v1/sandbox/orders/{orderId}/pay", body);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        await response.AssertErrorAsync((int)response.StatusCode, ErrorCodes.ForStatus((int)response.StatusCode));
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM deposits WHERE order_id = $1", orderId));
+        Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM balance_ledger WHERE partner_id = $1", test.PartnerId));
+        Assert.Equal("pending_payment", (await (await test.Client.GetAsync($"/api/v1/orders/{orderId}")).AssertOkAsync()).GetProperty("status").GetString());
+    }
+
     [Fact]
     public async Task Real_TON_sent_with_a_test_orders_memo_never_pays_it_and_refunds_skip_simulated_deposits()
     {
