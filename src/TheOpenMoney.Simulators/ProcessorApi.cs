@@ -297,7 +297,7 @@ internal static class ProcessorApi
             throw new SimulatorInputException("need to provide query ID");
         }
 
-        if (!string.Equals(currency, ProcessorCurrencies.Ton, StringComparison.Ordinal))
+        if (!state.Currencies.Contains(currency, StringComparer.Ordinal))
         {
             throw new SimulatorInputException("convert withdrawal err: invalid currency");
         }
@@ -419,12 +419,24 @@ internal static class ProcessorApi
         var address = Query(context, "address");
         if (currency != ProcessorCurrencies.Ton)
         {
-            // A jetton: what its addresses received and the hot wallet holds of it (this simulator sends no jettons out).
-            var jetton = address.Length == 0 ? state.GetSweptJetton(currency) : Jetton(state, address, currency);
+            // A jetton: what an address still holds of it, or what the hot wallet holds (swept in, minus sent) and has queued to send.
+            if (address.Length != 0)
+            {
+                await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
+                {
+                    ["balance"] = Json.Format(Jetton(state, address, currency)),
+                    ["status"] = "active",
+                });
+                return;
+            }
+
+            var hotJetton = state.GetHotJetton(currency);
             await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
             {
-                ["balance"] = Json.Format(jetton),
+                ["balance"] = Json.Format(hotJetton.Balance),
                 ["status"] = "active",
+                ["total_processing_amount"] = Json.Format(hotJetton.Processing),
+                ["total_pending_amount"] = Json.Format(hotJetton.Pending),
             });
             return;
         }

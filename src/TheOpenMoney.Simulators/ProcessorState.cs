@@ -496,14 +496,23 @@ public sealed partial class ProcessorState
         }
     }
 
-    /// <summary>The hot wallet's holding of a jetton: every visible deposit of it that has been swept.</summary>
-    public BigInteger GetSweptJetton(string currency)
+    /// <summary>
+    /// The hot wallet's holding of a jetton — every visible deposit of it that has been swept, minus what was sent of
+    /// it — and the totals of it queued to leave.
+    /// </summary>
+    public (BigInteger Balance, BigInteger Pending, BigInteger Processing) GetHotJetton(string currency)
     {
         lock (_gate)
         {
-            return _deposits.SumSwept(currency, _lag.VisibleUntil() - _withdrawals.SweepDelaySeconds);
+            AdvanceWithdrawals();
+            var (pending, processing) = _withdrawals.Queued(currency);
+            return (SweptJetton(currency), pending, processing);
         }
     }
+
+    /// <summary>Under the lock: a jetton swept into the hot wallet, minus what was sent of it.</summary>
+    private BigInteger SweptJetton(string currency) =>
+        _deposits.SumSwept(currency, _lag.VisibleUntil() - _withdrawals.SweepDelaySeconds) - _withdrawals.Sent(currency);
 
     /// <summary>Test controls of withdrawals: hold them where they are, plan the next ones to fail, delay the answer to a send, change the sweep delay.</summary>
     public void ControlWithdrawals(bool? hold, int? failNext, TimeSpan? answerDelay, long? sweepDelaySeconds, TimeSpan? acceptDelay = null)
@@ -544,7 +553,7 @@ public sealed partial class ProcessorState
     /// <summary>Under the lock: moves the withdrawals as far as the clock, the sync and the hot wallet allow.</summary>
     private void AdvanceWithdrawals()
     {
-        if (_withdrawals.Advance(_lag.NowUnixSeconds, _lag.Status().IsSynced, HotWalletBalance()))
+        if (_withdrawals.Advance(_lag.NowUnixSeconds, _lag.Status().IsSynced, currency => currency == ProcessorCurrencies.Ton ? HotWalletBalance() : SweptJetton(currency)))
         {
             _changes++;
         }

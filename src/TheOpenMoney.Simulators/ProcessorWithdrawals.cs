@@ -13,7 +13,7 @@ namespace TheOpenMoney.Simulators;
 /// cannot cover the next one (it waits for funds). The hot wallet holds
 /// <see cref="SimulatorOptions.HotWalletNanoton"/> plus every deposit swept into it (a deposit is swept
 /// <see cref="SimulatorOptions.SweepDelaySeconds"/> after its time; until then its address holds it) minus
-/// what was sent (GET /v1/balance).
+/// what was sent (GET /v1/balance); of a jetton (USDT), every deposit of it swept in minus what was sent of it.
 /// Not thread-safe: <see cref="ProcessorState"/> calls it under its lock; the records are immutable.
 /// </summary>
 internal sealed class ProcessorWithdrawals(SimulatorOptions options)
@@ -69,20 +69,24 @@ internal sealed class ProcessorWithdrawals(SimulatorOptions options)
 
     public WithdrawalRecord? Get(long id) => id >= 1 && id <= _all.Count ? _all[(int)(id - 1)] : null;
 
-    /// <summary>What has been sent for good (processed).</summary>
-    public BigInteger Sent() => _all.Where(w => w.Status == "processed").Aggregate(BigInteger.Zero, (sum, w) => sum + w.Amount);
+    /// <summary>What has been sent for good (processed) of <paramref name="currency"/>.</summary>
+    public BigInteger Sent(string currency = ProcessorCurrencies.Ton) => Total("processed", currency);
 
-    /// <summary>Queued to leave: (pending, processing) totals.</summary>
-    public (BigInteger Pending, BigInteger Processing) Queued() =>
-        (_all.Where(w => w.Status == "pending").Aggregate(BigInteger.Zero, (sum, w) => sum + w.Amount),
-         _all.Where(w => w.Status == "processing").Aggregate(BigInteger.Zero, (sum, w) => sum + w.Amount));
+    /// <summary>Queued to leave of <paramref name="currency"/>: (pending, processing) totals.</summary>
+    public (BigInteger Pending, BigInteger Processing) Queued(string currency = ProcessorCurrencies.Ton) =>
+        (Total("pending", currency), Total("processing", currency));
+
+    private BigInteger Total(string status, string currency) =>
+        _all.Where(w => w.Status == status && w.Currency == currency).Aggregate(BigInteger.Zero, (sum, w) => sum + w.Amount);
 
     /// <summary>
     /// Moves every withdrawal as far as <paramref name="now"/> allows, oldest first; <paramref name="hotWallet"/>
-    /// is what the hot wallet holds before anything more is sent. True when something moved.
+    /// says what the hot wallet holds of a currency before anything more is sent (TON, or a jetton: each withdrawal
+    /// is paid from its own currency's holding). True when something moved.
     /// </summary>
-    public bool Advance(long now, bool synced, BigInteger hotWallet)
+    public bool Advance(long now, bool synced, Func<string, BigInteger> hotWallet)
     {
+        var holding = new Dictionary<string, BigInteger>(StringComparer.Ordinal);
         if (Held || !synced)
         {
             return false;
@@ -104,9 +108,9 @@ internal sealed class ProcessorWithdrawals(SimulatorOptions options)
                 {
                     w = w with { Status = "failed" };
                 }
-                else if (hotWallet >= w.Amount)
+                else if ((holding.TryGetValue(w.Currency, out var held) ? held : holding[w.Currency] = hotWallet(w.Currency)) >= w.Amount)
                 {
-                    hotWallet -= w.Amount;
+                    holding[w.Currency] -= w.Amount;
                     w = w with { Status = "processed", TxHash = TxHashOf(w) };
                 }
             }

@@ -287,6 +287,7 @@ internal static class SimControlApi
                 ["id"] = w.Id,
                 ["user_id"] = w.UserId,
                 ["query_id"] = w.QueryId,
+                ["currency"] = w.Currency,
                 ["amount"] = Json.Format(w.Amount),
                 ["destination"] = w.Destination,
                 ["comment"] = w.Comment,

@@ -1,4 +1,5 @@
 using TheOpenMoney.Api.Infrastructure.Cli;
+using TheOpenMoney.Api.Payments;
 
 namespace TheOpenMoney.Api.MoneyOut;
 
@@ -41,10 +42,11 @@ public sealed class DepositsRefundCommand : IOperatorCommand
         }
 
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
-        await using var find = dataSource.CreateCommand("SELECT id, source_address FROM deposits WHERE tx_hash = $1 AND kind = 'unmatched' AND currency = 'TON'");
+        await using var find = dataSource.CreateCommand("SELECT id, source_address, currency FROM deposits WHERE tx_hash = $1 AND kind = 'unmatched'");
         find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = txHash });
         long depositId;
         string? source;
+        string currency;
         await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
@@ -53,7 +55,13 @@ public sealed class DepositsRefundCommand : IOperatorCommand
                 return 1;
             }
 
-            (depositId, source) = (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            (depositId, source, currency) = (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2));
+        }
+
+        if (!services.GetRequiredService<ProcessorCurrencyNames>().Codes.Contains(currency))
+        {
+            await stderr.WriteLineAsync($"the deposit is in {currency}, which this server does not take (Payments:UsdtMaster is empty): nothing queued");
+            return 1;
         }
 
         var destination = line.Get("to") ?? source;
@@ -63,16 +71,16 @@ public sealed class DepositsRefundCommand : IOperatorCommand
             return 1;
         }
 
-        var fee = TonAmount.ToNano(services.GetRequiredService<IOptions<RefundOptions>>().Value.NetworkFeeTon);
+        var (fee, _) = services.GetRequiredService<IOptions<RefundOptions>>().Value.InUnitsOf(currency);
         var refund = await services.GetRequiredService<WithdrawalLifecycle>().QueueRefundAsync(
-            depositId, fee, TonAddress.ToNonBounceable(destination), WithdrawalEngine.RefundComment(txHash), afterFailedRefund: true, cancellationToken);
+            depositId, currency, fee, TonAddress.ToNonBounceable(destination), WithdrawalEngine.RefundComment(txHash), afterFailedRefund: true, cancellationToken);
         if (refund is null)
         {
             await stderr.WriteLineAsync("refused: the deposit was already assigned, kept, or refunded (or is being refunded), or holds no more than the fee");
             return 1;
         }
 
-        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"refund {refund.Id} queued: {TonAmount.FromNano(refund.AmountNanoton)} TON to {refund.Destination} ({refund.QueryId})"));
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"refund {refund.Id} queued: {refund.AmountText} to {refund.Destination} ({refund.QueryId})"));
         return 0;
     }
 }

@@ -16,6 +16,17 @@ public sealed class RefundOptions
 
     /// <summary>Deposits of this much or less are dust: kept, never refunded automatically.</summary>
     public decimal MinAmountTon { get; set; } = 0.05m;
+
+    /// <summary>Kept from each USDT refund: a jetton transfer costs the hot wallet TON (gas and forward), charged here in USDT.</summary>
+    public decimal NetworkFeeUsdt { get; set; } = 0.3m;
+
+    /// <summary>USDT deposits of this much or less are dust: kept, never refunded automatically.</summary>
+    public decimal MinAmountUsdt { get; set; } = 1m;
+
+    /// <summary>A refund's fee and the dust line, in base units of <paramref name="currency"/>.</summary>
+    public (long Fee, long Dust) InUnitsOf(string currency) => currency == PaymentCurrencies.Usdt
+        ? (PaymentCurrencies.Units(currency, NetworkFeeUsdt), PaymentCurrencies.Units(currency, MinAmountUsdt))
+        : (PaymentCurrencies.Units(PaymentCurrencies.Ton, NetworkFeeTon), PaymentCurrencies.Units(PaymentCurrencies.Ton, MinAmountTon));
 }
 
 /// <summary>Partner withdrawals of the prepaid balance (section <c>Withdrawals</c>).</summary>
@@ -30,6 +41,19 @@ public sealed class WithdrawalOptions
 
     /// <summary>At most this much per partner per rolling 24 hours (withdrawals not reversed).</summary>
     public decimal DailyLimitTon { get; set; } = 500m;
+
+    /// <summary>Held with a USDT withdrawal and kept: a jetton transfer costs the hot wallet TON, charged here in USDT.</summary>
+    public decimal FeeUsdt { get; set; } = 0.3m;
+
+    public decimal MinAmountUsdt { get; set; } = 1m;
+
+    /// <summary>At most this much USDT per partner per rolling 24 hours (withdrawals not reversed).</summary>
+    public decimal DailyLimitUsdt { get; set; } = 2_000m;
+
+    /// <summary>A withdrawal's fee, minimum and daily limit, in base units of <paramref name="currency"/>.</summary>
+    public (long Fee, long Minimum, long DailyLimit) InUnitsOf(string currency) => currency == PaymentCurrencies.Usdt
+        ? (PaymentCurrencies.Units(currency, FeeUsdt), PaymentCurrencies.Units(currency, MinAmountUsdt), PaymentCurrencies.Units(currency, DailyLimitUsdt))
+        : (PaymentCurrencies.Units(PaymentCurrencies.Ton, FeeTon), PaymentCurrencies.Units(PaymentCurrencies.Ton, MinAmountTon), PaymentCurrencies.Units(PaymentCurrencies.Ton, DailyLimitTon));
 
     /// <summary>How long the partner has to press Confirm in Telegram.</summary>
     public TimeSpan ConfirmWithin { get; set; } = TimeSpan.FromMinutes(10);

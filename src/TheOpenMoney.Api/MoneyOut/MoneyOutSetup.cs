@@ -18,9 +18,11 @@ public static class MoneyOutSetup
     {
         services.AddOptions<RefundOptions>().Bind(configuration.GetSection(RefundOptions.Section))
             .Validate(o => o.Grace >= TimeSpan.Zero && o.NetworkFeeTon >= 0 && o.MinAmountTon >= 0 && decimal.Round(o.NetworkFeeTon, 9) == o.NetworkFeeTon && decimal.Round(o.MinAmountTon, 9) == o.MinAmountTon, "Refunds settings are invalid")
+            .Validate(o => o.NetworkFeeUsdt >= 0 && o.MinAmountUsdt >= 0 && decimal.Round(o.NetworkFeeUsdt, 6) == o.NetworkFeeUsdt && decimal.Round(o.MinAmountUsdt, 6) == o.MinAmountUsdt, "Refunds USDT settings are invalid")
             .ValidateOnStart();
         services.AddOptions<WithdrawalOptions>().Bind(configuration.GetSection(WithdrawalOptions.Section))
             .Validate(o => o.FeeTon >= 0 && o.MinAmountTon > 0 && o.DailyLimitTon >= o.MinAmountTon && decimal.Round(o.FeeTon, 9) == o.FeeTon && decimal.Round(o.MinAmountTon, 9) == o.MinAmountTon && decimal.Round(o.DailyLimitTon, 9) == o.DailyLimitTon, "Withdrawals amounts are invalid")
+            .Validate(o => o.FeeUsdt >= 0 && o.MinAmountUsdt > 0 && o.DailyLimitUsdt >= o.MinAmountUsdt && decimal.Round(o.FeeUsdt, 6) == o.FeeUsdt && decimal.Round(o.MinAmountUsdt, 6) == o.MinAmountUsdt && decimal.Round(o.DailyLimitUsdt, 6) == o.DailyLimitUsdt, "Withdrawals USDT amounts are invalid")
             .Validate(o => o.ConfirmWithin > TimeSpan.Zero && o.EngineInterval > TimeSpan.Zero && o.StatusCheckInterval >= TimeSpan.Zero && o.BatchSize > 0 && o.LostSearchLimit > 0, "Withdrawals timings are invalid")
             .ValidateOnStart();
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section))

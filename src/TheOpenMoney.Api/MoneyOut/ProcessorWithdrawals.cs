@@ -33,14 +33,15 @@ public sealed record ProcessorIncomeTotals(string CountingSide, IReadOnlyDiction
 /// "retry" there is (a retried POST whose first try went through would look exactly like that, and lose the id).
 /// Every answer is read as hostile: amounts must be plain digits within <see cref="long"/>, statuses one of four.
 /// </summary>
-public sealed class ProcessorWithdrawals(HttpClient http, IOptions<PaymentProcessorOptions> options)
+public sealed class ProcessorWithdrawals(HttpClient http, IOptions<PaymentProcessorOptions> options, ProcessorCurrencyNames currencyNames)
 {
     /// <summary>What bicycle answers for a (user_id, query_id) it has already.</summary>
     private const string NotUnique = "not unique";
 
-    public async Task<SendOutcome> SendAsync(string userId, string queryId, long amount, string destination, string? comment, CancellationToken cancellationToken)
+    /// <summary>Asks the processor to send <paramref name="amount"/> base units of <paramref name="currency"/> (our code: TON, USDT) to <paramref name="destination"/>.</summary>
+    public async Task<SendOutcome> SendAsync(string userId, string queryId, string currency, long amount, string destination, string? comment, CancellationToken cancellationToken)
     {
-        using var content = JsonContent.Create(new SendBody(userId, queryId, options.Value.Currency, amount.ToString(CultureInfo.InvariantCulture), destination, comment));
+        using var content = JsonContent.Create(new SendBody(userId, queryId, currencyNames.ProcessorName(currency), amount.ToString(CultureInfo.InvariantCulture), destination, comment));
         using var response = await http.PostAsync("v1/withdrawal/send", content, cancellationToken);
         if ((int)response.StatusCode == 400)
         {

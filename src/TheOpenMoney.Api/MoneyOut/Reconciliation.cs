@@ -156,7 +156,7 @@ public sealed partial class Reconciler(
         await using var command = dataSource.CreateCommand(
             """
             SELECT (SELECT coalesce(sum(b.balance_nanoton), 0) FROM partner_balances b JOIN partners p ON p.id = b.partner_id WHERE p.livemode AND b.currency = 'TON')
-                 + (SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND livemode AND status IN ('awaiting_confirmation', 'pending', 'sent'))
+                 + (SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND livemode AND status IN ('awaiting_confirmation', 'pending', 'sent') AND currency = 'TON')
                  + (SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched' AND livemode AND currency = 'TON')
                  + (SELECT coalesce(sum(q.amount_nanoton), 0) FROM quarantined_deposits q
                      WHERE q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.received_via <> 'sandbox' AND q.currency IS DISTINCT FROM 'USDT'

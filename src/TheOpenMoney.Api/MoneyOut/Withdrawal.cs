@@ -20,7 +20,10 @@ public enum WithdrawalStatus
     Expired,
 }
 
-/// <summary>A row of <c>withdrawals</c> as read (written only by <see cref="WithdrawalLifecycle"/>).</summary>
+/// <summary>
+/// A row of <c>withdrawals</c> as read (written only by <see cref="WithdrawalLifecycle"/>). <see cref="AmountNanoton"/>
+/// and <see cref="FeeNanoton"/> count base units of <see cref="Currency"/> (nanoTON for TON, 10⁻⁶ for USDT).
+/// </summary>
 public sealed record Withdrawal(
     long Id,
     WithdrawalKind Kind,
@@ -42,12 +45,13 @@ public sealed record Withdrawal(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ConfirmedAt,
     DateTimeOffset? SentAt,
-    DateTimeOffset? CompletedAt)
+    DateTimeOffset? CompletedAt,
+    string Currency = PaymentCurrencies.Ton)
 {
     /// <summary>The columns <see cref="Read"/> reads, in order.</summary>
     public const string Columns =
         "id, kind, partner_id, deposit_id, status, amount_nanoton, fee_nanoton, destination, comment, query_id, processor_id, processor_id_unknown, " +
-        "tx_hash, failure_reason, confirm_by, telegram_chat_id, telegram_message_id, created_at, confirmed_at, sent_at, completed_at";
+        "tx_hash, failure_reason, confirm_by, telegram_chat_id, telegram_message_id, created_at, confirmed_at, sent_at, completed_at, currency";
 
     public static Withdrawal Read(System.Data.Common.DbDataReader reader)
     {
@@ -73,8 +77,17 @@ public sealed record Withdrawal(
             reader.GetFieldValue<DateTimeOffset>(17),
             reader.Get<DateTimeOffset?>(18),
             reader.Get<DateTimeOffset?>(19),
-            reader.Get<DateTimeOffset?>(20));
+            reader.Get<DateTimeOffset?>(20),
+            reader.GetString(21));
     }
+
+    /// <summary>The amount sent, as people read it (<c>1.5 USDT</c>).</summary>
+    public string AmountText => Text(AmountNanoton);
+
+    /// <summary>The fee kept, as people read it.</summary>
+    public string FeeText => Text(FeeNanoton);
+
+    private string Text(long units) => string.Create(CultureInfo.InvariantCulture, $"{PaymentCurrencies.Coins(Currency, units)} {Currency}");
 
     /// <summary>The query id the processor knows this withdrawal by (made from the row, so asking twice is one withdrawal).</summary>
     public static string QueryIdOf(WithdrawalKind kind, long id) =>

@@ -48,7 +48,7 @@ public sealed partial class WithdrawalConfirmations(
     {
         ArgumentNullException.ThrowIfNull(withdrawal);
         var text = HtmlText.Format(
-            $"Withdraw {TonAmount.FromNano(withdrawal.AmountNanoton)} TON from your TheOpenMoney balance to {withdrawal.Destination}? The fee is {TonAmount.FromNano(withdrawal.FeeNanoton)} TON. Confirm within {options.Value.ConfirmWithin.TotalMinutes:0} minutes. If you did not ask for this, press Cancel and revoke your API key (/revoke) at once: someone has it.");
+            $"Withdraw {withdrawal.AmountText} from your TheOpenMoney balance to {withdrawal.Destination}? The fee is {withdrawal.FeeText}. Confirm within {options.Value.ConfirmWithin.TotalMinutes:0} minutes. If you did not ask for this, press Cancel and revoke your API key (/revoke) at once: someone has it.");
         try
         {
             var messageId = await messenger.SendWithButtonsAsync(
@@ -73,7 +73,7 @@ public sealed partial class WithdrawalConfirmations(
             ? messenger.EditAsync(
                 chat,
                 message,
-                HtmlText.Format($"Withdrawal of {TonAmount.FromNano(withdrawal.AmountNanoton)} TON to {withdrawal.Destination}: {outcome}"),
+                HtmlText.Format($"Withdrawal of {withdrawal.AmountText} to {withdrawal.Destination}: {outcome}"),
                 cancellationToken)
             : Task.CompletedTask;
     }

@@ -25,6 +25,7 @@ public sealed partial class WithdrawalEngine(
     TimeProvider time,
     IOptions<WithdrawalOptions> withdrawalOptions,
     IOptions<RefundOptions> refundOptions,
+    ProcessorCurrencyNames currencyNames,
     ILogger<WithdrawalEngine> logger) : IBackgroundJob
 {
     /// <summary>Advisory lock key of the engine's leader ("TOM-WDRL").</summary>
@@ -99,8 +100,9 @@ public sealed partial class WithdrawalEngine(
     }
 
     /// <summary>
-    /// Unmatched deposits whose grace has passed, with a sender we can send to and more than dust: a refund each
-    /// (amount − <see cref="RefundOptions.NetworkFeeTon"/>), once (the deposit's decision becomes refunding).
+    /// Unmatched deposits whose grace has passed, with a sender we can send to and more than dust: a refund each in
+    /// the deposit's own currency (amount − that currency's fee, <see cref="RefundOptions.InUnitsOf"/>), once (the
+    /// deposit's decision becomes refunding), for each currency we take (<see cref="ProcessorCurrencyNames.Codes"/>).
     /// </summary>
     private async Task<bool> QueueDueRefundsAsync(int limit, CancellationToken cancellationToken)
     {
@@ -110,20 +112,32 @@ public sealed partial class WithdrawalEngine(
             return false;
         }
 
-        var fee = TonAmount.ToNano(settings.NetworkFeeTon);
+        var more = false;
+        foreach (var currency in currencyNames.Codes)
+        {
+            more |= await QueueDueRefundsAsync(settings, currency, limit, cancellationToken);
+        }
+
+        return more;
+    }
+
+    private async Task<bool> QueueDueRefundsAsync(RefundOptions settings, string currency, int limit, CancellationToken cancellationToken)
+    {
+        var (fee, dust) = settings.InUnitsOf(currency);
         var due = new List<(long Id, string Source, string TxHash)>();
         await using (var command = dataSource.CreateCommand(
             """
             SELECT id, source_address, tx_hash FROM deposits
-             WHERE kind = 'unmatched' AND decision IS NULL AND source_address IS NOT NULL AND livemode AND currency = 'TON'
+             WHERE kind = 'unmatched' AND decision IS NULL AND source_address IS NOT NULL AND livemode AND currency = $5
                AND unmatched_nanoton > $1 AND unmatched_nanoton > $2 AND applied_at <= $3
              ORDER BY applied_at LIMIT $4
             """))
         {
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = TonAmount.ToNano(settings.MinAmountTon) });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = dust });
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fee });
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() - settings.Grace });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = currency });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -141,7 +155,7 @@ public sealed partial class WithdrawalEngine(
                 continue;
             }
 
-            await lifecycle.QueueRefundAsync(id, fee, source, RefundComment(txHash), afterFailedRefund: false, cancellationToken);
+            await lifecycle.QueueRefundAsync(id, currency, fee, source, RefundComment(txHash), afterFailedRefund: false, cancellationToken);
         }
 
         return due.Count >= limit;
@@ -178,12 +192,26 @@ public sealed partial class WithdrawalEngine(
                 continue;
             }
 
+            if (!currencyNames.Codes.Contains(withdrawal.Currency))
+            {
+                // USDT turned off (Payments:UsdtMaster emptied) with a USDT withdrawal queued: the processor is never asked
+                // for a currency we no longer name; it fails, nothing sent (a hold comes back, a refund goes to the operators).
+                LogCurrencyOff(logger, withdrawal.Id, withdrawal.Currency);
+                if (await lifecycle.FailAsync(id, $"{withdrawal.Currency} is not offered on this server any more; nothing was sent", cancellationToken) is { } off)
+                {
+                    await confirmations.ShowOutcomeAsync(off, "it could not be sent; the amount and the fee are back on your balance.", cancellationToken);
+                }
+
+                continue;
+            }
+
             SendOutcome outcome;
             try
             {
                 outcome = await processor.SendAsync(
                     withdrawal.Kind == WithdrawalKind.Refund ? RefundsUserId : PartnerWithdrawalsUserId,
                     withdrawal.QueryId,
+                    withdrawal.Currency,
                     withdrawal.AmountNanoton,
                     withdrawal.Destination,
                     withdrawal.Comment,
@@ -207,7 +235,7 @@ public sealed partial class WithdrawalEngine(
                     await lifecycle.MarkSentAsync(id, null, checkAt, cancellationToken);
                     LogAlreadyHad(logger, withdrawal.Id, withdrawal.QueryId);
                     await messenger.NotifyOperatorsAsync(
-                        HtmlText.Format($"Withdrawal {withdrawal.Id} ({withdrawal.QueryId}, {TonAmount.FromNano(withdrawal.AmountNanoton)} TON to {withdrawal.Destination}): the processor already had it when asked again (its answer to the first request was lost). It is recorded as sent, never sent again; its processor id is looked up by its query_id (if that fails: withdrawals link --id {withdrawal.Id} --processor-id N)"),
+                        HtmlText.Format($"Withdrawal {withdrawal.Id} ({withdrawal.QueryId}, {withdrawal.AmountText} to {withdrawal.Destination}): the processor already had it when asked again (its answer to the first request was lost). It is recorded as sent, never sent again; its processor id is looked up by its query_id (if that fails: withdrawals link --id {withdrawal.Id} --processor-id N)"),
                         cancellationToken);
                     break;
                 case SendOutcome.Refused refused:
@@ -410,6 +438,9 @@ public sealed partial class WithdrawalEngine(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Withdrawal {WithdrawalId}: the processor does not know its id {ProcessorId}")]
     private static partial void LogUnknownAtProcessor(ILogger logger, long withdrawalId, long processorId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Withdrawal {WithdrawalId} is in {Currency}, which this server no longer takes: failed, nothing sent")]
+    private static partial void LogCurrencyOff(ILogger logger, long withdrawalId, string currency);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unmatched deposit {DepositId} has a sender address that cannot be read: not refunded, left to the operators")]
     private static partial void LogUnreadableSender(ILogger logger, long depositId);

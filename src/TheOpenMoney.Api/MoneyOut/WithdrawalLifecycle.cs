@@ -30,38 +30,41 @@ public sealed class WithdrawalLifecycle(
     private static string Text(WithdrawalStatus status) => WithdrawalMachine.Text(status);
 
     /// <summary>
-    /// (new) → awaiting_confirmation: amount + fee held from the partner's balance at once (409
-    /// <c>INSUFFICIENT_BALANCE</c>), within the daily limit (409 <c>WITHDRAWAL_LIMIT</c>); nothing is written otherwise.
+    /// (new) → awaiting_confirmation: amount + fee held from the partner's balance in <paramref name="currency"/> at
+    /// once (409 <c>INSUFFICIENT_BALANCE</c>), within that currency's daily limit (409 <c>WITHDRAWAL_LIMIT</c>); nothing
+    /// is written otherwise. Amounts are base units of <paramref name="currency"/>.
     /// </summary>
     public Task<Withdrawal> RequestAsync(
-        long partnerId, bool livemode, long amountNanoton, long feeNanoton, string destination, DateTimeOffset confirmBy, byte[] confirmSalt, long dailyLimitNanoton, CancellationToken cancellationToken) =>
+        long partnerId, bool livemode, string currency, long amountNanoton, long feeNanoton, string destination, DateTimeOffset confirmBy, byte[] confirmSalt, long dailyLimitNanoton, CancellationToken cancellationToken) =>
         unitOfWork.RunAsync(
             async token =>
             {
                 var now = time.GetUtcNow();
                 await ledger.EnsureAccountAsync(partnerId, token);
                 // The balance row's lock queues this partner's requests: the limit and the hold are decided one at a time.
+                // The TON row always exists (EnsureAccountAsync); a USDT one from its first credit: none is a zero balance.
                 long balance;
-                await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = 'TON' FOR UPDATE", partnerId))
+                await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = $2 FOR UPDATE", partnerId, currency))
                 {
-                    balance = (long)(await locked.ExecuteScalarAsync(token))!;
+                    balance = await locked.ExecuteScalarAsync(token) is long held ? held : 0;
                 }
 
                 // The balance first (what the partner can fix by topping up), then the limit; the hold below checks again.
                 if (balance < amountNanoton + feeNanoton)
                 {
-                    throw InsufficientBalance(amountNanoton, feeNanoton);
+                    throw InsufficientBalance(currency, amountNanoton, feeNanoton);
                 }
 
                 long recent;
                 await using (var sum = db.Command(
                     """
                     SELECT coalesce(sum(amount_nanoton), 0)::bigint FROM withdrawals
-                     WHERE partner_id = $1 AND kind = 'partner' AND created_at > $2 AND NOT (status = ANY ($3))
+                     WHERE partner_id = $1 AND kind = 'partner' AND created_at > $2 AND NOT (status = ANY ($3)) AND currency = $4
                     """,
                     partnerId,
                     now - TimeSpan.FromDays(1),
-                    WithdrawalMachine.Reversed.Select(Text).ToArray()))
+                    WithdrawalMachine.Reversed.Select(Text).ToArray(),
+                    currency))
                 {
                     recent = (long)(await sum.ExecuteScalarAsync(token))!;
                 }
@@ -70,16 +73,16 @@ public sealed class WithdrawalLifecycle(
                 {
                     throw ApiException.Conflict(
                         ErrorCodes.WithdrawalLimit,
-                        $"withdrawals are limited to {TonAmount.FromNano(dailyLimitNanoton)} TON per 24 hours; {TonAmount.FromNano(Math.Max(0, dailyLimitNanoton - recent))} TON is left now");
+                        $"{currency} withdrawals are limited to {PaymentCurrencies.Coins(currency, dailyLimitNanoton)} {currency} per 24 hours; {PaymentCurrencies.Coins(currency, Math.Max(0, dailyLimitNanoton - recent))} {currency} is left now");
                 }
 
                 Withdrawal created;
                 await using (var insert = db.Command(
                     $"""
                      INSERT INTO withdrawals (id, kind, partner_id, status, amount_nanoton, fee_nanoton, destination, query_id,
-                                              confirm_salt, confirm_by, created_at, updated_at, livemode)
+                                              confirm_salt, confirm_by, created_at, updated_at, livemode, currency)
                      OVERRIDING SYSTEM VALUE
-                     SELECT n, 'partner', $1, $2, $3, $4, $5, 'wd-' || n, $6, $7, $8, $8, $9
+                     SELECT n, 'partner', $1, $2, $3, $4, $5, 'wd-' || n, $6, $7, $8, $8, $9, $10
                        FROM (SELECT nextval(pg_get_serial_sequence('withdrawals', 'id')) AS n) s
                      RETURNING {Withdrawal.Columns}
                      """,
@@ -91,17 +94,19 @@ public sealed class WithdrawalLifecycle(
                     confirmSalt,
                     confirmBy,
                     now,
-                    livemode))
+                    livemode,
+                    currency))
                 {
                     await using var reader = await insert.ExecuteReaderAsync(token);
                     await reader.ReadAsync(token);
                     created = Withdrawal.Read(reader);
                 }
 
-                var hold = new LedgerChange(partnerId, LedgerEntryType.Withdrawal, -(amountNanoton + feeNanoton), Description: $"withdrawal {created.Id} to {destination} (fee included)", WithdrawalId: created.Id);
+                var hold = new LedgerChange(
+                    partnerId, LedgerEntryType.Withdrawal, -(amountNanoton + feeNanoton), Description: $"withdrawal {created.Id} to {destination} (fee included)", WithdrawalId: created.Id, Currency: currency);
                 if (await ledger.TryApplyAsync(hold, token) is null)
                 {
-                    throw InsufficientBalance(amountNanoton, feeNanoton);
+                    throw InsufficientBalance(currency, amountNanoton, feeNanoton);
                 }
 
                 unitOfWork.AfterCommit(() => metrics.Moved(WithdrawalMachine.Request, WithdrawalKind.Partner));
@@ -109,10 +114,10 @@ public sealed class WithdrawalLifecycle(
             },
             cancellationToken);
 
-    private static ApiException InsufficientBalance(long amountNanoton, long feeNanoton) =>
+    private static ApiException InsufficientBalance(string currency, long amount, long fee) =>
         ApiException.Conflict(
             ErrorCodes.InsufficientBalance,
-            $"balance is insufficient for this withdrawal ({TonAmount.FromNano(amountNanoton)} TON and a {TonAmount.FromNano(feeNanoton)} TON fee)");
+            $"{currency} balance is insufficient for this withdrawal ({PaymentCurrencies.Coins(currency, amount)} {currency} and a {PaymentCurrencies.Coins(currency, fee)} {currency} fee)");
 
     /// <summary>The message that asks the partner to confirm, once sent (only the first one is kept).</summary>
     public Task<bool> AttachConfirmationMessageAsync(long id, long chatId, long messageId, CancellationToken cancellationToken) =>
@@ -239,7 +244,7 @@ public sealed class WithdrawalLifecycle(
     /// anywhere), unmatched with nothing decided, or
     /// (<paramref name="afterFailedRefund"/>, an operator) its last refund failed. Null when it is not (nothing written).
     /// </summary>
-    public Task<Withdrawal?> QueueRefundAsync(long depositId, long feeNanoton, string destination, string comment, bool afterFailedRefund, CancellationToken cancellationToken) =>
+    public Task<Withdrawal?> QueueRefundAsync(long depositId, string currency, long feeNanoton, string destination, string comment, bool afterFailedRefund, CancellationToken cancellationToken) =>
         unitOfWork.RunAsync(
             async token =>
             {
@@ -248,13 +253,13 @@ public sealed class WithdrawalLifecycle(
                     $"""
                      WITH deposit AS (
                          UPDATE deposits SET decision = 'refunding', decided_at = $4
-                          WHERE id = $1 AND kind = 'unmatched' AND unmatched_nanoton > $2 AND livemode
+                          WHERE id = $1 AND kind = 'unmatched' AND unmatched_nanoton > $2 AND livemode AND currency = $8
                             AND (decision IS NULL OR ($6 AND decision IN ('refund_failed', 'unrefundable')))
-                         RETURNING id, unmatched_nanoton
+                         RETURNING id, unmatched_nanoton, currency
                      )
-                     INSERT INTO withdrawals (id, kind, deposit_id, status, amount_nanoton, fee_nanoton, destination, comment, query_id, created_at, updated_at, next_check_at)
+                     INSERT INTO withdrawals (id, kind, deposit_id, status, amount_nanoton, fee_nanoton, destination, comment, query_id, created_at, updated_at, next_check_at, currency)
                      OVERRIDING SYSTEM VALUE
-                     SELECT n, 'refund', deposit.id, $5, deposit.unmatched_nanoton - $2, $2, $3, $7, 'refund-' || n, $4, $4, $4
+                     SELECT n, 'refund', deposit.id, $5, deposit.unmatched_nanoton - $2, $2, $3, $7, 'refund-' || n, $4, $4, $4, deposit.currency
                        FROM deposit, (SELECT nextval(pg_get_serial_sequence('withdrawals', 'id')) AS n) s
                      RETURNING {Withdrawal.Columns}
                      """,
@@ -264,7 +269,8 @@ public sealed class WithdrawalLifecycle(
                     now,
                     Text(WithdrawalMachine.QueueRefund.To),
                     afterFailedRefund,
-                    comment);
+                    comment,
+                    currency);
                 await using var reader = await queue.ExecuteReaderAsync(token);
                 if (!await reader.ReadAsync(token))
                 {
@@ -378,23 +384,26 @@ public sealed class WithdrawalLifecycle(
             {
                 var now = time.GetUtcNow();
                 long amount;
+                string currency;
                 await using (var locked = db.Command(
-                    "SELECT amount_nanoton FROM withdrawals WHERE id = $1 AND partner_id = $2 AND NOT livemode FOR UPDATE", id, partnerId))
+                    "SELECT amount_nanoton, currency FROM withdrawals WHERE id = $1 AND partner_id = $2 AND NOT livemode FOR UPDATE", id, partnerId))
                 {
-                    if (await locked.ExecuteScalarAsync(token) is not long found)
+                    await using var found = await locked.ExecuteReaderAsync(token);
+                    if (!await found.ReadAsync(token))
                     {
                         return null;
                     }
 
-                    amount = found;
+                    (amount, currency) = (found.GetInt64(0), found.GetString(1));
                 }
 
                 const string Guard = "WHERE id = $4 AND status = $5 AND NOT livemode AND confirm_by > $2";
                 var awaiting = Text(WithdrawalMachine.CompleteInSandbox.From[0]);
-                if (amount % 1_000_000_000 / 10_000_000 == 13 && amount % 10_000_000 == 0)
+                var coins = PaymentCurrencies.Coins(currency, amount);
+                if (coins * 100 % 100 == 13)
                 {
                     var failed = await EndWithoutSendingAsync(
-                        Guard, WithdrawalMachine.FailInSandbox, "failed_at", "the sandbox failed it: amount_ton ends in .13", now, [id, awaiting], token);
+                        Guard, WithdrawalMachine.FailInSandbox, "failed_at", currency == PaymentCurrencies.Ton ? "the sandbox failed it: amount_ton ends in .13" : "the sandbox failed it: amount_usdt ends in .13", now, [id, awaiting], token);
                     if (failed.Count == 1)
                     {
                         return (failed[0], true);
@@ -505,7 +514,8 @@ public sealed class WithdrawalLifecycle(
                 LedgerEntryType.WithdrawalReversal,
                 withdrawal.AmountNanoton + withdrawal.FeeNanoton,
                 Description: $"withdrawal {withdrawal.Id} {WithdrawalMachine.Text(move.To)}: {reason}",
-                WithdrawalId: withdrawal.Id);
+                WithdrawalId: withdrawal.Id,
+                Currency: withdrawal.Currency);
             _ = await ledger.TryApplyAsync(reversal, cancellationToken) ?? throw new InvalidOperationException($"partner {withdrawal.PartnerId} has no balance account");
         }
 

@@ -16,11 +16,11 @@ public sealed class WithdrawalService(
     IOptions<PaymentProcessorOptions> processor)
 {
     /// <summary>
-    /// Holds amount + fee and answers <c>awaiting_confirmation</c>; the engine asks the partner in Telegram
+    /// Holds amount + fee (base units of <paramref name="currency"/>, from that balance) and answers <c>awaiting_confirmation</c>; the engine asks the partner in Telegram
     /// at once. Without the bot nobody can confirm: 503 and nothing held. A test withdrawal needs neither the
     /// processor nor the bot: it waits for the sandbox's confirm (<c>POST /sandbox/withdrawals/{id}/confirm</c>).
     /// </summary>
-    public Task<WithdrawalResponse> RequestAsync(long partnerId, bool livemode, long amountNanoton, string destination, CancellationToken cancellationToken)
+    public Task<WithdrawalResponse> RequestAsync(long partnerId, bool livemode, string currency, long amount, string destination, CancellationToken cancellationToken)
     {
         if (livemode)
         {
@@ -28,17 +28,19 @@ public sealed class WithdrawalService(
         }
 
         var settings = options.Value;
+        var (fee, _, dailyLimit) = settings.InUnitsOf(currency);
         var salt = RandomNumberGenerator.GetBytes(16);
         return unitOfWork.RunAsync(
             async token => WithdrawalResponse.From(await lifecycle.RequestAsync(
                 partnerId,
                 livemode,
-                amountNanoton,
-                TonAmount.ToNano(settings.FeeTon),
+                currency,
+                amount,
+                fee,
                 TonAddress.ToNonBounceable(destination),
                 time.GetUtcNow() + settings.ConfirmWithin,
                 salt,
-                TonAmount.ToNano(settings.DailyLimitTon),
+                dailyLimit,
                 token)),
             cancellationToken);
     }

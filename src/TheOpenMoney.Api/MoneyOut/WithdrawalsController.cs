@@ -18,7 +18,9 @@ public sealed class WithdrawalsController(WithdrawalService withdrawals) : Contr
     /// <remarks>
     /// Holds <c>amount_ton</c> + the fee (<c>Withdrawals:FeeTon</c>, 0.01) on your balance at once (409
     /// <c>INSUFFICIENT_BALANCE</c> otherwise; 409 <c>WITHDRAWAL_LIMIT</c> beyond <c>Withdrawals:DailyLimitTon</c>, 500 TON,
-    /// per rolling 24 hours) and answers <c>awaiting_confirmation</c>. Nothing leaves until you press Confirm on
+    /// per rolling 24 hours) and answers <c>awaiting_confirmation</c>. With <c>amount_usdt</c> instead, the same from
+    /// your USDT balance, sent as USDT (fee <c>Withdrawals:FeeUsdt</c>, 0.3 USDT; limit <c>Withdrawals:DailyLimitUsdt</c>,
+    /// 2,000 USDT per rolling 24 hours). Nothing leaves until you press Confirm on
     /// the message the bot sends to your private chat within <c>confirm_by</c> (10 minutes): an API key alone
     /// never moves money out. Cancelled, unconfirmed in time, or failed at the processor, the hold comes back in
     /// full. Without the bot on this server: 503 and nothing held. Send an <c>Idempotency-Key</c>.
@@ -31,7 +33,9 @@ public sealed class WithdrawalsController(WithdrawalService withdrawals) : Contr
     [RequestSizeLimit(MaxBodyBytes)]
     [Fails(StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<ApiResponse<WithdrawalResponse>>> Create([FromBody] CreateWithdrawalRequest request, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of(await withdrawals.RequestAsync(User.GetPartnerId(), User.IsLivemode(), TonAmount.ToNano(request.AmountTon!.Value), request.Destination!, cancellationToken)));
+        Ok(ApiResponse.Of(request.AmountUsdt is { } usdt
+            ? await withdrawals.RequestAsync(User.GetPartnerId(), User.IsLivemode(), PaymentCurrencies.Usdt, Amount<Usdt>.OfCoins(usdt).Units, request.Destination!, cancellationToken)
+            : await withdrawals.RequestAsync(User.GetPartnerId(), User.IsLivemode(), PaymentCurrencies.Ton, TonAmount.ToNano(request.AmountTon!.Value), request.Destination!, cancellationToken)));
 
     /// <summary>Your withdrawals, newest first.</summary>
     [HttpGet(Name = "listWithdrawals")]

@@ -93,6 +93,47 @@ public sealed class MoneyOutCrashTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_usdt_refund_killed_after_the_processor_stored_it_but_before_its_answer_is_sent_exactly_once_in_usdt()
+    {
+        // A jetton refund is paid from the USDT swept into the hot wallet: swept at once here.
+        (await _host.Sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 60_000, sweep_delay_seconds = 0 })).EnsureSuccessStatusCode();
+        var first = await ApiProcess.StartAsync(_host.Environment);
+        // A USDT order makes the USDT orders address, so the poller reads the (orders, USDT) history.
+        var (exit, key, error) = await ApiProcess.RunCliAsync(_host.Environment, "keys", "create", "--telegram-user-id", "424242");
+        Assert.True(exit == 0, error);
+        using (var partner = new HttpClient { BaseAddress = new Uri(first.Url) })
+        {
+            partner.DefaultRequestHeaders.Authorization = new("Bearer", key.Trim());
+            var created = await partner.PostAsJsonAsync("/api/v1/orders/stars", new { recipient_username = "pandus", quantity = 100, payment_currency = "USDT" });
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        var deposit = await _host.Sim.PostAsJsonAsync("/_sim/deposits", new { user_id = "orders", currency = "USDT", amount = "5000000", comment = "no memo here", source_address = Sender });
+        deposit.EnsureSuccessStatusCode();
+        var txHash = JsonDocument.Parse(await deposit.Content.ReadAsStringAsync()).RootElement.GetProperty("tx_hash").GetString()!;
+        await Eventually.WaitAsync(ProcessorWithdrawalsAsync, list => list.Count == 1, "the processor stored the USDT refund", 60);
+
+        await first.KillAsync();
+        await first.DisposeAsync();
+        (await _host.Sim.PostAsJsonAsync("/_sim/withdrawals", new { answer_delay_ms = 0 })).EnsureSuccessStatusCode();
+        await using (await ApiProcess.StartAsync(_host.Environment))
+        {
+            await Eventually.WaitAsync(
+                () => ScalarAsync("SELECT count(*) FROM withdrawals WHERE status = 'completed' AND NOT processor_id_unknown AND currency = 'USDT'"),
+                n => n == 1,
+                "the USDT refund completed after its processor id was found",
+                60);
+        }
+
+        var refund = Assert.Single(await ProcessorWithdrawalsAsync());
+        Assert.Equal("USDT", refund.GetProperty("currency").GetString());
+        Assert.Equal("4700000", refund.GetProperty("amount").GetString());
+        Assert.Equal("processed", refund.GetProperty("status").GetString());
+        Assert.Equal(2, await ScalarAsync("SELECT processor_calls FROM withdrawals"));
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM deposits WHERE tx_hash = $1 AND decision = 'refunded' AND currency = 'USDT'", txHash));
+    }
+
+    [Fact]
     public async Task Killed_after_committing_the_intent_but_before_the_processor_stored_it_the_refund_is_sent_once_on_restart()
     {
         (await _host.Sim.PostAsJsonAsync("/_sim/withdrawals", new { accept_delay_ms = 60_000 })).EnsureSuccessStatusCode();

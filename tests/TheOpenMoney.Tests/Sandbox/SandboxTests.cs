@@ -286,7 +286,7 @@ public sealed class SandboxTests(SandboxTests.Factory factory) : IClassFixture<S
         await using var scope = factory.Services.CreateAsyncScope();
         var simulatedId = await Db.ScalarAsync(factory, "SELECT id FROM deposits WHERE tx_hash = $1", unmatched.GetProperty("tx_hash").GetString()!);
         Assert.Null(await scope.ServiceProvider.GetRequiredService<TheOpenMoney.Api.MoneyOut.WithdrawalLifecycle>()
-            .QueueRefundAsync(simulatedId, 1, SandboxPaymentsPayer, "refund", afterFailedRefund: true, CancellationToken.None));
+            .QueueRefundAsync(simulatedId, "TON", 1, SandboxPaymentsPayer, "refund", afterFailedRefund: true, CancellationToken.None));
         Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT count(*) FROM withdrawals WHERE deposit_id = $1", simulatedId));
     }
 
