@@ -325,6 +325,34 @@ public sealed class SandboxTests(SandboxTests.Factory factory) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_test_usdt_withdrawal_takes_the_test_usdt_balance_and_one_ending_in_13_fails_with_the_hold_back()
+    {
+        var (_, test) = await PartnerInBothModesAsync();
+        var processorWrites = ProcessorWriteCount();
+        await (await PostAsync(test, "/api/v1/sandbox/balance/topup", """{"amount_usdt": 10}""")).AssertOkAsync();
+        async Task<long> UsdtUnitsAsync() => long.Parse(
+            (await (await test.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balances").EnumerateArray()
+            .Single(b => b.GetProperty("currency").GetString() == "USDT").GetProperty("amount_units").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        const string Destination = "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29";
+
+        var asked = await (await PostAsync(test, "/api/v1/balance/withdrawals", $$"""{"amount_usdt": 2, "destination": "{{Destination}}"}""")).AssertOkAsync();
+        Assert.Equal("USDT", asked.GetProperty("currency").GetString());
+        Assert.Equal(7_700_000, await UsdtUnitsAsync());
+        var done = await (await PostAsync(test, $"/api/v1/sandbox/withdrawals/{asked.GetProperty("id").GetInt64()}/confirm")).AssertOkAsync();
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+
+        var failing = await (await PostAsync(test, "/api/v1/balance/withdrawals", $$"""{"amount_usdt": 1.13, "destination": "{{Destination}}"}""")).AssertOkAsync();
+        Assert.Equal(6_270_000, await UsdtUnitsAsync());
+        var failed = await (await PostAsync(test, $"/api/v1/sandbox/withdrawals/{failing.GetProperty("id").GetInt64()}/confirm")).AssertOkAsync();
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Equal("the sandbox failed it: amount_usdt ends in .13", failed.GetProperty("failure_reason").GetString());
+        Assert.Equal(7_700_000, await UsdtUnitsAsync());
+        Assert.Equal(0m, await test.BalanceTonAsync());
+        Assert.Equal(processorWrites, ProcessorWriteCount());
+        await Db.AssertBalanceMatchesLedgerAsync(factory, test.PartnerId);
+    }
+
+    [Fact]
     public async Task The_database_refuses_a_row_whose_mode_is_not_its_partners_and_a_test_withdrawal_near_the_processor()
     {
         var (live, test) = await PartnerInBothModesAsync();
