@@ -33,7 +33,7 @@ public sealed record ProcessorIncomeTotals(string CountingSide, IReadOnlyDiction
 /// "retry" there is (a retried POST whose first try went through would look exactly like that, and lose the id).
 /// Every answer is read as hostile: amounts must be plain digits within <see cref="long"/>, statuses one of four.
 /// </summary>
-public sealed class ProcessorWithdrawals(HttpClient http, IOptions<PaymentProcessorOptions> options, ProcessorCurrencyNames currencyNames)
+public sealed class ProcessorWithdrawals(HttpClient http, ProcessorCurrencyNames currencyNames)
 {
     /// <summary>What bicycle answers for a (user_id, query_id) it has already.</summary>
     private const string NotUnique = "not unique";
@@ -85,26 +85,27 @@ public sealed class ProcessorWithdrawals(HttpClient http, IOptions<PaymentProces
         return new ProcessorWithdrawalState(body.Status, txHash, Short(body.UserId), Short(body.QueryId));
     }
 
-    /// <summary>The hot wallet (no address) with the totals queued to leave it.</summary>
-    public async Task<HotWallet> HotWalletAsync(CancellationToken cancellationToken)
+    /// <summary>The hot wallet (no address) with the totals queued to leave it, in <paramref name="currency"/> (our code).</summary>
+    public async Task<HotWallet> HotWalletAsync(string currency, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync($"v1/balance?currency={Uri.EscapeDataString(options.Value.Currency)}", cancellationToken);
+        using var response = await http.GetAsync($"v1/balance?currency={Uri.EscapeDataString(currencyNames.ProcessorName(currency))}", cancellationToken);
         var body = await ProcessorClient.ReadAsync<BalanceAnswer>(response, cancellationToken);
         return new HotWallet(Units(body.Balance, "balance"), Units(body.TotalPendingAmount ?? "0", "total_pending_amount"), Units(body.TotalProcessingAmount ?? "0", "total_processing_amount"));
     }
 
-    /// <summary>What one of our deposit addresses still holds (not swept to the hot wallet yet).</summary>
-    public async Task<long> AddressBalanceAsync(string address, CancellationToken cancellationToken)
+    /// <summary>What one of our deposit addresses still holds of <paramref name="currency"/> (not swept to the hot wallet yet).</summary>
+    public async Task<long> AddressBalanceAsync(string address, string currency, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(
-            $"v1/balance?currency={Uri.EscapeDataString(options.Value.Currency)}&address={Uri.EscapeDataString(address)}", cancellationToken);
+            $"v1/balance?currency={Uri.EscapeDataString(currencyNames.ProcessorName(currency))}&address={Uri.EscapeDataString(address)}", cancellationToken);
         var body = await ProcessorClient.ReadAsync<BalanceAnswer>(response, cancellationToken);
         return Units(body.Balance, "balance");
     }
 
-    /// <summary>The processor's income totals per deposit address of <paramref name="userId"/>, in our currency.</summary>
-    public async Task<ProcessorIncomeTotals> IncomeAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>The processor's income totals per deposit address of <paramref name="userId"/>, in <paramref name="currency"/> (our code).</summary>
+    public async Task<ProcessorIncomeTotals> IncomeAsync(string userId, string currency, CancellationToken cancellationToken)
     {
+        var name = currencyNames.ProcessorName(currency);
         using var response = await http.GetAsync($"v1/income?user_id={Uri.EscapeDataString(userId)}", cancellationToken);
         var body = await ProcessorClient.ReadAsync<IncomeAnswer>(response, cancellationToken);
         if (body.CountingSide is not ("deposit" or "hot_wallet"))
@@ -115,7 +116,7 @@ public sealed class ProcessorWithdrawals(HttpClient http, IOptions<PaymentProces
         var totals = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var item in body.TotalIncome ?? [])
         {
-            if (item.Currency == options.Value.Currency && item.DepositAddress is { } address)
+            if (item.Currency == name && item.DepositAddress is { } address)
             {
                 var canonical = TonAddress.IsValid(address) ? TonAddress.ToNonBounceable(address) : address;
                 totals[canonical] = checked(totals.GetValueOrDefault(canonical) + Units(item.Amount, "amount"));

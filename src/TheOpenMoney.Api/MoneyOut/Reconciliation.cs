@@ -5,8 +5,17 @@ using TheOpenMoney.Api.Telegram;
 
 namespace TheOpenMoney.Api.MoneyOut;
 
-/// <summary>One deposit address whose totals differ: what we stored and what the processor counts.</summary>
-public sealed record AddressDifference(string UserId, string Address, long OursNanoton, long ProcessorNanoton);
+/// <summary>
+/// One deposit address whose totals differ: what we stored and what the processor counts, in base units of
+/// <paramref name="Currency"/> (the names predate USDT; runs stored before it read as TON).
+/// </summary>
+public sealed record AddressDifference(string UserId, string Address, long OursNanoton, long ProcessorNanoton, string Currency = PaymentCurrencies.Ton);
+
+/// <summary>The solvency of one currency other than TON: what the processor holds of it and what we owe in it (base units); null holds when it could not be asked.</summary>
+public sealed record CurrencyBook(string Currency, long? Holds, long Owes)
+{
+    public long Shortfall => Holds is { } holds ? Math.Max(0, Owes - holds) : 0;
+}
 
 /// <summary>
 /// What a reconciliation run found. <see cref="Status"/>: <c>ok</c>; <c>mismatch</c> (an address differed in
@@ -21,12 +30,16 @@ public sealed record ReconciliationReport(
     long MismatchNanoton,
     long? HoldsNanoton,
     long OwesNanoton,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<CurrencyBook>? OtherBooks = null)
 {
     /// <summary>What the processor holds short of what we owe (0 when it covers it, or when it could not be asked).</summary>
     public long ShortfallNanoton => HoldsNanoton is { } holds ? Math.Max(0, OwesNanoton - holds) : 0;
 
     public bool AllClear => Status == "ok" && Differences.Count == 0;
+
+    /// <summary>The solvency of each currency other than TON (USDT), TON's being <see cref="HoldsNanoton"/> and <see cref="OwesNanoton"/>.</summary>
+    public IReadOnlyList<CurrencyBook> Books => OtherBooks ?? [];
 
     /// <summary>The report for people (the CLI prints it; the operators' Telegram notice is its short form).</summary>
     public string Describe()
@@ -37,10 +50,19 @@ public sealed record ReconciliationReport(
         text.Append(HoldsNanoton is { } holds
             ? string.Create(CultureInfo.InvariantCulture, $"  held by the processor (hot wallet + not yet swept): {TonAmount.FromNano(holds)} TON{(ShortfallNanoton > 0 ? $", SHORT by {TonAmount.FromNano(ShortfallNanoton)} TON" : "")}\n")
             : "  held by the processor: could not be asked\n");
+        foreach (var book in Books)
+        {
+            var owes = PaymentCurrencies.Coins(book.Currency, book.Owes);
+            text.Append(book.Holds is { } held
+                ? string.Create(CultureInfo.InvariantCulture, $"  {book.Currency}: owed {owes}, held {PaymentCurrencies.Coins(book.Currency, held)}{(book.Shortfall > 0 ? $", SHORT by {PaymentCurrencies.Coins(book.Currency, book.Shortfall)} {book.Currency}" : "")}\n")
+                : string.Create(CultureInfo.InvariantCulture, $"  {book.Currency}: owed {owes}, held: could not be asked\n"));
+        }
+
         foreach (var difference in Differences)
         {
             var persisting = Persisting.Any(p => p.Address == difference.Address && p.UserId == difference.UserId);
-            text.Append(CultureInfo.InvariantCulture, $"  {difference.UserId} {difference.Address}: ours {TonAmount.FromNano(difference.OursNanoton)} TON, processor {TonAmount.FromNano(difference.ProcessorNanoton)} TON{(persisting ? " (also in the run before: a MISMATCH)" : " (new: checked again next run)")}\n");
+            var currency = difference.Currency;
+            text.Append(CultureInfo.InvariantCulture, $"  {difference.UserId} {difference.Address}: ours {PaymentCurrencies.Coins(currency, difference.OursNanoton)} {currency}, processor {PaymentCurrencies.Coins(currency, difference.ProcessorNanoton)} {currency}{(persisting ? " (also in the run before: a MISMATCH)" : " (new: checked again next run)")}\n");
         }
 
         foreach (var note in Notes)
@@ -60,8 +82,9 @@ public sealed record ReconciliationReport(
 /// once (a deposit the poller has not reached yet) is only noted. Solvency: what the processor holds — the hot
 /// wallet's balance (which still includes what is queued to leave) plus what our deposit addresses still
 /// hold — must cover what we owe: every partner balance, partner withdrawals not done, unmatched deposits not
-/// refunded, deposits held in quarantine. A mismatch or a shortfall is a warning in the log, the metrics, health,
-/// and a message to the operators' chats.
+/// refunded, deposits held in quarantine. Each currency we take is its own book (USDT's income, hot wallet and
+/// addresses apart from TON's; never added together). A mismatch or a shortfall is a warning in the log, the
+/// metrics (TON's), health, and a message to the operators' chats.
 /// </summary>
 public sealed partial class Reconciler(
     NpgsqlDataSource dataSource,
@@ -71,6 +94,7 @@ public sealed partial class Reconciler(
     TimeProvider time,
     IOptions<PaymentProcessorOptions> processorOptions,
     IOptions<ReconciliationOptions> options,
+    ProcessorCurrencyNames currencyNames,
     ILogger<Reconciler> logger)
 {
     public async Task<ReconciliationReport> RunAsync(CancellationToken cancellationToken)
@@ -78,33 +102,42 @@ public sealed partial class Reconciler(
         var now = time.GetUtcNow();
         var notes = new List<string>();
         var differences = new List<AddressDifference>();
-        var owes = await OwedAsync(cancellationToken);
-        long? holds = null;
+        var currencies = currencyNames.Codes;
+        var owed = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var currency in currencies)
+        {
+            owed[currency] = await OwedAsync(currency, cancellationToken);
+        }
+
+        var held = new Dictionary<string, long>(StringComparer.Ordinal);
         var reachable = true;
         try
         {
-            foreach (var userId in new[] { processorOptions.Value.OrdersUserId, processorOptions.Value.TopupsUserId })
+            foreach (var currency in currencies)
             {
-                var income = await processor.IncomeAsync(userId, cancellationToken);
-                if (income.CountingSide != "deposit")
+                foreach (var userId in new[] { processorOptions.Value.OrdersUserId, processorOptions.Value.TopupsUserId })
                 {
-                    notes.Add($"{userId}: the processor counts income on the {income.CountingSide} side; per-address totals are not comparable");
-                    continue;
-                }
-
-                var ours = await StoredTotalsAsync(userId, cancellationToken);
-                foreach (var address in ours.Keys.Union(income.ByAddress.Keys).Order(StringComparer.Ordinal))
-                {
-                    var mine = ours.GetValueOrDefault(address);
-                    var theirs = income.ByAddress.GetValueOrDefault(address);
-                    if (mine != theirs)
+                    var income = await processor.IncomeAsync(userId, currency, cancellationToken);
+                    if (income.CountingSide != "deposit")
                     {
-                        differences.Add(new AddressDifference(userId, address, mine, theirs));
+                        notes.Add($"{userId} ({currency}): the processor counts income on the {income.CountingSide} side; per-address totals are not comparable");
+                        continue;
+                    }
+
+                    var ours = await StoredTotalsAsync(userId, currency, cancellationToken);
+                    foreach (var address in ours.Keys.Union(income.ByAddress.Keys).Order(StringComparer.Ordinal))
+                    {
+                        var mine = ours.GetValueOrDefault(address);
+                        var theirs = income.ByAddress.GetValueOrDefault(address);
+                        if (mine != theirs)
+                        {
+                            differences.Add(new AddressDifference(userId, address, mine, theirs, currency));
+                        }
                     }
                 }
-            }
 
-            holds = await HeldAsync(cancellationToken);
+                held[currency] = await HeldAsync(currency, cancellationToken);
+            }
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is ProcessorException || HttpFailures.IsTransient(ex)))
         {
@@ -113,13 +146,24 @@ public sealed partial class Reconciler(
         }
 
         var previous = reachable ? await PreviousDifferencesAsync(cancellationToken) : [];
-        var persisting = differences.Where(d => previous.Any(p => p.UserId == d.UserId && p.Address == d.Address)).ToList();
+        var persisting = differences.Where(d => previous.Any(p => p.UserId == d.UserId && p.Address == d.Address && p.Currency == d.Currency)).ToList();
+        long? holds = reachable ? held[PaymentCurrencies.Ton] : null;
+        var owes = owed[PaymentCurrencies.Ton];
+        List<CurrencyBook> books = [.. currencies.Where(c => c != PaymentCurrencies.Ton).Select(c => new CurrencyBook(c, reachable ? held[c] : null, owed[c]))];
         var status = !reachable ? "unavailable"
             : persisting.Count > 0 ? "mismatch"
-            : holds is { } h && owes > h ? "shortfall"
+            : (holds is { } h && owes > h) || books.Any(b => b.Shortfall > 0) ? "shortfall"
             : "ok";
         var report = new ReconciliationReport(
-            now, status, differences, persisting, persisting.Sum(d => Math.Abs(d.OursNanoton - d.ProcessorNanoton)), holds, owes, notes);
+            now,
+            status,
+            differences,
+            persisting,
+            persisting.Where(d => d.Currency == PaymentCurrencies.Ton).Sum(d => Math.Abs(d.OursNanoton - d.ProcessorNanoton)),
+            holds,
+            owes,
+            notes,
+            books);
         await StoreAsync(report, cancellationToken);
         metrics.Reconciled(report);
         if (status is "mismatch" or "shortfall")
@@ -147,32 +191,34 @@ public sealed partial class Reconciler(
     }
 
     /// <summary>
-    /// Every partner balance, partner withdrawals not done (amount + fee: given back in full if they fail), unmatched
-    /// deposits, held quarantine: live ones only (test mode's simulated money is owed to nobody and never held), and TON only
-    /// (the hot wallet's TON balance is what it is compared with; USDT is a jetton, held apart).
+    /// In <paramref name="currency"/>: every partner balance, partner withdrawals not done (amount + fee: given back in
+    /// full if they fail), unmatched deposits, held quarantine (a row whose currency was never read counts as TON):
+    /// live ones only (test mode's simulated money is owed to nobody and never held).
     /// </summary>
-    private async Task<long> OwedAsync(CancellationToken cancellationToken)
+    private async Task<long> OwedAsync(string currency, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT (SELECT coalesce(sum(b.balance_nanoton), 0) FROM partner_balances b JOIN partners p ON p.id = b.partner_id WHERE p.livemode AND b.currency = 'TON')
-                 + (SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND livemode AND status IN ('awaiting_confirmation', 'pending', 'sent') AND currency = 'TON')
-                 + (SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched' AND livemode AND currency = 'TON')
+            SELECT (SELECT coalesce(sum(b.balance_nanoton), 0) FROM partner_balances b JOIN partners p ON p.id = b.partner_id WHERE p.livemode AND b.currency = $1)
+                 + (SELECT coalesce(sum(amount_nanoton + fee_nanoton), 0) FROM withdrawals WHERE kind = 'partner' AND livemode AND status IN ('awaiting_confirmation', 'pending', 'sent') AND currency = $1)
+                 + (SELECT coalesce(sum(unmatched_nanoton), 0) FROM deposits WHERE kind = 'unmatched' AND livemode AND currency = $1)
                  + (SELECT coalesce(sum(q.amount_nanoton), 0) FROM quarantined_deposits q
-                     WHERE q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.received_via <> 'sandbox' AND q.currency IS DISTINCT FROM 'USDT'
+                     WHERE q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.received_via <> 'sandbox' AND coalesce(q.currency, 'TON') = $1
                        AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.tx_hash = q.tx_hash))
             """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = currency });
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>What we stored per deposit address of <paramref name="userId"/>: deposits, and held quarantine rows not stored (their address read from the raw row).</summary>
-    private async Task<Dictionary<string, long>> StoredTotalsAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>What we stored per deposit address of <paramref name="userId"/> in <paramref name="currency"/>: deposits, and held quarantine rows not stored (their address read from the raw row).</summary>
+    private async Task<Dictionary<string, long>> StoredTotalsAsync(string userId, string currency, CancellationToken cancellationToken)
     {
         var totals = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var command = dataSource.CreateCommand(
-            "SELECT deposit_address, sum(amount_nanoton)::bigint FROM deposits WHERE processor_user_id = $1 AND currency = 'TON' GROUP BY deposit_address"))
+            "SELECT deposit_address, sum(amount_nanoton)::bigint FROM deposits WHERE processor_user_id = $1 AND currency = $2 GROUP BY deposit_address"))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = currency });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -183,11 +229,12 @@ public sealed partial class Reconciler(
         await using (var held = dataSource.CreateCommand(
             """
             SELECT q.raw, q.amount_nanoton FROM quarantined_deposits q
-             WHERE q.processor_user_id = $1 AND q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND q.currency IS DISTINCT FROM 'USDT'
+             WHERE q.processor_user_id = $1 AND q.released_at IS NULL AND q.amount_nanoton IS NOT NULL AND coalesce(q.currency, 'TON') = $2
                AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.tx_hash = q.tx_hash)
             """))
         {
             held.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
+            held.Parameters.Add(new NpgsqlParameter<string> { TypedValue = currency });
             await using var reader = await held.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -220,13 +267,14 @@ public sealed partial class Reconciler(
         }
     }
 
-    /// <summary>The hot wallet, plus what every deposit address of ours still holds (asked a few at a time).</summary>
-    private async Task<long> HeldAsync(CancellationToken cancellationToken)
+    /// <summary>The hot wallet's <paramref name="currency"/>, plus what every deposit address of ours of that currency still holds (asked a few at a time).</summary>
+    private async Task<long> HeldAsync(string currency, CancellationToken cancellationToken)
     {
-        var hot = await processor.HotWalletAsync(cancellationToken);
+        var hot = await processor.HotWalletAsync(currency, cancellationToken);
         var addresses = new List<string>();
-        await using (var command = dataSource.CreateCommand("SELECT address FROM deposit_addresses WHERE livemode AND currency = 'TON'"))
+        await using (var command = dataSource.CreateCommand("SELECT address FROM deposit_addresses WHERE livemode AND currency = $1"))
         {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = currency });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -238,7 +286,7 @@ public sealed partial class Reconciler(
         await Parallel.ForEachAsync(
             addresses,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.AddressConcurrency), CancellationToken = cancellationToken },
-            async (address, token) => Interlocked.Add(ref unswept, await processor.AddressBalanceAsync(address, token)));
+            async (address, token) => Interlocked.Add(ref unswept, await processor.AddressBalanceAsync(address, currency, token)));
         return checked(hot.Balance + unswept);
     }
 

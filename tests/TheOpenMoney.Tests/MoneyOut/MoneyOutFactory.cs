@@ -108,6 +108,30 @@ public class MoneyOutFactory : PaymentsFactory
         return JsonDocument.Parse(text).RootElement.GetProperty("tx_hash").GetString()!;
     }
 
+    /// <summary>A USDT deposit of <paramref name="units"/> injected into the simulator and read by one poll; its tx_hash.</summary>
+    public async Task<string> UsdtDepositAsync(long units, Dictionary<string, object?> target)
+    {
+        target["currency"] = "USDT";
+        target["amount"] = units.ToString(CultureInfo.InvariantCulture);
+        target["time"] = ManualClock.GetUtcNow().ToUnixTimeSeconds() - 1;
+        var response = await Sim.PostAsJsonAsync("/_sim/deposits", target);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        await PollAsync();
+        return JsonDocument.Parse(text).RootElement.GetProperty("tx_hash").GetString()!;
+    }
+
+    /// <summary>A USDT deposit of <paramref name="units"/> to the USDT orders address from <see cref="Sender"/> with no memo: applied as unmatched.</summary>
+    public async Task<string> UnmatchedUsdtAsync(long units)
+    {
+        using (var scope = Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IOrderPaymentAddress>().GetOrdersAddressAsync("USDT", CancellationToken.None);
+        }
+
+        return await UsdtDepositAsync(units, new() { ["user_id"] = "orders", ["comment"] = "thanks!", ["source_address"] = Sender });
+    }
+
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -74,3 +74,46 @@ public sealed class ReconciliationTests(ReconciliationTests.Factory factory) : I
         Assert.Contains(factory.Bot.SentTo(777000), c => c.Text.Contains("SHORT by", StringComparison.Ordinal));
     }
 }
+
+/// <summary>
+/// USDT is its own book: its income per address compared with the USDT deposits we stored, its hot wallet and
+/// addresses against what we owe in USDT, never added to TON's. A USDT deposit we have not read is a USDT difference,
+/// a mismatch when it persists; USDT owed beyond what the processor holds of it is a shortfall even when TON is covered.
+/// </summary>
+public sealed class UsdtReconciliationTests(UsdtReconciliationTests.Factory factory) : IClassFixture<UsdtReconciliationTests.Factory>
+{
+    public sealed class Factory : MoneyOutFactory;
+
+    [Fact]
+    public async Task A_usdt_difference_is_a_usdt_mismatch_and_usdt_owed_beyond_the_usdt_held_a_shortfall()
+    {
+        var partner = await PartnerApi.CreateAsync(factory);
+        await factory.UnmatchedUsdtAsync(2_000_000);
+        var ok = await factory.ReconcileAsync();
+        Assert.Equal("ok", ok.Status);
+        var book = Assert.Single(ok.Books);
+        Assert.Equal(("USDT", 2_000_000L), (book.Currency, book.Owes));
+        Assert.True(book.Holds >= book.Owes, $"USDT held {book.Holds}, owed {book.Owes}");
+
+        // A USDT deposit the processor has and our poller has not read: a USDT difference, then a mismatch.
+        (await factory.Sim.PostAsJsonAsync("/_sim/deposits", new { user_id = "orders", currency = "USDT", amount = "700000", comment = "unseen" })).EnsureSuccessStatusCode();
+        var once = await factory.ReconcileAsync();
+        var difference = Assert.Single(once.Differences);
+        Assert.Equal(("USDT", 700_000L), (difference.Currency, difference.ProcessorNanoton - difference.OursNanoton));
+        Assert.Equal("ok", once.Status);
+        var twice = await factory.ReconcileAsync();
+        Assert.Equal("mismatch", twice.Status);
+        Assert.Equal(0, twice.MismatchNanoton);
+        Assert.Contains("ours 2 USDT, processor 2.7 USDT (also in the run before: a MISMATCH)", twice.Describe(), StringComparison.Ordinal);
+        await factory.PollAsync();
+        Assert.Equal("ok", (await factory.ReconcileAsync()).Status);
+
+        // A partner owed more USDT than the processor holds of it: a shortfall, though TON is covered.
+        await Db.ExecuteAsync(factory, "SELECT ledger_apply($1, 'adjustment', 50000000, NULL, NULL, 'usdt-short', 'test credit', now(), NULL, NULL, 'USDT')", partner.PartnerId);
+        var shortfall = await factory.ReconcileAsync();
+        Assert.Equal("shortfall", shortfall.Status);
+        Assert.Equal(0, shortfall.ShortfallNanoton);
+        Assert.True(Assert.Single(shortfall.Books).Shortfall > 0);
+        Assert.Contains(factory.Bot.SentTo(777000), c => c.Text.Contains("SHORT by", StringComparison.Ordinal) && c.Text.Contains("USDT", StringComparison.Ordinal));
+    }
+}

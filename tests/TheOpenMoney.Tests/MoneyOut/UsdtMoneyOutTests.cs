@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using TheOpenMoney.Api.Infrastructure.Cli;
-using TheOpenMoney.Api.Orders;
 using TheOpenMoney.Simulators;
 
 namespace TheOpenMoney.Tests.MoneyOut;
@@ -40,36 +38,13 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
         (await (await partner.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balances").EnumerateArray()
         .Single(b => b.GetProperty("currency").GetString() == currency);
 
-    /// <summary>A USDT deposit of <paramref name="units"/> injected into the simulator and read by one poll; its tx_hash.</summary>
-    private async Task<string> UsdtDepositAsync(long units, Dictionary<string, object?> target)
-    {
-        target["currency"] = "USDT";
-        target["amount"] = units.ToString(CultureInfo.InvariantCulture);
-        target["time"] = factory.ManualClock.GetUtcNow().ToUnixTimeSeconds() - 1;
-        var response = await factory.Sim.PostAsJsonAsync("/_sim/deposits", target);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        await factory.PollAsync();
-        return JsonDocument.Parse(text).RootElement.GetProperty("tx_hash").GetString()!;
-    }
-
-    private async Task<string> UnmatchedUsdtAsync(long units)
-    {
-        using (var scope = factory.Services.CreateScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<IOrderPaymentAddress>().GetOrdersAddressAsync("USDT", CancellationToken.None);
-        }
-
-        return await UsdtDepositAsync(units, new() { ["user_id"] = "orders", ["comment"] = "thanks!", ["source_address"] = MoneyOutFactory.Sender });
-    }
-
     private async Task<(PartnerApi Partner, long TelegramUserId)> PartnerWithUsdtAsync(long units, decimal ton = 3m)
     {
         var telegramUserId = TestPartners.NextTelegramUserId();
         var partner = await PartnerApi.CreateAsync(factory, telegramUserId);
         await partner.CreditAsync(ton, $"usdt-wd-{telegramUserId}");
         var address = (await BalanceOfAsync(partner, "USDT")).GetProperty("topup_address").GetString()!;
-        await UsdtDepositAsync(units, new() { ["deposit_address"] = address });
+        await factory.UsdtDepositAsync(units, new() { ["deposit_address"] = address });
         Assert.Equal(units, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
         return (partner, telegramUserId);
     }
@@ -97,8 +72,8 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
     [Fact]
     public async Task An_unmatched_usdt_deposit_is_refunded_in_usdt_minus_the_usdt_fee_and_usdt_dust_is_kept()
     {
-        var refundable = await UnmatchedUsdtAsync(5_000_000);
-        var dust = await UnmatchedUsdtAsync(1_000_000);
+        var refundable = await factory.UnmatchedUsdtAsync(5_000_000);
+        var dust = await factory.UnmatchedUsdtAsync(1_000_000);
 
         factory.ManualClock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(2));
         async Task<long> HotUsdtAsync()
@@ -150,7 +125,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
     [Fact]
     public async Task The_operator_refunds_a_usdt_deposit_in_usdt_at_once()
     {
-        var txHash = await UnmatchedUsdtAsync(2_500_000);
+        var txHash = await factory.UnmatchedUsdtAsync(2_500_000);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
 
@@ -266,7 +241,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
     [Fact]
     public async Task The_database_refuses_a_refund_or_a_hold_in_another_currency_than_the_moneys()
     {
-        var usdtDeposit = await UnmatchedUsdtAsync(3_000_000);
+        var usdtDeposit = await factory.UnmatchedUsdtAsync(3_000_000);
         var tonDeposit = await factory.UnmatchedDepositAsync(2m);
         async Task<string> RefusedAsync(string sql, params object[] parameters) =>
             (await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Db.ExecuteAsync(factory, sql, parameters))).SqlState;
