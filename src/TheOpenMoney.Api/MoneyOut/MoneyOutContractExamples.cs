@@ -9,7 +9,7 @@ public sealed class MoneyOutContractExamples : IContractExamples
 
     public static WithdrawalResponse Awaiting { get; } = new(
         77, "awaiting_confirmation", 1.5m, Nanoton.OfTon(1.5m), 0.01m, Nanoton.OfTon(0.01m), "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29",
-        null, null, At.AddMinutes(10), At, null, null, PaymentCurrencies.Ton);
+        null, null, At.AddMinutes(10), At, null, null);
 
     public static WithdrawalResponse Completed { get; } = Awaiting with
     {

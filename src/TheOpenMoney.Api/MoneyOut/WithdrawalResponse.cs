@@ -26,7 +26,7 @@ public sealed record CreateWithdrawalRequest(decimal? AmountTon, [property: Cont
 /// <param name="CreatedAt">When you asked.</param>
 /// <param name="ConfirmedAt">When Confirm was pressed.</param>
 /// <param name="CompletedAt">When the processor sent it.</param>
-/// <param name="Currency"><c>TON</c> or <c>USDT</c>: the balance it is taken from and what is sent.</param>
+/// <param name="Currency">USDT withdrawals only (left out on TON ones, whose answer is as it always was): <c>USDT</c>, the balance it is taken from and what is sent.</param>
 /// <param name="AmountUsdt">USDT withdrawals only (left out otherwise): what is sent.</param>
 /// <param name="AmountUsdtUnits">USDT withdrawals only: <c>amount_usdt</c> in base units, exact, as a string.</param>
 /// <param name="FeeUsdt">USDT withdrawals only: held with the amount and kept.</param>
@@ -45,7 +45,7 @@ public sealed record WithdrawalResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ConfirmedAt,
     DateTimeOffset? CompletedAt,
-    [property: TextValues(PaymentCurrencies.Ton, PaymentCurrencies.Usdt)] string Currency,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent, TextValues(PaymentCurrencies.Usdt)] string? Currency = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? AmountUsdt = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? AmountUsdtUnits = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? FeeUsdt = null,
@@ -69,7 +69,7 @@ public sealed record WithdrawalResponse(
             withdrawal.CreatedAt,
             withdrawal.ConfirmedAt,
             withdrawal.CompletedAt,
-            withdrawal.Currency,
+            ton ? null : withdrawal.Currency,
             ton ? null : PaymentCurrencies.Coins(withdrawal.Currency, withdrawal.AmountNanoton),
             ton ? null : new BaseUnits(withdrawal.AmountNanoton),
             ton ? null : PaymentCurrencies.Coins(withdrawal.Currency, withdrawal.FeeNanoton),
