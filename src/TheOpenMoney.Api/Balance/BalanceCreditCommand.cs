@@ -3,14 +3,15 @@ using TheOpenMoney.Api.Infrastructure.Cli;
 namespace TheOpenMoney.Api.Balance;
 
 /// <summary>
-/// <c>balance credit --telegram-user-id N --amount-ton X --ref REF [--description TEXT]</c>: an operator
-/// adjustment, applied once per <c>--ref</c> (re-running it changes nothing); prints the balance after.
+/// <c>balance credit --telegram-user-id N (--amount-ton X | --amount-usdt X) --ref REF [--description TEXT]</c>: an
+/// operator adjustment of the TON or the USDT balance, applied once per <c>--ref</c> (re-running it changes nothing);
+/// prints that balance after.
 /// </summary>
 public sealed class BalanceCreditCommand : IOperatorCommand
 {
     public string Verb => "balance credit";
 
-    public string Usage => "balance credit --telegram-user-id N --amount-ton X --ref REF [--description TEXT]";
+    public string Usage => "balance credit --telegram-user-id N (--amount-ton X | --amount-usdt X) --ref REF [--description TEXT]";
 
     public async Task<int> RunAsync(OperatorCommandLine line, IServiceProvider services, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -18,7 +19,10 @@ public sealed class BalanceCreditCommand : IOperatorCommand
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (!line.TryTelegramUserId(out var telegramUserId) || !line.TryTonAmount("amount-ton", out var amountNanoton) || line.Get("ref") is not { } reference)
+        var currency = line.Get("amount-usdt") is null ? PaymentCurrencies.Ton : PaymentCurrencies.Usdt;
+        if (!line.TryTelegramUserId(out var telegramUserId) || line.Get("ref") is not { } reference
+            || (currency == PaymentCurrencies.Usdt && line.Get("amount-ton") is not null)
+            || !line.TryAmount(currency == PaymentCurrencies.Usdt ? "amount-usdt" : "amount-ton", currency, out var amount))
         {
             return OperatorCommandLine.BadUsage;
         }
@@ -38,10 +42,10 @@ public sealed class BalanceCreditCommand : IOperatorCommand
         }
 
         var (applied, balance) = await services.GetRequiredService<BalanceLedger>().AdjustOnceAsync(
-            partnerId.Value, amountNanoton, reference, line.Get("description") ?? $"operator adjustment {reference}", cancellationToken);
+            partnerId.Value, currency, amount, reference, line.Get("description") ?? $"operator adjustment {reference}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await stderr.WriteLineAsync(applied ? "credited" : "already applied (same --ref); nothing changed");
-        await stdout.WriteLineAsync(TonAmount.FromNano(balance).ToString(CultureInfo.InvariantCulture));
+        await stdout.WriteLineAsync(PaymentCurrencies.Coins(currency, balance).ToString(CultureInfo.InvariantCulture));
         return 0;
     }
 }

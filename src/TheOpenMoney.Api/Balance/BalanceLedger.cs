@@ -63,24 +63,29 @@ public sealed class BalanceLedger(AppDbContext db, TimeProvider time)
             time.GetUtcNow());
 
     /// <summary>
-    /// An operator adjustment, applied at most once per <paramref name="operatorRef"/>: the balance
-    /// row is locked first, so checking for the reference and writing cannot race.
+    /// An operator adjustment of the partner's <paramref name="currency"/> balance (<paramref name="amount"/> in its base
+    /// units), applied at most once per <paramref name="operatorRef"/> whatever the currency: the partner's TON row (which
+    /// always exists) is locked first, so checking for the reference and writing cannot race. The balance after, in that currency.
     /// </summary>
-    public async Task<(bool Applied, long Balance)> AdjustOnceAsync(long partnerId, long amountNanoton, string operatorRef, string description, CancellationToken cancellationToken)
+    public async Task<(bool Applied, long Balance)> AdjustOnceAsync(long partnerId, string currency, long amount, string operatorRef, string description, CancellationToken cancellationToken)
     {
         await EnsureAccountAsync(partnerId, cancellationToken);
         await using (var locked = db.Command("SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = 'TON' FOR UPDATE", partnerId))
         {
-            var current = (long)(await locked.ExecuteScalarAsync(cancellationToken))!;
-            await using var exists = db.Command("SELECT 1 FROM balance_ledger WHERE partner_id = $1 AND operator_ref = $2", partnerId, operatorRef);
+            await locked.ExecuteScalarAsync(cancellationToken);
+        }
+
+        await using (var exists = db.Command("SELECT 1 FROM balance_ledger WHERE partner_id = $1 AND operator_ref = $2", partnerId, operatorRef))
+        {
             if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
             {
-                return (false, current);
+                await using var current = db.Command("SELECT coalesce((SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = $2), 0)", partnerId, currency);
+                return (false, (long)(await current.ExecuteScalarAsync(cancellationToken))!);
             }
         }
 
         var balance = await TryApplyAsync(
-            new LedgerChange(partnerId, LedgerEntryType.Adjustment, amountNanoton, Description: description, OperatorRef: operatorRef),
+            new LedgerChange(partnerId, LedgerEntryType.Adjustment, amount, Description: description, OperatorRef: operatorRef, Currency: currency),
             cancellationToken);
         return balance is { } b ? (true, b) : throw new InvalidOperationException("adjustment would make the balance negative");
     }

@@ -139,6 +139,31 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
     }
 
     [Fact]
+    public async Task The_operator_credits_the_usdt_balance_once_per_reference_and_ton_stays()
+    {
+        var (partner, telegramUserId) = await PartnerWithUsdtAsync(1_000_000);
+        async Task<(int Code, string Stdout)> CreditAsync(params string[] amount)
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var code = await OperatorCli.TryParse(
+                ["balance", "credit", "--telegram-user-id", telegramUserId.ToString(CultureInfo.InvariantCulture), .. amount, "--ref", $"usdt-credit-{telegramUserId}"])!
+                .RunAsync(factory.Services, stdout, stderr, CancellationToken.None);
+            return (code, stdout.ToString().Trim());
+        }
+
+        Assert.NotEqual(0, (await CreditAsync("--amount-usdt", "2.5", "--amount-ton", "1")).Code);
+        Assert.NotEqual(0, (await CreditAsync("--amount-usdt", "2.0000001")).Code);
+        Assert.Equal((0, "3.5"), await CreditAsync("--amount-usdt", "2.5"));
+        Assert.Equal((0, "3.5"), await CreditAsync("--amount-usdt", "2.5"));
+        Assert.Equal(3_500_000, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(3m, await partner.BalanceTonAsync());
+        Assert.Equal(1L, await factory.ScalarAsync<long>(
+            "SELECT count(*) FROM balance_ledger WHERE partner_id = $1 AND type = 'adjustment' AND currency = 'USDT' AND amount_nanoton = 2500000", partner.PartnerId));
+        await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
+    }
+
+    [Fact]
     public async Task A_usdt_withdrawal_holds_usdt_sends_usdt_once_confirmed_and_leaves_ton_untouched()
     {
         var (partner, user) = await PartnerWithUsdtAsync(10_000_000);

@@ -137,16 +137,20 @@ public sealed class OperatorCommandLine
     public bool TryTelegramUserId(out long userId) => TryPositive("telegram-user-id", out userId);
 
     /// <summary>A TON amount (≠ 0, at most 9 fraction digits) as nanoTON.</summary>
-    public bool TryTonAmount(string name, out long nanoton)
+    public bool TryTonAmount(string name, out long nanoton) => TryAmount(name, PaymentCurrencies.Ton, out nanoton);
+
+    /// <summary>A non-zero amount of <paramref name="currency"/> (signed, at most its decimals, within <see cref="long"/> base units) in base units.</summary>
+    public bool TryAmount(string name, string currency, out long units)
     {
-        nanoton = 0;
-        if (!decimal.TryParse(Get(name), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ton)
-            || ton == 0 || decimal.Round(ton, 9) != ton)
+        units = 0;
+        var decimals = currency == PaymentCurrencies.Usdt ? Money.Usdt.Decimals : Money.Ton.Decimals;
+        if (!decimal.TryParse(Get(name), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var coins)
+            || coins == 0 || decimal.Round(coins, decimals) != coins || Math.Abs(coins) > 1_000_000_000m)
         {
             return false;
         }
 
-        nanoton = TonAmount.ToNano(ton);
+        units = PaymentCurrencies.Units(currency, coins);
         return true;
     }
 }
