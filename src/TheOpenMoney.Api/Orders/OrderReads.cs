@@ -104,7 +104,10 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
         return new Page<OrderResponse>(items, checked((int)total), query.PageSize(), query.RowsToSkip());
     }
 
-    /// <summary>Counts and sums over the partner's orders created in [from, to); the TON sums count TON orders only (a USDT order's amounts are USDT).</summary>
+    /// <summary>
+    /// Counts and sums over the partner's orders created in [from, to); the TON sums count TON orders only, the USDT sums
+    /// (answered only when the period has a USDT order) USDT orders only: never added together.
+    /// </summary>
     public async Task<OrderStatsResponse> StatsAsync(long partnerId, StatsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -115,7 +118,11 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
                    coalesce(sum(premium_months) FILTER (WHERE status = $4), 0),
                    coalesce(sum(paid_nanoton + late_paid_nanoton) FILTER (WHERE payment_method <> 'balance' AND payment_currency = 'TON'), 0),
                    coalesce(sum(price_nanoton) FILTER (WHERE status = ANY ($5) AND payment_currency = 'TON'), 0),
-                   coalesce(sum(refunded_nanoton) FILTER (WHERE payment_currency = 'TON'), 0)
+                   coalesce(sum(refunded_nanoton) FILTER (WHERE payment_currency = 'TON'), 0),
+                   count(*) FILTER (WHERE payment_currency = 'USDT'),
+                   coalesce(sum(paid_nanoton + late_paid_nanoton) FILTER (WHERE payment_method <> 'balance' AND payment_currency = 'USDT'), 0),
+                   coalesce(sum(price_nanoton) FILTER (WHERE status = ANY ($5) AND payment_currency = 'USDT'), 0),
+                   coalesce(sum(refunded_nanoton) FILTER (WHERE payment_currency = 'USDT'), 0)
               FROM orders
              WHERE partner_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
              GROUP BY status, order_type, payment_method
@@ -129,7 +136,7 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
         var byStatus = EnumText<OrderStatus>.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
         var byType = EnumText<OrderType>.All.ToDictionary(t => t, _ => 0L, StringComparer.Ordinal);
         var byMethod = EnumText<PaymentMethod>.All.ToDictionary(m => m, _ => 0L, StringComparer.Ordinal);
-        long total = 0, stars = 0, months = 0, received = 0, spent = 0, refunded = 0;
+        long total = 0, stars = 0, months = 0, received = 0, spent = 0, refunded = 0, usdtOrders = 0, usdtReceived = 0, usdtSpent = 0, usdtRefunded = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -144,11 +151,24 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
                 received += (long)reader.GetDecimal(6);
                 spent += (long)reader.GetDecimal(7);
                 refunded += (long)reader.GetDecimal(8);
+                usdtOrders += reader.GetInt64(9);
+                usdtReceived += (long)reader.GetDecimal(10);
+                usdtSpent += (long)reader.GetDecimal(11);
+                usdtRefunded += (long)reader.GetDecimal(12);
             }
         }
 
-        return new OrderStatsResponse(
+        var stats = new OrderStatsResponse(
             query.From, query.To, total, byStatus, byType, byMethod, stars, months, TonAmount.FromNano(received), new Nanoton(received), TonAmount.FromNano(spent), new Nanoton(spent), TonAmount.FromNano(refunded), new Nanoton(refunded));
+        return usdtOrders == 0 ? stats : stats with
+        {
+            UsdtReceived = new Amount<Usdt>(usdtReceived).Coins,
+            UsdtReceivedUnits = new BaseUnits(usdtReceived),
+            UsdtSpent = new Amount<Usdt>(usdtSpent).Coins,
+            UsdtSpentUnits = new BaseUnits(usdtSpent),
+            UsdtRefunded = new Amount<Usdt>(usdtRefunded).Coins,
+            UsdtRefundedUnits = new BaseUnits(usdtRefunded),
+        };
     }
 
     private static async Task<Order> SingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -130,6 +130,12 @@ public sealed class OrderService(
 /// <param name="NanotonSpent"><c>ton_spent</c> in nanoTON, exact, as a string.</param>
 /// <param name="TonRefunded">TON refunded to the balance: failed deliveries and short payments of expired or cancelled orders.</param>
 /// <param name="NanotonRefunded"><c>ton_refunded</c> in nanoTON, exact, as a string.</param>
+/// <param name="UsdtReceived">Only when the period has a USDT order (left out otherwise): USDT received on-chain for USDT orders, late payments included. The TON figures never include USDT.</param>
+/// <param name="UsdtReceivedUnits"><c>usdt_received</c> in base units (10⁻⁶ USDT), exact, as a string.</param>
+/// <param name="UsdtSpent">Only with a USDT order in the period: price of the USDT orders that were paid and not failed.</param>
+/// <param name="UsdtSpentUnits"><c>usdt_spent</c> in base units, exact, as a string.</param>
+/// <param name="UsdtRefunded">Only with a USDT order in the period: USDT refunded to the USDT balance.</param>
+/// <param name="UsdtRefundedUnits"><c>usdt_refunded</c> in base units, exact, as a string.</param>
 public sealed record OrderStatsResponse(
     DateTimeOffset? From,
     DateTimeOffset? To,
@@ -144,4 +150,10 @@ public sealed record OrderStatsResponse(
     decimal TonSpent,
     Nanoton NanotonSpent,
     decimal TonRefunded,
-    Nanoton NanotonRefunded);
+    Nanoton NanotonRefunded,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtReceived = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtReceivedUnits = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtSpent = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtSpentUnits = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtRefunded = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtRefundedUnits = null);

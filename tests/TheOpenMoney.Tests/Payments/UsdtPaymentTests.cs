@@ -106,6 +106,32 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
     }
 
     [Fact]
+    public async Task Stats_sum_each_currency_apart_and_say_nothing_of_usdt_without_a_usdt_order()
+    {
+        var tonOnly = await NewPartnerAsync();
+        await CreateAsync(tonOnly, "TON");
+        var tonStats = await (await tonOnly.Client.GetAsync("/api/v1/orders/stats/summary")).AssertOkAsync();
+        Assert.False(tonStats.TryGetProperty("usdt_received", out _));
+        Assert.False(tonStats.TryGetProperty("usdt_spent_units", out _));
+
+        var partner = await NewPartnerAsync();
+        var ton = await CreateAsync(partner, "TON");
+        var usdt = await CreateAsync(partner, "USDT");
+        factory.Processor.InjectDeposit(new DepositInjection { UserId = "orders", Amount = Units(ton, "price_nanoton"), Comment = ton.GetProperty("payment_memo").GetString() });
+        Usdt(Units(usdt, "price_usdt_units"), usdt.GetProperty("payment_memo").GetString());
+        await factory.PollAsync();
+
+        var stats = await (await partner.Client.GetAsync("/api/v1/orders/stats/summary")).AssertOkAsync();
+        Assert.Equal(2, stats.GetProperty("total_orders").GetInt64());
+        Assert.Equal(ton.GetProperty("price_nanoton").GetString(), stats.GetProperty("nanoton_received").GetString());
+        Assert.Equal(ton.GetProperty("price_nanoton").GetString(), stats.GetProperty("nanoton_spent").GetString());
+        Assert.Equal(Units(usdt, "price_usdt_units"), Units(stats, "usdt_spent_units"));
+        Assert.Equal(Units(usdt, "price_usdt_units"), Units(stats, "usdt_received_units"));
+        Assert.Equal(stats.GetProperty("usdt_spent").GetDecimal(), usdt.GetProperty("price_usdt").GetDecimal());
+        Assert.Equal("0", stats.GetProperty("usdt_refunded_units").GetString());
+    }
+
+    [Fact]
     public async Task A_usdt_deposit_pushed_by_the_webhook_pays_the_order_once()
     {
         var partner = await NewPartnerAsync();
