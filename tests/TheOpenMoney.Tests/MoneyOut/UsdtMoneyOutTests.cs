@@ -288,3 +288,53 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
         await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
     }
 }
+
+/// <summary>
+/// USDT turned off (<c>Payments:UsdtMaster</c> empty) with USDT money still on the books: a USDT withdrawal cannot be
+/// asked for (422), and one already queued fails without the processor ever being asked (the hold comes back), so the
+/// engine never stalls on a currency it no longer names.
+/// </summary>
+public sealed class UsdtTurnedOffMoneyOutTests(UsdtTurnedOffMoneyOutTests.Factory factory) : IClassFixture<UsdtTurnedOffMoneyOutTests.Factory>
+{
+    public sealed class Factory : MoneyOutFactory
+    {
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            base.Configure(settings);
+            settings["Payments:UsdtMaster"] = "";
+        }
+    }
+
+    [Fact]
+    public async Task A_queued_usdt_withdrawal_fails_unsent_with_the_hold_back_and_a_new_one_is_422()
+    {
+        var partner = await PartnerApi.CreateAsync(factory);
+        await partner.CreditAsync(1m, "usdt-off-ton");
+        await Db.ExecuteAsync(factory, "SELECT ledger_apply($1, 'adjustment', 5000000, NULL, NULL, 'usdt-off', 'left from before', now(), NULL, NULL, 'USDT')", partner.PartnerId);
+        var id = await Db.ScalarAsync(
+            factory,
+            """
+            INSERT INTO withdrawals (kind, partner_id, status, amount_nanoton, fee_nanoton, destination, query_id, confirm_salt, confirm_by,
+                                     created_at, updated_at, confirmed_at, next_check_at, livemode, currency)
+            VALUES ('partner', $1, 'pending', 2000000, 300000, 'UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29', 'wd-usdt-off', '\x00'::bytea, $2 + interval '1 hour',
+                    $2, $2, $2, $2, true, 'USDT')
+            RETURNING id
+            """,
+            partner.PartnerId,
+            factory.ManualClock.GetUtcNow() - TimeSpan.FromSeconds(1));
+        await Db.ExecuteAsync(factory, "SELECT ledger_apply($1, 'withdrawal', -2300000, NULL, NULL, NULL, 'hold', now(), NULL, $2, 'USDT')", partner.PartnerId, id);
+
+        var refused = await (await partner.Client.PostAsync("/api/v1/balance/withdrawals", new StringContent(
+            """{"amount_usdt": 1, "destination": "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29"}""", Encoding.UTF8, "application/json")))
+            .AssertErrorAsync(422, ErrorCodes.ValidationError);
+        Assert.Contains("USDT is not offered", refused.GetProperty("error_message").GetString(), StringComparison.Ordinal);
+
+        await factory.EngineAsync();
+
+        Assert.Equal("failed", await factory.ScalarAsync<string>("SELECT status FROM withdrawals WHERE id = $1", id));
+        Assert.DoesNotContain(await factory.ProcessorWithdrawalsAsync(), w => w.GetProperty("query_id").GetString() == "wd-usdt-off");
+        Assert.Equal(5_000_000, await Db.ScalarAsync(factory, "SELECT balance_nanoton FROM partner_balances WHERE partner_id = $1 AND currency = 'USDT'", partner.PartnerId));
+        Assert.Equal(1m, await partner.BalanceTonAsync());
+        await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
+    }
+}
