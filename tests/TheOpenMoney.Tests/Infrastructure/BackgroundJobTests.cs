@@ -66,10 +66,12 @@ public sealed class BackgroundJobTests
 
         await Eventually.WaitAsync(() => Task.FromResult(host.Registry.Get<ProbeJob>().LastSuccessAt), at => at is not null, "the fourth run succeeding");
         var seen = runs.Snapshot();
-        // Waits of at least half of 100, 200 and 400 ms (the jitter takes off at most half).
-        Assert.True(seen[1].At - seen[0].At >= TimeSpan.FromMilliseconds(50), $"first wait {(seen[1].At - seen[0].At).TotalMilliseconds} ms");
-        Assert.True(seen[2].At - seen[1].At >= TimeSpan.FromMilliseconds(100), $"second wait {(seen[2].At - seen[1].At).TotalMilliseconds} ms");
-        Assert.True(seen[3].At - seen[2].At >= TimeSpan.FromMilliseconds(200), $"third wait {(seen[3].At - seen[2].At).TotalMilliseconds} ms");
+        // Waits of at least half of 100, 200 and 400 ms (the jitter takes off at most half), less 5 ms: the runs' times are
+        // read from the wall clock while the waits are timers that count whole milliseconds (a 50 ms wait was once 48.8 ms here).
+        var clock = TimeSpan.FromMilliseconds(5);
+        Assert.True(seen[1].At - seen[0].At >= TimeSpan.FromMilliseconds(50) - clock, $"first wait {(seen[1].At - seen[0].At).TotalMilliseconds} ms");
+        Assert.True(seen[2].At - seen[1].At >= TimeSpan.FromMilliseconds(100) - clock, $"second wait {(seen[2].At - seen[1].At).TotalMilliseconds} ms");
+        Assert.True(seen[3].At - seen[2].At >= TimeSpan.FromMilliseconds(200) - clock, $"third wait {(seen[3].At - seen[2].At).TotalMilliseconds} ms");
         var recovered = host.Registry.Get<ProbeJob>();
         Assert.False(recovered.IsFailing);
         Assert.Null(recovered.CurrentFailureKind);

@@ -395,9 +395,10 @@ public sealed class BotPollingTests(BotFactory factory) : IClassFixture<BotFacto
     }
 
     /// <summary>
-    /// The second call came at least <paramref name="atLeast"/> after the first, less 2 ms: the times are the fake server's
-    /// wall clock when each request arrived, not the client's timer, and a 50 ms backoff was once seen as 49.8 ms there.
+    /// The second call came at least <paramref name="atLeast"/> after the first, less 5 ms: the times are the fake server's
+    /// wall clock when each request arrived, while the backoff is a timer counting whole milliseconds (a 50 ms backoff was
+    /// once seen as 49.8 ms there, and a job's 50 ms wait as 48.8 ms).
     /// </summary>
     private static void AssertGap(FakeBotApi.BotCall first, FakeBotApi.BotCall next, TimeSpan atLeast) =>
-        Assert.True(next.At - first.At >= atLeast - TimeSpan.FromMilliseconds(2), $"{next.Method} again after {(next.At - first.At).TotalMilliseconds} ms");
+        Assert.True(next.At - first.At >= atLeast - TimeSpan.FromMilliseconds(5), $"{next.Method} again after {(next.At - first.At).TotalMilliseconds} ms");
 }
