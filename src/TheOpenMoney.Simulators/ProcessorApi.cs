@@ -111,13 +111,6 @@ internal static class ProcessorApi
         return userId.Length > 0 ? userId : throw new SimulatorInputException("need to provide user ID");
     }
 
-
-    private static BigInteger Jetton(ProcessorState state, string address, string currency)
-    {
-        ValidateAddress(state, address, "account");
-        return state.GetUnsweptBalance(address, currency);
-    }
-
     /// <summary>bicycle's validateAddress: user-friendly form, right network, basechain.</summary>
     private static TonAddressInfo ValidateAddress(ProcessorState state, string? address, string what)
     {
@@ -417,33 +410,10 @@ internal static class ProcessorApi
         var currency = Query(context, "currency");
         state.RequireCurrency(currency);
         var address = Query(context, "address");
-        if (currency != ProcessorCurrencies.Ton)
-        {
-            // A jetton: what an address still holds of it, or what the hot wallet holds (swept in, minus sent) and has queued to send.
-            if (address.Length != 0)
-            {
-                await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
-                {
-                    ["balance"] = Json.Format(Jetton(state, address, currency)),
-                    ["status"] = "active",
-                });
-                return;
-            }
-
-            var hotJetton = state.GetHotJetton(currency);
-            await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
-            {
-                ["balance"] = Json.Format(hotJetton.Balance),
-                ["status"] = "active",
-                ["total_processing_amount"] = Json.Format(hotJetton.Processing),
-                ["total_pending_amount"] = Json.Format(hotJetton.Pending),
-            });
-            return;
-        }
-
         if (address.Length == 0)
         {
-            var hot = state.GetHotWallet();
+            // The hot wallet's holding of the currency (TON, or a jetton: swept in, minus sent) and what it has queued to send.
+            var hot = state.GetHotWallet(currency);
             await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
             {
                 ["balance"] = Json.Format(hot.Balance),
@@ -455,8 +425,8 @@ internal static class ProcessorApi
         }
 
         ValidateAddress(state, address, "account");
-        // A deposit address holds what was not swept to the hot wallet yet (Simulator:SweepDelaySeconds).
-        var balance = state.GetUnsweptBalance(address);
+        // A deposit address holds of its currency what was not swept to the hot wallet yet (Simulator:SweepDelaySeconds).
+        var balance = state.GetUnsweptBalance(address, currency);
         await Json.WriteAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["balance"] = Json.Format(balance),

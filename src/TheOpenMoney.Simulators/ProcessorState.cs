@@ -470,18 +470,20 @@ public sealed partial class ProcessorState
         }
     }
 
-    /// <summary>The hot wallet: its balance (still including what is queued to leave) and the queued totals.</summary>
-    public (BigInteger Balance, BigInteger Pending, BigInteger Processing) GetHotWallet()
+    /// <summary>
+    /// The hot wallet's holding of <paramref name="currency"/> (still including what is queued to leave) and the totals
+    /// of it queued: TON, or a jetton (every visible deposit of it that has been swept, minus what was sent of it).
+    /// </summary>
+    public (BigInteger Balance, BigInteger Pending, BigInteger Processing) GetHotWallet(string currency = ProcessorCurrencies.Ton)
     {
         lock (_gate)
         {
             AdvanceWithdrawals();
-            var (pending, processing) = _withdrawals.Queued();
-            return (HotWalletBalance(), pending, processing);
+            var (pending, processing) = _withdrawals.Queued(currency);
+            return (HotHolding(currency), pending, processing);
         }
     }
 
-    /// <summary>What a deposit address still holds (deposits not swept yet), or null when the simulator did not generate it.</summary>
     /// <summary>
     /// What a deposit address holds of <paramref name="currency"/>: received and not swept yet; zero for an address the
     /// simulator did not generate or that receives another currency.
@@ -496,23 +498,10 @@ public sealed partial class ProcessorState
         }
     }
 
-    /// <summary>
-    /// The hot wallet's holding of a jetton — every visible deposit of it that has been swept, minus what was sent of
-    /// it — and the totals of it queued to leave.
-    /// </summary>
-    public (BigInteger Balance, BigInteger Pending, BigInteger Processing) GetHotJetton(string currency)
-    {
-        lock (_gate)
-        {
-            AdvanceWithdrawals();
-            var (pending, processing) = _withdrawals.Queued(currency);
-            return (SweptJetton(currency), pending, processing);
-        }
-    }
-
-    /// <summary>Under the lock: a jetton swept into the hot wallet, minus what was sent of it.</summary>
-    private BigInteger SweptJetton(string currency) =>
-        _deposits.SumSwept(currency, _lag.VisibleUntil() - _withdrawals.SweepDelaySeconds) - _withdrawals.Sent(currency);
+    /// <summary>Under the lock: what the hot wallet holds of <paramref name="currency"/> before anything more is sent.</summary>
+    private BigInteger HotHolding(string currency) => currency == ProcessorCurrencies.Ton
+        ? HotWalletBalance()
+        : _deposits.SumSwept(currency, _lag.VisibleUntil() - _withdrawals.SweepDelaySeconds) - _withdrawals.Sent(currency);
 
     /// <summary>Test controls of withdrawals: hold them where they are, plan the next ones to fail, delay the answer to a send, change the sweep delay.</summary>
     public void ControlWithdrawals(bool? hold, int? failNext, TimeSpan? answerDelay, long? sweepDelaySeconds, TimeSpan? acceptDelay = null)
@@ -553,7 +542,7 @@ public sealed partial class ProcessorState
     /// <summary>Under the lock: moves the withdrawals as far as the clock, the sync and the hot wallet allow.</summary>
     private void AdvanceWithdrawals()
     {
-        if (_withdrawals.Advance(_lag.NowUnixSeconds, _lag.Status().IsSynced, currency => currency == ProcessorCurrencies.Ton ? HotWalletBalance() : SweptJetton(currency)))
+        if (_withdrawals.Advance(_lag.NowUnixSeconds, _lag.Status().IsSynced, HotHolding))
         {
             _changes++;
         }
