@@ -83,35 +83,41 @@ public class MoneyOutFactory : PaymentsFactory
     /// <summary>A deposit to the orders address from <paramref name="source"/> with a comment that is no memo: applied as unmatched.</summary>
     public async Task<string> UnmatchedDepositAsync(decimal ton, string? source = Sender, string comment = "thanks!")
     {
-        // The orders address exists once anything asked for it (the first order, or the poller's first run).
-        using (var scope = Services.CreateScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<IOrderPaymentAddress>().GetOrdersAddressAsync(CancellationToken.None);
-        }
-
-        var body = new Dictionary<string, object?>
-        {
-            ["user_id"] = "orders",
-            ["amount"] = TonAmount.ToNano(ton).ToString(CultureInfo.InvariantCulture),
-            ["comment"] = comment,
-            ["time"] = ManualClock.GetUtcNow().ToUnixTimeSeconds() - 1,
-        };
+        await EnsureOrdersAddressAsync("TON");
+        var body = new Dictionary<string, object?> { ["user_id"] = "orders", ["comment"] = comment };
         if (source is not null)
         {
             body["source_address"] = source;
         }
 
-        var response = await Sim.PostAsJsonAsync("/_sim/deposits", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        await PollAsync();
-        return JsonDocument.Parse(text).RootElement.GetProperty("tx_hash").GetString()!;
+        return await DepositAndPollAsync("TON", TonAmount.ToNano(ton), body);
     }
 
     /// <summary>A USDT deposit of <paramref name="units"/> injected into the simulator and read by one poll; its tx_hash.</summary>
-    public async Task<string> UsdtDepositAsync(long units, Dictionary<string, object?> target)
+    public Task<string> UsdtDepositAsync(long units, Dictionary<string, object?> target) => DepositAndPollAsync("USDT", units, target);
+
+    /// <summary>A USDT deposit of <paramref name="units"/> to the USDT orders address from <see cref="Sender"/> with no memo: applied as unmatched.</summary>
+    public async Task<string> UnmatchedUsdtAsync(long units)
     {
-        target["currency"] = "USDT";
+        await EnsureOrdersAddressAsync("USDT");
+        return await UsdtDepositAsync(units, new() { ["user_id"] = "orders", ["comment"] = "thanks!", ["source_address"] = Sender });
+    }
+
+    /// <summary>The orders address of <paramref name="currency"/> exists once anything asked for it (the first order, or the poller's first run).</summary>
+    private async Task EnsureOrdersAddressAsync(string currency)
+    {
+        using var scope = Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<IOrderPaymentAddress>().GetOrdersAddressAsync(currency, CancellationToken.None);
+    }
+
+    /// <summary>A deposit of <paramref name="units"/> of <paramref name="currency"/> to <paramref name="target"/> (user_id or deposit_address, and the rest), dated a second ago, read by one poll; its tx_hash.</summary>
+    private async Task<string> DepositAndPollAsync(string currency, long units, Dictionary<string, object?> target)
+    {
+        if (currency != "TON")
+        {
+            target["currency"] = currency;
+        }
+
         target["amount"] = units.ToString(CultureInfo.InvariantCulture);
         target["time"] = ManualClock.GetUtcNow().ToUnixTimeSeconds() - 1;
         var response = await Sim.PostAsJsonAsync("/_sim/deposits", target);
@@ -119,17 +125,6 @@ public class MoneyOutFactory : PaymentsFactory
         Assert.True(response.IsSuccessStatusCode, text);
         await PollAsync();
         return JsonDocument.Parse(text).RootElement.GetProperty("tx_hash").GetString()!;
-    }
-
-    /// <summary>A USDT deposit of <paramref name="units"/> to the USDT orders address from <see cref="Sender"/> with no memo: applied as unmatched.</summary>
-    public async Task<string> UnmatchedUsdtAsync(long units)
-    {
-        using (var scope = Services.CreateScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<IOrderPaymentAddress>().GetOrdersAddressAsync("USDT", CancellationToken.None);
-        }
-
-        return await UsdtDepositAsync(units, new() { ["user_id"] = "orders", ["comment"] = "thanks!", ["source_address"] = Sender });
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)

@@ -32,20 +32,16 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
 
     private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
 
-    private static long Units(JsonElement element, string name) => long.Parse(element.GetProperty(name).GetString()!, CultureInfo.InvariantCulture);
 
-    private static async Task<JsonElement> BalanceOfAsync(PartnerApi partner, string currency) =>
-        (await (await partner.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balances").EnumerateArray()
-        .Single(b => b.GetProperty("currency").GetString() == currency);
 
     private async Task<(PartnerApi Partner, long TelegramUserId)> PartnerWithUsdtAsync(long units, decimal ton = 3m)
     {
         var telegramUserId = TestPartners.NextTelegramUserId();
         var partner = await PartnerApi.CreateAsync(factory, telegramUserId);
         await partner.CreditAsync(ton, $"usdt-wd-{telegramUserId}");
-        var address = (await BalanceOfAsync(partner, "USDT")).GetProperty("topup_address").GetString()!;
+        var address = (await partner.BalanceInAsync("USDT")).GetProperty("topup_address").GetString()!;
         await factory.UsdtDepositAsync(units, new() { ["deposit_address"] = address });
-        Assert.Equal(units, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(units, (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         return (partner, telegramUserId);
     }
 
@@ -156,7 +152,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
         Assert.NotEqual(0, (await CreditAsync("--amount-usdt", "2.0000001")).Code);
         Assert.Equal((0, "3.5"), await CreditAsync("--amount-usdt", "2.5"));
         Assert.Equal((0, "3.5"), await CreditAsync("--amount-usdt", "2.5"));
-        Assert.Equal(3_500_000, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(3_500_000, (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         Assert.Equal(3m, await partner.BalanceTonAsync());
         Assert.Equal(1L, await factory.ScalarAsync<long>(
             "SELECT count(*) FROM balance_ledger WHERE partner_id = $1 AND type = 'adjustment' AND currency = 'USDT' AND amount_nanoton = 2500000", partner.PartnerId));
@@ -176,7 +172,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
         Assert.Equal("4500000", asked.GetProperty("amount_usdt_units").GetString());
         Assert.Equal("300000", asked.GetProperty("fee_usdt_units").GetString());
         Assert.Equal("0", asked.GetProperty("amount_nanoton").GetString());
-        Assert.Equal(5_200_000, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(5_200_000, (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         Assert.Equal(3m, await partner.BalanceTonAsync());
 
         var question = await ConfirmAsync(user, id);
@@ -191,7 +187,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
         var done = await (await partner.Client.GetAsync($"/api/v1/balance/withdrawals/{id}")).AssertOkAsync();
         Assert.Equal("completed", done.GetProperty("status").GetString());
         Assert.Equal(sent.GetProperty("tx_hash").GetString(), done.GetProperty("tx_hash").GetString());
-        Assert.Equal(5_200_000, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(5_200_000, (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         Assert.Equal(3m, await partner.BalanceTonAsync());
         Assert.Equal(1L, await factory.ScalarAsync<long>(
             "SELECT count(*) FROM balance_ledger WHERE partner_id = $1 AND type = 'withdrawal' AND currency = 'USDT' AND amount_nanoton = -4800000", partner.PartnerId));
@@ -221,7 +217,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
         // A TON withdrawal's answer is as it always was: no currency, no USDT fields.
         Assert.False(ton.TryGetProperty("currency", out _));
         Assert.False(ton.TryGetProperty("amount_usdt", out _));
-        Assert.Equal(17_700_000, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(17_700_000, (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
 
         await ConfirmAsync(user, failing);
         await factory.ControlWithdrawalsAsync(new { fail_next = 1 });
@@ -229,7 +225,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
         await factory.EngineAsync();
 
         Assert.Equal("failed", await factory.ScalarAsync<string>("SELECT status FROM withdrawals WHERE id = $1", failing));
-        Assert.Equal(30_000_000, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(30_000_000, (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         Assert.Equal(1L, await factory.ScalarAsync<long>(
             "SELECT count(*) FROM balance_ledger WHERE withdrawal_id = $1 AND type = 'withdrawal_reversal' AND currency = 'USDT' AND amount_nanoton = 12300000", failing));
         await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
@@ -259,7 +255,7 @@ public sealed class UsdtMoneyOutTests(UsdtMoneyOutTests.Factory factory) : IClas
 
         Assert.InRange((int)response.StatusCode, 400, 499);
         await response.AssertErrorAsync((int)response.StatusCode, ErrorCodes.ForStatus((int)response.StatusCode));
-        Assert.Equal(5_000_000, Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(5_000_000, (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         Assert.Equal(3m, await partner.BalanceTonAsync());
         Assert.Equal(0L, await factory.ScalarAsync<long>("SELECT count(*) FROM withdrawals WHERE partner_id = $1", partner.PartnerId));
     }

@@ -25,11 +25,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
     private static async Task<JsonElement> GetOrderAsync(PartnerApi partner, long id) =>
         await (await partner.Client.GetAsync($"/api/v1/orders/{id}")).AssertOkAsync();
 
-    private static async Task<JsonElement> BalanceOfAsync(PartnerApi partner, string currency) =>
-        (await (await partner.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balances").EnumerateArray()
-        .Single(b => b.GetProperty("currency").GetString() == currency);
 
-    private static long Units(JsonElement element, string name) => long.Parse(element.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 
     private DepositRecord Usdt(long units, string? comment, string userId = "orders", string? address = null) =>
         factory.Processor.InjectDeposit(new DepositInjection
@@ -65,7 +61,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         var priceUsd = order.GetProperty("price_usd").GetDecimal();
         var priceUsdt = order.GetProperty("price_usdt").GetDecimal();
         Assert.Equal(decimal.Ceiling(priceUsd * 100m) / 100m, priceUsdt);
-        Assert.Equal((long)(priceUsdt * 1_000_000m), Units(order, "price_usdt_units"));
+        Assert.Equal((long)(priceUsdt * 1_000_000m), order.UnitsOf("price_usdt_units"));
         Assert.Equal(ton.GetProperty("price_ton").GetDecimal(), order.GetProperty("price_ton").GetDecimal());
         Assert.Equal("0", order.GetProperty("paid_usdt_units").GetString());
         Assert.Equal(0m, order.GetProperty("paid_ton").GetDecimal());
@@ -73,7 +69,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         Assert.NotEqual(ton.GetProperty("payment_address").GetString(), address);
         Assert.Contains((address, ProcessorCurrencies.Usdt), factory.Processor.GetAddressesWithCurrency("orders"));
         Assert.Equal(
-            $"ton://transfer/{address}?jetton={Master}&amount={Units(order, "price_usdt_units")}&text={order.GetProperty("payment_memo").GetString()}",
+            $"ton://transfer/{address}?jetton={Master}&amount={order.UnitsOf("price_usdt_units")}&text={order.GetProperty("payment_memo").GetString()}",
             order.GetProperty("payment_link").GetString());
         Assert.Equal(JsonValueKind.Null, order.GetProperty("payment_request").ValueKind);
         // A TON order carries none of the USDT fields: its answer is what it always was.
@@ -91,7 +87,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         var order = await CreateAsync(partner, "USDT");
         var id = order.GetProperty("id").GetInt64();
 
-        var deposit = Usdt(Units(order, "price_usdt_units"), order.GetProperty("payment_memo").GetString());
+        var deposit = Usdt(order.UnitsOf("price_usdt_units"), order.GetProperty("payment_memo").GetString());
         await factory.PollAsync();
 
         var paid = await GetOrderAsync(partner, id);
@@ -117,16 +113,16 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         var partner = await NewPartnerAsync();
         var ton = await CreateAsync(partner, "TON");
         var usdt = await CreateAsync(partner, "USDT");
-        factory.Processor.InjectDeposit(new DepositInjection { UserId = "orders", Amount = Units(ton, "price_nanoton"), Comment = ton.GetProperty("payment_memo").GetString() });
-        Usdt(Units(usdt, "price_usdt_units"), usdt.GetProperty("payment_memo").GetString());
+        factory.Processor.InjectDeposit(new DepositInjection { UserId = "orders", Amount = ton.UnitsOf("price_nanoton"), Comment = ton.GetProperty("payment_memo").GetString() });
+        Usdt(usdt.UnitsOf("price_usdt_units"), usdt.GetProperty("payment_memo").GetString());
         await factory.PollAsync();
 
         var stats = await (await partner.Client.GetAsync("/api/v1/orders/stats/summary")).AssertOkAsync();
         Assert.Equal(2, stats.GetProperty("total_orders").GetInt64());
         Assert.Equal(ton.GetProperty("price_nanoton").GetString(), stats.GetProperty("nanoton_received").GetString());
         Assert.Equal(ton.GetProperty("price_nanoton").GetString(), stats.GetProperty("nanoton_spent").GetString());
-        Assert.Equal(Units(usdt, "price_usdt_units"), Units(stats, "usdt_spent_units"));
-        Assert.Equal(Units(usdt, "price_usdt_units"), Units(stats, "usdt_received_units"));
+        Assert.Equal(usdt.UnitsOf("price_usdt_units"), stats.UnitsOf("usdt_spent_units"));
+        Assert.Equal(usdt.UnitsOf("price_usdt_units"), stats.UnitsOf("usdt_received_units"));
         Assert.Equal(stats.GetProperty("usdt_spent").GetDecimal(), usdt.GetProperty("price_usdt").GetDecimal());
         Assert.Equal("0", stats.GetProperty("usdt_refunded_units").GetString());
     }
@@ -136,7 +132,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
     {
         var partner = await NewPartnerAsync();
         var order = await CreateAsync(partner, "USDT", quantity: 250);
-        var deposit = Usdt(Units(order, "price_usdt_units"), order.GetProperty("payment_memo").GetString());
+        var deposit = Usdt(order.UnitsOf("price_usdt_units"), order.GetProperty("payment_memo").GetString());
 
         var pushed = await PushAsync(deposit);
         var again = await PushAsync(deposit);
@@ -156,7 +152,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         var shortOrder = await CreateAsync(partner, "USDT");
         var overOrder = await CreateAsync(partner, "USDT");
         var lateOrder = await CreateAsync(partner, "USDT");
-        var price = Units(shortOrder, "price_usdt_units");
+        var price = shortOrder.UnitsOf("price_usdt_units");
 
         Usdt(price - 10_000, shortOrder.GetProperty("payment_memo").GetString());
         Usdt(price + 2_500_000, overOrder.GetProperty("payment_memo").GetString());
@@ -168,8 +164,8 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         Assert.Equal((price - 10_000).ToString(System.Globalization.CultureInfo.InvariantCulture), cancelled.GetProperty("refunded_usdt_units").GetString());
         Assert.Equal("paid", (await GetOrderAsync(partner, overOrder.GetProperty("id").GetInt64())).GetProperty("status").GetString());
         Assert.Equal("3000000", (await GetOrderAsync(partner, lateOrder.GetProperty("id").GetInt64())).GetProperty("late_paid_usdt_units").GetString());
-        var usdt = await BalanceOfAsync(partner, "USDT");
-        Assert.Equal(price - 10_000 + 2_500_000 + 3_000_000, Units(usdt, "amount_units"));
+        var usdt = await partner.BalanceInAsync("USDT");
+        Assert.Equal(price - 10_000 + 2_500_000 + 3_000_000, usdt.UnitsOf("amount_units"));
         Assert.Equal(0m, await partner.BalanceTonAsync());
         var ledger = await (await partner.Client.GetAsync("/api/v1/balance/transactions?currency=USDT")).AssertOkAsync();
         Assert.Equal(["underpayment", "overpayment", "late_payment"], ledger.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("type").GetString()!).Order().Reverse().ToArray());
@@ -186,8 +182,8 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
     {
         var partner = await NewPartnerAsync();
         await partner.CreditAsync(5m, "usdt-test-ton");
-        var topup = (await BalanceOfAsync(partner, "USDT")).GetProperty("topup_address").GetString()!;
-        Assert.NotEqual((await BalanceOfAsync(partner, "TON")).GetProperty("topup_address").GetString(), topup);
+        var topup = (await partner.BalanceInAsync("USDT")).GetProperty("topup_address").GetString()!;
+        Assert.NotEqual((await partner.BalanceInAsync("TON")).GetProperty("topup_address").GetString(), topup);
         Assert.Equal(409, (int)(await partner.PostJsonAsync(
             "/api/v1/orders/stars", """{"recipient_username":"pandus","quantity":100,"payment_method":"balance","payment_currency":"USDT"}""")).StatusCode);
 
@@ -196,7 +192,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         var order = await CreateAsync(partner, "USDT", method: "balance");
 
         Assert.Equal("paid", order.GetProperty("status").GetString());
-        Assert.Equal(50_000_000 - Units(order, "price_usdt_units"), Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(50_000_000 - order.UnitsOf("price_usdt_units"), (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         Assert.Equal(5m, await partner.BalanceTonAsync());
         await Db.AssertBalanceMatchesLedgerAsync(factory, partner.PartnerId);
     }
@@ -209,7 +205,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         var usdtOrder = await CreateAsync(partner, "USDT");
 
         // USDT as large as the TON price in nanoTON (1,500 USDT would be "1.5 TON" read the wrong way).
-        var usdt = Usdt(Units(tonOrder, "price_nanoton"), tonOrder.GetProperty("payment_memo").GetString());
+        var usdt = Usdt(tonOrder.UnitsOf("price_nanoton"), tonOrder.GetProperty("payment_memo").GetString());
         var pushed = await PushAsync(usdt);
         var ton = await factory.DepositAsync(100m, usdtOrder.GetProperty("payment_memo").GetString());
         await factory.PollAsync();
@@ -219,7 +215,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         var usdtAfter = await GetOrderAsync(partner, usdtOrder.GetProperty("id").GetInt64());
         Assert.Equal("pending_payment", usdtAfter.GetProperty("status").GetString());
         Assert.Equal("0", usdtAfter.GetProperty("paid_usdt_units").GetString());
-        Assert.Equal(Units(tonOrder, "price_nanoton"), Units(await BalanceOfAsync(partner, "USDT"), "amount_units"));
+        Assert.Equal(tonOrder.UnitsOf("price_nanoton"), (await partner.BalanceInAsync("USDT")).UnitsOf("amount_units"));
         Assert.Equal(100m, await partner.BalanceTonAsync());
         Assert.Equal(0, await Db.ScalarAsync(factory, "SELECT late_paid_nanoton + paid_nanoton FROM orders WHERE id = $1", tonOrder.GetProperty("id").GetInt64()));
         Assert.Equal(1, await Db.ScalarAsync(factory, "SELECT count(*) FROM balance_ledger WHERE tx_hash = $1 AND currency = 'TON' AND type = 'late_payment'", ton));
@@ -258,8 +254,8 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         {
             var partner = await NewPartnerAsync();
             partners.Add(partner);
-            topups.Add(("TON", (await BalanceOfAsync(partner, "TON")).GetProperty("topup_address").GetString()!));
-            topups.Add(("USDT", (await BalanceOfAsync(partner, "USDT")).GetProperty("topup_address").GetString()!));
+            topups.Add(("TON", (await partner.BalanceInAsync("TON")).GetProperty("topup_address").GetString()!));
+            topups.Add(("USDT", (await partner.BalanceInAsync("USDT")).GetProperty("topup_address").GetString()!));
         }
 
         var orders = new List<(string Currency, string Memo, long Price)>();
@@ -267,7 +263,7 @@ public sealed class UsdtPaymentTests(UsdtPaymentTests.Factory factory) : IClassF
         {
             var currency = random.Next(2) == 0 ? "TON" : "USDT";
             var order = await CreateAsync(partners[random.Next(partners.Count)], currency, quantity: random.Next(50, 2000));
-            orders.Add((currency, order.GetProperty("payment_memo").GetString()!, Units(order, currency == "TON" ? "price_nanoton" : "price_usdt_units")));
+            orders.Add((currency, order.GetProperty("payment_memo").GetString()!, order.UnitsOf(currency == "TON" ? "price_nanoton" : "price_usdt_units")));
         }
 
         for (var i = 0; i < 90; i++)

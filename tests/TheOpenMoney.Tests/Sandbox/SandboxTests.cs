@@ -330,9 +330,7 @@ public sealed class SandboxTests(SandboxTests.Factory factory) : IClassFixture<S
         var (_, test) = await PartnerInBothModesAsync();
         var processorWrites = ProcessorWriteCount();
         await (await PostAsync(test, "/api/v1/sandbox/balance/topup", """{"amount_usdt": 10}""")).AssertOkAsync();
-        async Task<long> UsdtUnitsAsync() => long.Parse(
-            (await (await test.Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balances").EnumerateArray()
-            .Single(b => b.GetProperty("currency").GetString() == "USDT").GetProperty("amount_units").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        async Task<long> UsdtUnitsAsync() => (await test.BalanceInAsync("USDT")).UnitsOf("amount_units");
         const string Destination = "UQBFJTkJ5hZdH7i6rWQTnm43zn6h2dPBV9lFZ2e98WvWAP29";
 
         var asked = await (await PostAsync(test, "/api/v1/balance/withdrawals", $$"""{"amount_usdt": 2, "destination": "{{Destination}}"}""")).AssertOkAsync();

@@ -125,6 +125,10 @@ public static class EnvelopeExtensions
         return root;
     }
 
+    /// <summary>An exact base-unit twin (a string of digits, such as <c>amount_units</c> or <c>price_usdt_units</c>) as a number.</summary>
+    public static long UnitsOf(this JsonElement element, string name) =>
+        long.Parse(element.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Asserts a 200 success envelope and returns its <c>data</c>.</summary>
     public static async Task<JsonElement> AssertOkAsync(this HttpResponseMessage response)
     {

@@ -82,6 +82,11 @@ public sealed class PartnerApi(ApiFactory factory, long partnerId, string key)
     public async Task<decimal> BalanceTonAsync() =>
         (await (await Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balance_ton").GetDecimal();
 
+    /// <summary>The entry of <c>GET /balance</c>'s <c>balances</c> for <paramref name="currency"/> (<c>TON</c>, <c>USDT</c>).</summary>
+    public async Task<JsonElement> BalanceInAsync(string currency) =>
+        (await (await Client.GetAsync("/api/v1/balance")).AssertOkAsync()).GetProperty("balances").EnumerateArray()
+        .Single(b => b.GetProperty("currency").GetString() == currency);
+
     /// <summary>Credits the partner through the operator path (a ledger adjustment).</summary>
     public async Task CreditAsync(decimal ton, string reference)
     {
