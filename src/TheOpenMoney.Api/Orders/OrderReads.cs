@@ -8,38 +8,72 @@ namespace TheOpenMoney.Api.Orders;
 /// rows read by <see cref="OrderRows"/>. Written as SQL rather than through EF because these are the hottest
 /// requests: EF's query pipeline and a pooled context per request cost more than the rest of a read together
 /// (bench/NOTES.md, "Many instances"). Everything is scoped to the partner: another partner's order is not found.
+/// The answers are read with each row's version (<c>xmin</c>) and rendered once per version (<see cref="RenderedOrders"/>).
 /// </summary>
-public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads)
+public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlDataSource reads, RenderedOrders rendered)
 {
     private static readonly string[] SpentStatuses = [.. new[] { OrderStatus.Paid, OrderStatus.Processing, OrderStatus.Completed }.Select(OrderLifecycle.Text)];
 
+    /// <summary>Where a row's version (<c>xmin</c>) is: right after <see cref="OrderRows.Columns"/>.</summary>
+    private static readonly int Version = OrderRows.ColumnNames.Count;
+
     private static readonly string ById = $"SELECT {OrderRows.Columns} FROM orders WHERE id = $1 AND partner_id = $2";
 
-    private static readonly string ByMemo = $"SELECT {OrderRows.Columns} FROM orders WHERE payment_memo = $1 AND partner_id = $2";
+    private const string VersionById = "SELECT xmin FROM orders WHERE id = $1 AND partner_id = $2";
 
+    private static readonly string RenderedById = $"SELECT {OrderRows.Columns}, xmin FROM orders WHERE id = $1 AND partner_id = $2";
+
+    private static readonly string RenderedByIds = $"SELECT {OrderRows.Columns}, xmin FROM orders WHERE id = ANY ($1) AND partner_id = $2";
+
+    private static readonly string RenderedByMemo = $"SELECT {OrderRows.Columns}, xmin FROM orders WHERE payment_memo = $1 AND partner_id = $2";
+
+    /// <summary>The order itself (to act on it); <see cref="GetAsync"/> answers it.</summary>
     public async Task<Order> FindAsync(long partnerId, long orderId, CancellationToken cancellationToken)
     {
         await using var command = reads.CreateCommand(ById);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = orderId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
-        return await SingleAsync(command, cancellationToken);
-    }
-
-    /// <summary>By the memo, compared the way payments are matched (<see cref="PaymentMemo.Normalize"/>).</summary>
-    public async Task<Order> FindByMemoAsync(long partnerId, string memo, CancellationToken cancellationToken)
-    {
-        var canonical = PaymentMemo.Normalize(memo) ?? throw ApiException.NotFound("order");
-        await using var command = reads.CreateCommand(ByMemo);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = canonical });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
-        return await SingleAsync(command, cancellationToken);
+        return await SingleAsync(command, OrderRows.Read, cancellationToken);
     }
 
     /// <summary>
-    /// Newest first, filtered. One round trip: the total rides along with each row; only a page past the end asks for
-    /// the count on its own.
+    /// The order as the API answers it. When this process has rendered it before, only the row's version is read
+    /// first, and the full row only when that version is not the one rendered (the order changed since).
     /// </summary>
-    public async Task<Page<OrderResponse>> ListAsync(long partnerId, ListOrdersQuery query, CancellationToken cancellationToken)
+    public async Task<RenderedOrder> GetAsync(long partnerId, long orderId, CancellationToken cancellationToken)
+    {
+        if (rendered.Has(orderId))
+        {
+            await using var probe = reads.CreateCommand(VersionById);
+            probe.Parameters.Add(new NpgsqlParameter<long> { TypedValue = orderId });
+            probe.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
+            var version = await probe.ExecuteScalarAsync(cancellationToken) as uint? ?? throw ApiException.NotFound("order");
+            if (rendered.TryGet(orderId, version, out var known))
+            {
+                return known;
+            }
+        }
+
+        await using var command = reads.CreateCommand(RenderedById);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = orderId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
+        return await SingleAsync(command, Render, cancellationToken);
+    }
+
+    /// <summary>By the memo, compared the way payments are matched (<see cref="PaymentMemo.Normalize"/>), as the API answers it.</summary>
+    public async Task<RenderedOrder> GetByMemoAsync(long partnerId, string memo, CancellationToken cancellationToken)
+    {
+        var canonical = PaymentMemo.Normalize(memo) ?? throw ApiException.NotFound("order");
+        await using var command = reads.CreateCommand(RenderedByMemo);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = canonical });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
+        return await SingleAsync(command, Render, cancellationToken);
+    }
+
+    /// <summary>
+    /// Newest first, filtered. The total rides along with each row; only a page past the end asks for the count on its own.
+    /// </summary>
+    public async Task<Page<RenderedOrder>> ListAsync(long partnerId, ListOrdersQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         var filter = new StringBuilder("partner_id = $1");
@@ -79,19 +113,36 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
         // every matching row of the partner to count them. The page bounds are literals (validated integers): with them
         // as parameters the generic plan's unknown LIMIT looks costlier than a custom one and PostgreSQL re-plans the
         // statement on every execution (a third of its CPU on this route, measured with perf).
-        var items = new List<OrderResponse>(query.PageSize());
+        // The page is read as ids and row versions (with the total); only the orders this process has not rendered at those
+        // versions are then read in full, by id. Rendering every read, it is one statement with the full rows.
+        var renderEveryRead = !rendered.Enabled;
+        var page = new List<(long Id, uint Version, RenderedOrder? Known)>(query.PageSize());
+        var items = new List<RenderedOrder>(query.PageSize());
         var total = 0L;
         await using (var command = reads.CreateCommand(
-            $"SELECT {OrderRows.Columns}, (SELECT count(*) FROM orders WHERE {filter}) FROM orders WHERE {filter} " +
+            $"SELECT {(renderEveryRead ? OrderRows.Columns : "id")}, xmin, (SELECT count(*) FROM orders WHERE {filter}) FROM orders WHERE {filter} " +
             string.Create(CultureInfo.InvariantCulture, $"ORDER BY created_at DESC, id DESC LIMIT {query.PageSize()} OFFSET {query.RowsToSkip()}")))
         {
             command.Parameters.AddRange(parameters.ToArray());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var versionAt = renderEveryRead ? Version : 1;
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add(OrderRows.Read(reader).ToResponse());
-                total = reader.GetInt64(OrderRows.ColumnNames.Count);
+                total = reader.GetInt64(versionAt + 1);
+                if (renderEveryRead)
+                {
+                    items.Add(Render(reader));
+                    continue;
+                }
+
+                var (id, version) = (reader.GetInt64(0), reader.GetFieldValue<uint>(versionAt));
+                page.Add((id, version, rendered.TryGet(id, version, out var known) ? known : null));
             }
+        }
+
+        if (page.Count > 0)
+        {
+            items.AddRange(await RenderPageAsync(partnerId, page, cancellationToken));
         }
 
         if (items.Count == 0)
@@ -101,7 +152,7 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
             total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        return new Page<OrderResponse>(items, checked((int)total), query.PageSize(), query.RowsToSkip());
+        return new Page<RenderedOrder>(items, checked((int)total), query.PageSize(), query.RowsToSkip());
     }
 
     /// <summary>
@@ -171,9 +222,36 @@ public sealed class OrderReads([FromKeyedServices(DataSources.Reads)] NpgsqlData
         };
     }
 
-    private static async Task<Order> SingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    private RenderedOrder Render(NpgsqlDataReader reader) => rendered.Render(reader, Version);
+
+    /// <summary>A page's orders in its order: those rendered at the page's versions as they are, the rest read in full (one statement) and rendered.</summary>
+    private async Task<IEnumerable<RenderedOrder>> RenderPageAsync(long partnerId, List<(long Id, uint Version, RenderedOrder? Known)> page, CancellationToken cancellationToken)
+    {
+        var missing = page.Where(row => row.Known is null).Select(row => row.Id).ToArray();
+        if (missing.Length == 0)
+        {
+            return page.Select(row => row.Known!);
+        }
+
+        var fresh = new Dictionary<long, RenderedOrder>(missing.Length);
+        await using (var command = reads.CreateCommand(RenderedByIds))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = missing });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partnerId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                fresh[reader.GetInt64(0)] = Render(reader);
+            }
+        }
+
+        // Orders are never deleted, so each id of the page is found again (at its version or a newer one).
+        return page.Select(row => row.Known ?? fresh[row.Id]);
+    }
+
+    private static async Task<T> SingleAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? OrderRows.Read(reader) : throw ApiException.NotFound("order");
+        return await reader.ReadAsync(cancellationToken) ? read(reader) : throw ApiException.NotFound("order");
     }
 }

@@ -10,9 +10,11 @@ public static class OrdersSetup
         services.AddOptions<OrderOptions>()
             .Bind(configuration.GetSection(OrderOptions.Section))
             .Validate(o => o.Ttl > TimeSpan.Zero, "Orders:Ttl must be positive")
+            .Validate(o => o.RenderCacheSize is >= 0 and <= 1_000_000, "Orders:RenderCacheSize must be 0 to 1,000,000")
             .ValidateOnStart();
         services.AddIdempotency(configuration);
         services.AddSingleton<OrderMetrics>();
+        services.AddSingleton<RenderedOrders>();
         services.AddContractExamples<OrderContractExamples>();
         services.AddScoped<OrderService>();
         services.AddScoped<OrderReads>();

@@ -37,8 +37,10 @@ public static class PartnersSetup
         services.AddContractExamples<PartnersContractExamples>();
         services.AddAuthentication(BearerKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerKeyAuthenticationHandler>(BearerKeyAuthenticationHandler.SchemeName, null);
+        // The policy names no scheme: the principal is the one UseAuthentication set with the default (and only) scheme.
+        // Naming it made authorization authenticate again and merge the two principals on every request.
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder(BearerKeyAuthenticationHandler.SchemeName)
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser()
                 .Build());
         return services;

@@ -28,6 +28,16 @@ public sealed class BufferedJsonOutputFormatter : TextOutputFormatter
         }
     }
 
+    /// <summary>The options every JSON answer is written with: MVC's, with its encoder (which leaves <c>&amp;</c>, <c>+</c> and the like as they are).</summary>
+    public JsonSerializerOptions SerializerOptions => _streaming.SerializerOptions;
+
+    /// <summary>The formatter MVC writes JSON answers with, for JSON written ahead of an answer (so it is the same bytes).</summary>
+    public static BufferedJsonOutputFormatter Of(MvcOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.OutputFormatters.OfType<BufferedJsonOutputFormatter>().Single();
+    }
+
     public override async Task WriteResponseBodyAsync(OutputFormatterWriteContext context, Encoding selectedEncoding)
     {
         ArgumentNullException.ThrowIfNull(context);
