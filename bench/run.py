@@ -30,6 +30,8 @@ import uuid
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DURATION = int(os.environ.get("BENCH_DURATION", "15"))
+# Rounds the read paths are measured in (each DURATION / READ_ROUNDS seconds long).
+READ_ROUNDS = int(os.environ.get("BENCH_READ_ROUNDS", "3"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000 100000 1000000").split()]
 # For quick iterations: a subset of "reads create detection" (the report needs all three).
 PHASES = set(os.environ.get("BENCH_PHASES", "reads create detection").split())
@@ -680,20 +682,38 @@ def main():
             actual = fill_orders(pg, size, 1000)
             figures = {"orders_in_table": actual}
             if "reads" in PHASES:
-                for name, path, anon, parts in [
-                    ("get_order", get_path, False, ["get.lua"]),
-                    ("bare_get_order_size", f"/bench/fixed/{get_size}", True, ["get.lua"]),
-                    ("keyed_get_order_size", f"/bench/keyed/{get_size}", False, ["get.lua"]),
-                    ("list_orders", list_path, False, ["get.lua"]),
-                    ("bare_list_size", f"/bench/fixed/{list_size}", True, ["get.lua"]),
-                ]:
-                    rss.reset()
-                    extra = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": path}
-                    if anon:
-                        extra["TOM_BENCH_ANON"] = "1"
-                    figures[name] = wrk(api_url, parts, extra)
-                    figures[name]["peak_rss_mb"] = rss.peak_mb()
-                    log(f"{size}: {name} {figures[name]['rps']} req/s p99 {figures[name]['p99_ms']} ms")
+                # The five paths are measured in READ_ROUNDS rounds of DURATION / READ_ROUNDS seconds each, one path after
+                # the other in every round, and each ratio is the median of the rounds' ratios: this machine's speed
+                # drifts over minutes (a bare endpoint: 23-44k req/s between runs), and a ratio taken from two measurements
+                # seconds apart is far less moved by it than one taken from measurements a minute apart.
+                reads = [
+                    ("get_order", get_path, False),
+                    ("bare_get_order_size", f"/bench/fixed/{get_size}", True),
+                    ("keyed_get_order_size", f"/bench/keyed/{get_size}", False),
+                    ("list_orders", list_path, False),
+                    ("bare_list_size", f"/bench/fixed/{list_size}", True),
+                ]
+                rounds = {name: [] for name, _, _ in reads}
+                for round_no in range(READ_ROUNDS):
+                    for name, path, anon in reads:
+                        rss.reset()
+                        extra = {"TOM_BENCH_KEY": reader, "TOM_BENCH_PATH": path}
+                        if anon:
+                            extra["TOM_BENCH_ANON"] = "1"
+                        figure = wrk(api_url, ["get.lua"], extra, duration=max(1, DURATION // READ_ROUNDS))
+                        figure["peak_rss_mb"] = rss.peak_mb()
+                        rounds[name].append(figure)
+                        log(f"{size}: round {round_no + 1} {name} {figure['rps']} req/s p99 {figure['p99_ms']} ms")
+                for name, measured in rounds.items():
+                    figures[name] = {"rps": statistics.median(f["rps"] for f in measured), "p99_ms": statistics.median(f["p99_ms"] for f in measured),
+                                     "peak_rss_mb": max(f["peak_rss_mb"] for f in measured), "rounds_rps": [f["rps"] for f in measured]}
+
+                def round_ratio(name, bare):
+                    return round(statistics.median(a["rps"] / b["rps"] for a, b in zip(rounds[name], rounds[bare])), 3)
+                figures["read_ratios"] = {"get_vs_bare": round_ratio("get_order", "bare_get_order_size"),
+                                          "list_vs_bare": round_ratio("list_orders", "bare_list_size"),
+                                          "keyed_vs_bare": round_ratio("keyed_get_order_size", "bare_get_order_size")}
+                log(f"{size}: read ratios (median of {READ_ROUNDS} rounds) {figures['read_ratios']}")
             if "create" in PHASES:
                 rss.reset()
                 figures["create_order"] = wrk(api_url, ["create_order.lua"], {"TOM_BENCH_KEY": key})
@@ -702,12 +722,7 @@ def main():
                 figures["pgbench_order_tx"] = pgbench(pg, partner_id, key_hash)
                 log(f"{size}: pgbench {figures['pgbench_order_tx']['rps']} tps p99 {figures['pgbench_order_tx']['p99_ms']} ms")
             if {"reads", "create"} <= PHASES:
-                figures["ratios"] = {
-                    "create_vs_pgbench": round(figures["create_order"]["rps"] / figures["pgbench_order_tx"]["rps"], 3),
-                    "get_vs_bare": round(figures["get_order"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
-                    "list_vs_bare": round(figures["list_orders"]["rps"] / figures["bare_list_size"]["rps"], 3),
-                    "keyed_vs_bare": round(figures["keyed_get_order_size"]["rps"] / figures["bare_get_order_size"]["rps"], 3),
-                }
+                figures["ratios"] = {"create_vs_pgbench": round(figures["create_order"]["rps"] / figures["pgbench_order_tx"]["rps"], 3), **figures["read_ratios"]}
             results["sizes"][str(size)] = figures
             if size == SIZES[0] and "instances" in PHASES:
                 results["two_instances"] = two_instances(pg, env, api_dir, root, api_url, get_path, reader, key)

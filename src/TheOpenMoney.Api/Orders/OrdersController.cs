@@ -75,7 +75,7 @@ public sealed class OrdersController(OrderReads reads) : ControllerBase
     [HttpGet("{id:long}", Name = "getOrder")]
     [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> Get(long id, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of(await reads.GetAsync(User.GetPartnerId(), id, cancellationToken)));
+        new RenderedOrderResult(await reads.GetAsync(User.GetPartnerId(), id, cancellationToken));
 
     /// <summary>QR code of the order's payment link.</summary>
     /// <remarks>
@@ -122,7 +122,7 @@ public sealed class OrdersController(OrderReads reads) : ControllerBase
     [HttpGet("by-memo/{memo}", Name = "getOrderByMemo")]
     [Fails(StatusCodes.Status404NotFound)]
     public async Task<ActionResult<ApiResponse<OrderResponse>>> ByMemo(string memo, CancellationToken cancellationToken) =>
-        Ok(ApiResponse.Of(await reads.GetByMemoAsync(User.GetPartnerId(), memo, cancellationToken)));
+        new RenderedOrderResult(await reads.GetByMemoAsync(User.GetPartnerId(), memo, cancellationToken));
 
     /// <summary>Find orders by your client_reference.</summary>
     /// <remarks>All matching orders, newest first, paged like <c>GET /orders</c>.</remarks>

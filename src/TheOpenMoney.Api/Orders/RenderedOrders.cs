@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
@@ -16,6 +17,40 @@ public sealed class RenderedOrder
     internal RenderedOrder(byte[] utf8) => Utf8 = utf8;
 
     public ReadOnlyMemory<byte> Utf8 { get; }
+}
+
+/// <summary>
+/// One rendered order as the whole answer: the success envelope around it, written straight to the response with its
+/// length (no serialiser, no output formatter). The envelope's bytes are what <see cref="ApiResponse{T}"/> serialises
+/// to around a value, taken once from the same formatter's options, so the answer is the formatter's byte for byte.
+/// </summary>
+public sealed class RenderedOrderResult(RenderedOrder order) : ActionResult
+{
+    private static readonly byte[] Marker = "\"\u0000rendered\u0000\""u8.ToArray();
+
+    private static (byte[] Head, byte[] Tail)? _envelope;
+
+    public override async Task ExecuteResultAsync(ActionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (head, tail) = _envelope ??= Envelope(context.HttpContext.RequestServices.GetRequiredService<IOptions<MvcOptions>>().Value);
+        var response = context.HttpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = head.Length + order.Utf8.Length + tail.Length;
+        var body = response.BodyWriter;
+        body.Write(head);
+        body.Write(order.Utf8.Span);
+        body.Write(tail);
+        await body.FlushAsync(context.HttpContext.RequestAborted);
+    }
+
+    private static (byte[] Head, byte[] Tail) Envelope(MvcOptions mvc)
+    {
+        var whole = JsonSerializer.SerializeToUtf8Bytes(ApiResponse.Of(new RenderedOrder(Marker)), BufferedJsonOutputFormatter.Of(mvc).SerializerOptions);
+        var at = whole.AsSpan().IndexOf(Marker);
+        return (whole[..at], whole[(at + Marker.Length)..]);
+    }
 }
 
 /// <summary>Writes a <see cref="RenderedOrder"/> as the JSON value it already is; never read.</summary>

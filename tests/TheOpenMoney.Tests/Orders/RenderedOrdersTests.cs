@@ -93,6 +93,11 @@ public sealed class RenderedOrdersTests(RenderedOrdersTests.First first) : IClas
         var createdId = JsonDocument.Parse(createdBody).RootElement.GetProperty("data").GetProperty("id").GetInt64();
         Assert.Contains("&text=", createdBody, StringComparison.Ordinal);
         Assert.Equal(createdBody, await SameOnBothAsync(partner, $"/api/v1/orders/{createdId}"));
+        using (var read = await partner.Client.GetAsync($"/api/v1/orders/{createdId}"))
+        {
+            Assert.Equal(created.Content.Headers.ContentType, read.Content.Headers.ContentType);
+            Assert.Equal(Encoding.UTF8.GetByteCount(createdBody), read.Content.Headers.ContentLength);
+        }
 
         // ...and the full one as the response type serialises with MVC's JSON formatter, in process.
         using var scope = first.Services.CreateScope();
