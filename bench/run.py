@@ -4,7 +4,7 @@
 Side by side in one run on this machine:
   1. POST /orders/stars (unique Idempotency-Key per request) vs pgbench running the same SQL transaction;
   2. GET /orders/{id} and GET /orders?limit=20 vs a bare endpoint in the same process returning a fixed
-     JSON body of the same size;
+     JSON body of the same size (in BENCH_READ_ROUNDS interleaved rounds; each ratio the median of the rounds');
   3. payment detection: 10,000 deposits for 10,000 pending orders (poller, then webhook), plus a trickle
      of single deposits for per-payment latency;
   4. peak RSS of the API during each run;

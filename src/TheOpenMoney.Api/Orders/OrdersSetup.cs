@@ -17,7 +17,8 @@ public static class OrdersSetup
         services.AddSingleton<RenderedOrders>();
         services.AddContractExamples<OrderContractExamples>();
         services.AddScoped<OrderService>();
-        services.AddScoped<OrderReads>();
+        // Stateless (a data source and the rendered orders, both singletons): one for the process, not one per request.
+        services.AddSingleton<OrderReads>();
         services.AddScoped<OrderLifecycle>();
         return services;
     }

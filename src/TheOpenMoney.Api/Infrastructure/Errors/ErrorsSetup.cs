@@ -18,9 +18,10 @@ public static partial class ErrorsSetup
         return services
             .AddControllers(options =>
             {
-                options.Filters.Add<Http.StrictJsonBodyFilter>();
+                // One instance each for every request (both are stateless), instead of one made per request.
+                options.Filters.Add(new Http.StrictJsonBodyFilter());
                 options.Conventions.Add(new ContractConventions());
-                options.Filters.AddService<Validation.ValidationFilter>();
+                options.Filters.Add(new ServiceFilterAttribute(typeof(Validation.ValidationFilter)) { IsReusable = true });
                 options.ModelBinderProviders.Insert(0, new Validation.UtcInstantBinderProvider());
                 options.ModelBinderProviders.Insert(0, new Validation.StrictIntegerBinderProvider());
             })
