@@ -28,7 +28,8 @@ public sealed class RenderedOrderResult(RenderedOrder order) : ActionResult
 {
     private static readonly byte[] Marker = "\"\u0000rendered\u0000\""u8.ToArray();
 
-    private static (byte[] Head, byte[] Tail)? _envelope;
+    // A reference, so a request racing the first one sees either nothing or both parts (never a torn pair).
+    private static EnvelopeParts? _envelope;
 
     public override async Task ExecuteResultAsync(ActionContext context)
     {
@@ -45,12 +46,14 @@ public sealed class RenderedOrderResult(RenderedOrder order) : ActionResult
         await body.FlushAsync(context.HttpContext.RequestAborted);
     }
 
-    private static (byte[] Head, byte[] Tail) Envelope(MvcOptions mvc)
+    private static EnvelopeParts Envelope(MvcOptions mvc)
     {
         var whole = JsonSerializer.SerializeToUtf8Bytes(ApiResponse.Of(new RenderedOrder(Marker)), BufferedJsonOutputFormatter.Of(mvc).SerializerOptions);
         var at = whole.AsSpan().IndexOf(Marker);
-        return (whole[..at], whole[(at + Marker.Length)..]);
+        return new EnvelopeParts(whole[..at], whole[(at + Marker.Length)..]);
     }
+
+    private sealed record EnvelopeParts(byte[] Head, byte[] Tail);
 }
 
 /// <summary>Writes a <see cref="RenderedOrder"/> as the JSON value it already is; never read.</summary>
