@@ -27,6 +27,14 @@ public static class PaymentCurrencies
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "not a currency"),
     };
 
+    /// <summary>The fraction digits of the currency <paramref name="code"/> names.</summary>
+    public static int Decimals(string code) => code switch
+    {
+        Ton => Money.Ton.Decimals,
+        Usdt => Money.Usdt.Decimals,
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "not a currency"),
+    };
+
     /// <summary>Exactly <paramref name="coins"/> in base units of <paramref name="code"/>; more fraction digits than it has is an error.</summary>
     public static long Units(string code, decimal coins) => code switch
     {

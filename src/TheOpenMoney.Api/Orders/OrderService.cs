@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using TheOpenMoney.Api.Pricing;
 using TheOpenMoney.Api.Recipients;
 
@@ -151,9 +152,9 @@ public sealed record OrderStatsResponse(
     Nanoton NanotonSpent,
     decimal TonRefunded,
     Nanoton NanotonRefunded,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtReceived = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtReceivedUnits = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtSpent = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtSpentUnits = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtRefunded = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtRefundedUnits = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtReceived = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtReceivedUnits = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtSpent = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtSpentUnits = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] decimal? UsdtRefunded = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), OmittedWhenAbsent] BaseUnits? UsdtRefundedUnits = null);

@@ -143,9 +143,8 @@ public sealed class OperatorCommandLine
     public bool TryAmount(string name, string currency, out long units)
     {
         units = 0;
-        var decimals = currency == PaymentCurrencies.Usdt ? Money.Usdt.Decimals : Money.Ton.Decimals;
         if (!decimal.TryParse(Get(name), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var coins)
-            || coins == 0 || decimal.Round(coins, decimals) != coins || Math.Abs(coins) > 1_000_000_000m)
+            || coins == 0 || decimal.Round(coins, PaymentCurrencies.Decimals(currency)) != coins || Math.Abs(coins) > 1_000_000_000m)
         {
             return false;
         }
