@@ -190,3 +190,27 @@ public sealed class RenderedOrdersTests(RenderedOrdersTests.First first) : IClas
         Assert.InRange(Cache.Count, 1, Bound);
     }
 }
+
+/// <summary><c>Orders:RenderCacheSize</c> out of range or not a number stops start-up instead of running unbounded or off by surprise.</summary>
+public sealed class RenderCacheSizeOptionTests
+{
+    [Theory]
+    [InlineData("-1", "Orders:RenderCacheSize must be 0 to 1,000,000")]
+    [InlineData("1000001", "Orders:RenderCacheSize must be 0 to 1,000,000")]
+    [InlineData("ten", "RenderCacheSize")]
+    [InlineData("99999999999", "RenderCacheSize")]
+    public async Task A_size_out_of_range_or_not_a_number_stops_start_up(string size, string expected)
+    {
+        var factory = new SettingsFactory();
+        factory.Settings["Orders:RenderCacheSize"] = size;
+        try
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(factory.InitializeAsync);
+            Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await factory.DisposeAsync();
+        }
+    }
+}
